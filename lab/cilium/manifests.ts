@@ -1,0 +1,133 @@
+// Loads the Cilium BGP manifests of a folder: every *.yaml except Helm values, every document
+// checked against the upstream CRD schema of its kind.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { closest, type Diagnostics } from "../topology/diagnostics.ts";
+import type { CiliumManifest } from "../topology/model.ts";
+import { checkAgainstSchema } from "../topology/schema-check.ts";
+import { parseYamlDocuments, positionOf, type YamlDocument, YamlSyntaxError } from "../topology/yaml.ts";
+import { CILIUM_BGP_KINDS, type CiliumBgpKind, crdValidator, crdVersions } from "./crd-schemas.ts";
+
+/** Files in the Cilium folder that are not manifests. */
+export const HELM_VALUES_FILE = "values.yaml";
+
+export interface LoadedManifest {
+  manifest: CiliumManifest;
+  doc: YamlDocument;
+}
+
+export function loadCiliumManifests(
+  dir: string,
+  diags: Diagnostics,
+  dirRef: { file: string; line: number; col: number },
+) {
+  let files: string[];
+  try {
+    files = readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f) && f !== HELM_VALUES_FILE)
+      .sort();
+  } catch (err) {
+    diags.add(
+      dirRef,
+      "cluster.cilium",
+      `cannot read the Cilium manifest folder ${dir}: ${(err as Error).message}`,
+      "the path is relative to the topology file",
+    );
+    return [];
+  }
+  if (files.length === 0) {
+    diags.add(
+      dirRef,
+      "cluster.cilium",
+      `no Cilium manifests (*.yaml) in ${dir}`,
+      "put the CiliumBGPClusterConfig, PeerConfig and Advertisement manifests there",
+    );
+  }
+  const out: LoadedManifest[] = [];
+  for (const f of files) {
+    const file = join(dir, f);
+    let docs: YamlDocument[];
+    try {
+      docs = parseYamlDocuments(readFileSync(file, "utf8"), file);
+    } catch (err) {
+      if (err instanceof YamlSyntaxError) diags.add(err.where, "", err.reason);
+      else diags.add({ file, line: 1, col: 1 }, "", `cannot read: ${(err as Error).message}`);
+      continue;
+    }
+    for (const doc of docs) {
+      if (doc.value === null || doc.value === undefined) continue; // empty document between ---
+      const m = checkManifest(doc, diags);
+      if (m) out.push({ manifest: m, doc });
+    }
+  }
+  checkUniqueNames(out, diags);
+  return out;
+}
+
+function checkManifest(doc: YamlDocument, diags: Diagnostics): CiliumManifest | null {
+  const v = doc.value as Record<string, unknown>;
+  if (typeof v !== "object" || Array.isArray(v)) {
+    diags.add(doc.start, "", "a Kubernetes manifest must be a mapping", "apiVersion, kind, metadata, spec");
+    return null;
+  }
+  const kind = v.kind;
+  const kinds = Object.keys(CILIUM_BGP_KINDS);
+  if (typeof kind !== "string" || !kinds.includes(kind)) {
+    const guess = typeof kind === "string" ? closest(kind, kinds) : undefined;
+    diags.add(
+      positionOf(doc, "kind"),
+      "kind",
+      `unsupported kind ${JSON.stringify(kind ?? null)}`,
+      guess ? `did you mean ${guess}?` : `supported: ${kinds.join(", ")}`,
+    );
+    return null;
+  }
+  const apiVersion = String(v.apiVersion ?? "");
+  const m = /^cilium\.io\/(v\w+)$/.exec(apiVersion);
+  const versions = crdVersions(kind as CiliumBgpKind);
+  const validate = m ? crdValidator(kind as CiliumBgpKind, m[1] as string) : null;
+  if (!validate) {
+    diags.add(
+      positionOf(doc, "apiVersion"),
+      "apiVersion",
+      `${kind} is not served as ${JSON.stringify(apiVersion)}`,
+      `use one of: ${versions.map((x) => `cilium.io/${x}`).join(", ")}`,
+    );
+    return null;
+  }
+  const meta = v.metadata as { name?: unknown; labels?: Record<string, string> } | undefined;
+  if (!meta || typeof meta.name !== "string" || meta.name === "") {
+    diags.add(
+      positionOf(doc, "metadata"),
+      "metadata.name",
+      "missing metadata.name",
+      "every Kubernetes object needs a name",
+    );
+    return null;
+  }
+  if (!checkAgainstSchema(validate, doc, diags)) return null;
+  return {
+    apiVersion,
+    kind,
+    metadata: { name: meta.name, ...(meta.labels ? { labels: meta.labels } : {}) },
+    spec: (v.spec ?? {}) as Record<string, unknown>,
+    source: doc.start,
+  };
+}
+
+function checkUniqueNames(list: LoadedManifest[], diags: Diagnostics): void {
+  const seen = new Map<string, LoadedManifest>();
+  for (const item of list) {
+    const key = `${item.manifest.kind}/${item.manifest.metadata.name}`;
+    const first = seen.get(key);
+    if (first) {
+      const s = first.manifest.source;
+      diags.add(
+        positionOf(item.doc, "metadata.name"),
+        "metadata.name",
+        `duplicate ${key}`,
+        `first defined at ${s.file}:${s.line}`,
+      );
+    } else seen.set(key, item);
+  }
+}

@@ -1,0 +1,167 @@
+// What Cilium's BGP control plane would configure on one node, derived from the CRDs the way
+// the agent does: the owning CiliumBGPClusterConfig gives instances and peers, each peer's
+// CiliumBGPPeerConfig gives transport, timers, graceful restart and families, and each family's
+// advertisement selector picks CiliumBGPAdvertisements (PodCIDR -> the node's own pod CIDR).
+import type { CiliumManifest, NodeBgp, NodePeer, NodePeerFamily } from "../topology/model.ts";
+import { type LabelSelector, matchesSelector } from "./selector.ts";
+
+interface ClusterConfigSpec {
+  nodeSelector?: LabelSelector;
+  bgpInstances?: {
+    name: string;
+    localASN?: number;
+    localPort?: number;
+    peers?: { name: string; peerAddress?: string; peerASN?: number; peerConfigRef?: { name?: string } }[];
+  }[];
+}
+
+interface PeerConfigSpec {
+  transport?: { peerPort?: number };
+  timers?: { connectRetryTimeSeconds?: number; holdTimeSeconds?: number; keepAliveTimeSeconds?: number };
+  ebgpMultihop?: number;
+  gracefulRestart?: { enabled?: boolean; restartTimeSeconds?: number };
+  families?: { afi: string; safi: string; advertisements?: LabelSelector }[];
+}
+
+interface AdvertisementSpec {
+  advertisements?: { advertisementType: string }[];
+}
+
+/** Cilium's defaults for a CiliumBGPPeerConfig (FACTS.md section 2). */
+export const PEER_CONFIG_DEFAULTS = {
+  peerPort: 179,
+  connectRetrySeconds: 120,
+  holdSeconds: 90,
+  keepaliveSeconds: 30,
+  ebgpMultihop: 1,
+  restartSeconds: 120,
+} as const;
+
+export interface NodeIdentity {
+  name: string;
+  address: string;
+  podCidr: string;
+  labels: Record<string, string>;
+}
+
+/** ClusterConfigs whose nodeSelector matches the node, in manifest order. */
+export function selectingClusterConfigs(
+  manifests: CiliumManifest[],
+  labels: Record<string, string>,
+): CiliumManifest[] {
+  return manifests.filter(
+    (m) =>
+      m.kind === "CiliumBGPClusterConfig" &&
+      matchesSelector((m.spec as ClusterConfigSpec).nodeSelector, labels),
+  );
+}
+
+export function resolveNodeBgp(manifests: CiliumManifest[], node: NodeIdentity): NodeBgp | null {
+  const owner = selectingClusterConfigs(manifests, node.labels)[0];
+  if (!owner) return null;
+  const spec = owner.spec as ClusterConfigSpec;
+  const skipped: NodeBgp["skipped"] = [];
+  const instances = (spec.bgpInstances ?? []).map((inst) => {
+    const peers: NodePeer[] = [];
+    for (const p of inst.peers ?? []) {
+      if (!p.peerAddress) {
+        skipped.push({ instance: inst.name, peer: p.name, reason: "no peerAddress" });
+        continue;
+      }
+      const refName = p.peerConfigRef?.name ?? null;
+      const peerConfig = refName ? findByName(manifests, "CiliumBGPPeerConfig", refName) : null;
+      if (refName && !peerConfig) {
+        skipped.push({
+          instance: inst.name,
+          peer: p.name,
+          reason: `CiliumBGPPeerConfig "${refName}" does not exist`,
+        });
+        continue;
+      }
+      peers.push(buildPeer(p.name, p.peerAddress, p.peerASN ?? 0, refName, peerConfig, manifests, node));
+    }
+    return {
+      name: inst.name,
+      localASN: inst.localASN ?? 0,
+      localPort: inst.localPort ?? null,
+      routerId: node.address,
+      peers,
+    };
+  });
+  return { clusterConfig: owner.metadata.name, instances, skipped };
+}
+
+function buildPeer(
+  name: string,
+  peerAddress: string,
+  peerASN: number,
+  refName: string | null,
+  peerConfig: CiliumManifest | null,
+  manifests: CiliumManifest[],
+  node: NodeIdentity,
+): NodePeer {
+  const spec = (peerConfig?.spec ?? {}) as PeerConfigSpec;
+  const d = PEER_CONFIG_DEFAULTS;
+  // No PeerConfig at all: Cilium opens the session with defaults and advertises nothing.
+  const families = peerConfig
+    ? (spec.families ?? [
+        { afi: "ipv4", safi: "unicast" },
+        { afi: "ipv6", safi: "unicast" },
+      ])
+    : [
+        { afi: "ipv4", safi: "unicast" },
+        { afi: "ipv6", safi: "unicast" },
+      ];
+  return {
+    name,
+    peerAddress,
+    peerASN,
+    peerPort: spec.transport?.peerPort ?? d.peerPort,
+    peerConfig: refName,
+    timers: {
+      connectRetrySeconds: spec.timers?.connectRetryTimeSeconds ?? d.connectRetrySeconds,
+      holdSeconds: spec.timers?.holdTimeSeconds ?? d.holdSeconds,
+      keepaliveSeconds: spec.timers?.keepAliveTimeSeconds ?? d.keepaliveSeconds,
+    },
+    ebgpMultihop: spec.ebgpMultihop ?? d.ebgpMultihop,
+    gracefulRestart: {
+      enabled: spec.gracefulRestart?.enabled ?? false,
+      restartSeconds: spec.gracefulRestart?.restartTimeSeconds ?? d.restartSeconds,
+    },
+    families: families.map((f) => resolveFamily(f, peerConfig !== null, manifests, node)),
+  };
+}
+
+function resolveFamily(
+  family: { afi: string; safi: string; advertisements?: LabelSelector },
+  hasPeerConfig: boolean,
+  manifests: CiliumManifest[],
+  node: NodeIdentity,
+): NodePeerFamily {
+  const out: NodePeerFamily = { afi: family.afi, safi: family.safi, advertised: [] };
+  // A family without a selector advertises nothing (an empty selector {} selects every advertisement).
+  if (!hasPeerConfig || family.advertisements === undefined || family.advertisements === null) return out;
+  const selected = manifests.filter(
+    (m) =>
+      m.kind === "CiliumBGPAdvertisement" && matchesSelector(family.advertisements, m.metadata.labels ?? {}),
+  );
+  const podCidr = selected.some((m) =>
+    ((m.spec as AdvertisementSpec).advertisements ?? []).some((a) => a.advertisementType === "PodCIDR"),
+  );
+  const isV4 = !node.podCidr.includes(":");
+  if (podCidr && family.safi === "unicast" && (family.afi === "ipv4") === isV4)
+    out.advertised.push(node.podCidr);
+  return out;
+}
+
+function findByName(manifests: CiliumManifest[], kind: string, name: string): CiliumManifest | null {
+  return manifests.find((m) => m.kind === kind && m.metadata.name === name) ?? null;
+}
+
+/** Every prefix the node originates, over all peers and families (deduplicated). */
+export function originatedPrefixes(bgp: NodeBgp | null): string[] {
+  const set = new Set<string>();
+  for (const inst of bgp?.instances ?? [])
+    for (const p of inst.peers) for (const f of p.families) for (const pre of f.advertised) set.add(pre);
+  return [...set];
+}

@@ -1,0 +1,113 @@
+// The resolved lab model: the one typed view of configs/ that renderers and runtimes read.
+// Nothing downstream of resolve() parses YAML again.
+
+/** Where a value came from, for messages that point at the file. */
+export interface SourceRef {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** An IPv4 prefix, e.g. 10.42.3.0/24. `network` is the address with host bits cleared. */
+export interface Cidr {
+  text: string;
+  network: string;
+  prefixLength: number;
+}
+
+export interface Site {
+  name: string;
+  lan: Cidr;
+  router: string;
+}
+
+export interface Router {
+  name: string;
+  site: string;
+  asn: number;
+  routerId: string;
+  lanAddress: string;
+  zerotierAddress: string;
+  /** Absolute path of the real bird.conf, used byte-for-byte. */
+  birdConf: string;
+  source: SourceRef;
+}
+
+export interface Pod {
+  name: string;
+  node: string;
+  address: string;
+}
+
+/** One BGP peer of a node's emulated Cilium speaker, after CRD resolution. */
+export interface NodePeer {
+  name: string;
+  peerAddress: string;
+  peerASN: number;
+  peerPort: number;
+  /** null when the peer has no peerConfigRef (Cilium's defaults, advertises nothing). */
+  peerConfig: string | null;
+  timers: { connectRetrySeconds: number; holdSeconds: number; keepaliveSeconds: number };
+  ebgpMultihop: number;
+  gracefulRestart: { enabled: boolean; restartSeconds: number };
+  families: NodePeerFamily[];
+}
+
+export interface NodePeerFamily {
+  afi: string;
+  safi: string;
+  /** Prefixes this node advertises on this family (its pod CIDR when a PodCIDR advertisement is selected). */
+  advertised: string[];
+}
+
+export interface NodeBgpInstance {
+  name: string;
+  localASN: number;
+  /** null = Cilium's default: the speaker does not listen, it only dials out. */
+  localPort: number | null;
+  routerId: string;
+  peers: NodePeer[];
+}
+
+export interface NodeBgp {
+  /** The CiliumBGPClusterConfig that owns this node (first match wins in Cilium). */
+  clusterConfig: string;
+  instances: NodeBgpInstance[];
+  /** Peers Cilium skips, with the reason (e.g. a peerConfigRef to a missing PeerConfig). */
+  skipped: { instance: string; peer: string; reason: string }[];
+}
+
+export interface K8sNode {
+  name: string;
+  site: string;
+  address: string;
+  podCidr: Cidr;
+  labels: Record<string, string>;
+  role: "control-plane" | "worker";
+  pods: Pod[];
+  /** null when no ClusterConfig selects the node (it then runs no BGP speaker). */
+  bgp: NodeBgp | null;
+  source: SourceRef;
+}
+
+export interface CiliumManifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: Record<string, unknown>;
+  source: SourceRef;
+}
+
+export interface Lab {
+  name: string;
+  /** Absolute path of the topology file. */
+  topologyFile: string;
+  /** Directory the topology's relative paths start from. */
+  configDir: string;
+  cluster: { podCidr: Cidr; serviceCidr: Cidr; ciliumDir: string; helmValues: string | null };
+  zerotier: { network: Cidr; mtu: number };
+  sites: Site[];
+  routers: Router[];
+  nodes: K8sNode[];
+  cilium: CiliumManifest[];
+}

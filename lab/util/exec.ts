@@ -1,0 +1,68 @@
+// Running commands, optionally inside a network namespace. Arguments are always passed as an
+// array (never through a shell), so names from configs cannot inject anything.
+import { spawn } from "node:child_process";
+import { CommandError } from "./errors.ts";
+
+export interface RunOptions {
+  /** Run inside this network namespace (via `ip netns exec`). */
+  netns?: string;
+  /** Data written to stdin. */
+  input?: string;
+  /** Kill the command after this long. */
+  timeoutMs?: number;
+  /** Do not throw on a non-zero exit; the caller inspects `code`. */
+  allowFailure?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function inNetns(netns: string | undefined, argv: string[]): string[] {
+  return netns ? ["ip", "netns", "exec", netns, ...argv] : argv;
+}
+
+export function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
+  const full = inNetns(opts.netns, argv);
+  const [cmd, ...args] = full;
+  if (!cmd) throw new Error("run: empty command");
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], env: opts.env ?? process.env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    const timer = opts.timeoutMs
+      ? setTimeout(() => {
+          stderr += `\n(killed after ${opts.timeoutMs} ms)`;
+          child.kill("SIGKILL");
+        }, opts.timeoutMs)
+      : undefined;
+    child.on("error", (err) => {
+      if (timer) clearTimeout(timer);
+      reject(new CommandError(argv, null, stdout, `${stderr}${err.message}`, opts.netns));
+    });
+    child.on("close", (code) => {
+      if (timer) clearTimeout(timer);
+      if (code !== 0 && !opts.allowFailure) {
+        reject(new CommandError(argv, code, stdout, stderr, opts.netns));
+      } else {
+        resolve({ code, stdout, stderr });
+      }
+    });
+    child.stdin.on("error", () => {});
+    child.stdin.end(opts.input ?? "");
+  });
+}
+
+/** Run and return stdout; throws CommandError on failure. */
+export async function output(argv: string[], opts: RunOptions = {}): Promise<string> {
+  return (await run(argv, opts)).stdout;
+}
