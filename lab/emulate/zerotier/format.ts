@@ -1,0 +1,57 @@
+// The relay's show() as a compact table for a terminal: one row per direction.
+import { describeImpairment } from "./impairment.ts";
+import type { RelayStatus } from "./relay.ts";
+import { DROP_REASONS } from "./shaper.ts";
+
+export function formatRelayStatus(status: RelayStatus): string {
+  const where = status.listening ? `${status.listening.address}:${status.listening.port}` : "(not listening)";
+  const peers = status.endpoints.map((e) => `${e.name}=${e.address}`).join(" ");
+  const lines = [`relay ${where} -> ${peers} port ${status.peerPort}, seed ${status.seed}`];
+
+  const rows = status.directions.map((d) => {
+    const dropped = DROP_REASONS.filter((r) => d.counters.dropped[r] > 0).map(
+      (r) => `${r} ${d.counters.dropped[r]}`,
+    );
+    if (d.sendErrors > 0) dropped.push(`send-error ${d.sendErrors}`);
+    return [
+      d.direction,
+      describeImpairment(d.impairment),
+      String(d.counters.forwarded),
+      String(d.counters.duplicated),
+      formatBytes(d.counters.bytes),
+      String(d.queued),
+      dropped.length > 0 ? dropped.join(", ") : "-",
+    ];
+  });
+  const header = ["DIRECTION", "IMPAIRMENT", "FORWARDED", "DUPLICATED", "BYTES", "QUEUED", "DROPPED"];
+  lines.push(...table([header, ...rows], [false, false, true, true, true, true, false]));
+
+  const u = status.unknownSources;
+  if (u.count > 0) lines.push(`unknown sources: ${u.count} datagrams dropped (last from ${u.last})`);
+  return lines.join("\n");
+}
+
+export function formatBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${n} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** Pads cells to column width; numbers right-aligned so digits line up. */
+function table(rows: string[][], rightAlign: boolean[]): string[] {
+  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? "").length))) ?? [];
+  return rows.map((r) =>
+    r
+      .map((cell, col) => {
+        const w = widths[col] ?? 0;
+        return rightAlign[col] ? cell.padStart(w) : cell.padEnd(w);
+      })
+      .join("  ")
+      .trimEnd(),
+  );
+}

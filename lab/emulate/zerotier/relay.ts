@@ -1,0 +1,307 @@
+// The userspace "internet" between the sites: receives the routers' VXLAN-in-UDP datagrams on
+// one socket and forwards each to the other endpoint(s), impaired per direction. Direction is
+// told by source IP only, because the kernel VXLAN picks its source port per flow.
+import dgram from "node:dgram";
+import { isIP } from "node:net";
+import { performance } from "node:perf_hooks";
+import { LabError } from "../../util/errors.ts";
+import { DepartureQueue } from "./departure-queue.ts";
+import {
+  describeImpairment,
+  type Impairment,
+  InvalidImpairmentError,
+  NO_IMPAIRMENT,
+  validateImpairment,
+} from "./impairment.ts";
+import { deriveSeed, mulberry32 } from "./prng.ts";
+import { type DirectionCounters, DirectionShaper } from "./shaper.ts";
+
+export const ZEROTIER_PORT = 9993;
+export const ALL_DIRECTIONS = "both";
+
+export interface RelayEndpoint {
+  name: string;
+  address: string;
+}
+
+export interface RelayOptions {
+  bindAddress: string;
+  /** Port to listen on; 0 picks a free one (tests). Default 9993. */
+  port?: number;
+  /** Port the endpoints receive on; defaults to `port` (the VXLAN dstport on both sides). */
+  peerPort?: number;
+  /** Two or more; a datagram from one goes to all the others. */
+  endpoints: RelayEndpoint[];
+  /** Seed for loss/jitter dice; random when absent, and reported by show() for replay. */
+  seed?: number;
+  /** Bottleneck buffer (ms of transmission) when a rate is set. */
+  queueLimitMs?: number;
+  /** Most packets held per direction waiting for their departure. */
+  maxQueued?: number;
+  log?: (line: string) => void;
+}
+
+export interface DirectionStatus {
+  direction: string;
+  from: RelayEndpoint;
+  to: RelayEndpoint;
+  impairment: Impairment;
+  counters: DirectionCounters;
+  /** Packets waiting for their departure time now. */
+  queued: number;
+  sendErrors: number;
+}
+
+export interface RelayStatus {
+  listening: { address: string; port: number } | null;
+  peerPort: number;
+  seed: number;
+  endpoints: RelayEndpoint[];
+  directions: DirectionStatus[];
+  unknownSources: { count: number; last: string | null };
+}
+
+interface Direction {
+  name: string;
+  from: RelayEndpoint;
+  to: RelayEndpoint;
+  shaper: DirectionShaper;
+  queue: DepartureQueue<Buffer>;
+  sendErrors: number;
+}
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export class ZerotierRelay {
+  readonly #bindAddress: string;
+  readonly #port: number;
+  readonly #peerPort: number;
+  readonly #seed: number;
+  readonly #endpoints: RelayEndpoint[];
+  readonly #directions: Direction[] = [];
+  /** Source IP -> the directions its datagrams go out on. */
+  readonly #outgoing = new Map<string, Direction[]>();
+  readonly #log: (line: string) => void;
+  #socket: dgram.Socket | undefined;
+  #unknown = { count: 0, last: null as string | null };
+
+  constructor(opts: RelayOptions) {
+    checkOptions(opts);
+    this.#bindAddress = opts.bindAddress;
+    this.#port = opts.port ?? ZEROTIER_PORT;
+    this.#peerPort = opts.peerPort ?? this.#port;
+    this.#seed = (opts.seed ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
+    this.#endpoints = opts.endpoints.map((e) => ({ ...e }));
+    this.#log = opts.log ?? (() => {});
+    const now = () => performance.now();
+    for (const from of this.#endpoints) {
+      const outgoing: Direction[] = [];
+      for (const to of this.#endpoints) {
+        if (to === from) continue;
+        const queue = new DepartureQueue<Buffer>((buf) => this.#send(dir, buf), now);
+        const shaper = new DirectionShaper({
+          random: mulberry32(deriveSeed(this.#seed, this.#directions.length)),
+          now,
+          queueLimitMs: opts.queueLimitMs,
+          queued: () => queue.size,
+          maxQueued: opts.maxQueued,
+        });
+        const dir: Direction = { name: `${from.name}->${to.name}`, from, to, shaper, queue, sendErrors: 0 };
+        this.#directions.push(dir);
+        outgoing.push(dir);
+      }
+      this.#outgoing.set(from.address, outgoing);
+    }
+  }
+
+  /** Endpoint names, for parsing direction words ("home->mine"). */
+  get endpointNames(): string[] {
+    return this.#endpoints.map((e) => e.name);
+  }
+
+  get directionNames(): string[] {
+    return this.#directions.map((d) => d.name);
+  }
+
+  /** Binds the socket; rejects with a LabError saying why when it cannot. */
+  async start(): Promise<void> {
+    if (this.#socket) throw new Error("relay already started");
+    const socket = dgram.createSocket({ type: isIP(this.#bindAddress) === 6 ? "udp6" : "udp4" });
+    this.#socket = socket;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once("error", reject);
+        socket.bind({ address: this.#bindAddress, port: this.#port, exclusive: true }, () => {
+          socket.off("error", reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      this.#socket = undefined;
+      socket.close();
+      throw bindError(this.#bindAddress, this.#port, err);
+    }
+    // Line-rate bursts overflow the default buffers long before the relay is busy.
+    try {
+      socket.setRecvBufferSize(4 * 1024 * 1024);
+      socket.setSendBufferSize(4 * 1024 * 1024);
+    } catch {
+      // The kernel caps these; a smaller buffer only means earlier drops under load.
+    }
+    socket.on("error", (err) => this.#log(`socket error: ${err.message}`));
+    socket.on("message", (msg, rinfo) => this.#onMessage(msg, rinfo.address, rinfo.port));
+    const { address, port } = socket.address();
+    this.#log(`listening on ${address}:${port}, forwarding to port ${this.#peerPort}, seed ${this.#seed}`);
+  }
+
+  /** Drops every waiting packet, clears the timers and closes the socket. Safe to call twice. */
+  async stop(): Promise<void> {
+    for (const dir of this.#directions) dir.queue.clear();
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+
+  /** Applies a partial impairment to one direction ("home->mine") or to all ("both"). */
+  set(direction: string, patch: Partial<Impairment>): DirectionStatus[] {
+    const dirs = this.#select(direction);
+    // Validate before touching any direction, so an error leaves nothing half-applied.
+    const errors = validateImpairment(patch);
+    if (errors.length > 0) throw new InvalidImpairmentError(errors);
+    for (const dir of dirs) {
+      dir.shaper.set(patch);
+      this.#log(`${dir.name}: ${describeImpairment(dir.shaper.impairment)}`);
+    }
+    return dirs.map((d) => this.#status(d));
+  }
+
+  down(direction: string = ALL_DIRECTIONS): DirectionStatus[] {
+    return this.set(direction, { down: true });
+  }
+
+  up(direction: string = ALL_DIRECTIONS): DirectionStatus[] {
+    return this.set(direction, { down: false });
+  }
+
+  /** Back to an unimpaired path; counters too when asked. */
+  reset(opts: { counters?: boolean } = {}): void {
+    for (const dir of this.#directions) {
+      dir.shaper.set(NO_IMPAIRMENT);
+      if (opts.counters) {
+        dir.shaper.resetCounters();
+        dir.sendErrors = 0;
+      }
+    }
+    if (opts.counters) this.#unknown = { count: 0, last: null };
+    this.#log(`reset${opts.counters ? " (counters too)" : ""}`);
+  }
+
+  show(): RelayStatus {
+    let listening: RelayStatus["listening"] = null;
+    if (this.#socket) {
+      const { address, port } = this.#socket.address();
+      listening = { address, port };
+    }
+    return {
+      listening,
+      peerPort: this.#peerPort,
+      seed: this.#seed,
+      endpoints: this.#endpoints.map((e) => ({ ...e })),
+      directions: this.#directions.map((d) => this.#status(d)),
+      unknownSources: { ...this.#unknown },
+    };
+  }
+
+  #status(dir: Direction): DirectionStatus {
+    return {
+      direction: dir.name,
+      from: { ...dir.from },
+      to: { ...dir.to },
+      impairment: dir.shaper.impairment,
+      counters: dir.shaper.counters,
+      queued: dir.queue.size,
+      sendErrors: dir.sendErrors,
+    };
+  }
+
+  #select(direction: string): Direction[] {
+    if (direction === ALL_DIRECTIONS) return this.#directions;
+    const dir = this.#directions.find((d) => d.name === direction);
+    if (dir) return [dir];
+    throw new LabError(
+      `unknown direction ${JSON.stringify(direction)}: expected ${[ALL_DIRECTIONS, ...this.directionNames].join(", ")}`,
+    );
+  }
+
+  #onMessage(msg: Buffer, address: string, port: number): void {
+    const outgoing = this.#outgoing.get(address);
+    if (!outgoing) {
+      this.#unknown.count++;
+      this.#unknown.last = `${address}:${port}`;
+      return;
+    }
+    for (const dir of outgoing) {
+      const decision = dir.shaper.decide(msg.length);
+      if (decision.kind === "send") for (const at of decision.departures) dir.queue.push(at, msg);
+    }
+  }
+
+  #send(dir: Direction, buf: Buffer): void {
+    const onError = (err: Error | null) => {
+      if (!err) return;
+      dir.sendErrors++;
+      // One line per power of ten: visible without flooding the log during an outage.
+      if (Number.isInteger(Math.log10(dir.sendErrors)))
+        this.#log(`${dir.name}: send to ${dir.to.address} failed (${dir.sendErrors} so far): ${err.message}`);
+    };
+    try {
+      this.#socket?.send(buf, this.#peerPort, dir.to.address, onError);
+    } catch (err) {
+      onError(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+}
+
+function checkOptions(opts: RelayOptions): void {
+  const problems: string[] = [];
+  if (isIP(opts.bindAddress) === 0)
+    problems.push(`bind address ${JSON.stringify(opts.bindAddress)} is not an IP`);
+  for (const [what, port] of [
+    ["port", opts.port],
+    ["peerPort", opts.peerPort],
+  ] as const) {
+    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
+      problems.push(`${what} ${port} is not a port number`);
+  }
+  if ((opts.peerPort ?? opts.port ?? ZEROTIER_PORT) === 0)
+    problems.push("peerPort is required when port is 0");
+  if (opts.endpoints.length < 2) problems.push(`needs at least 2 endpoints, got ${opts.endpoints.length}`);
+  const names = new Set<string>();
+  const addresses = new Set<string>();
+  for (const { name, address } of opts.endpoints) {
+    if (!NAME_RE.test(name) || name === ALL_DIRECTIONS)
+      problems.push(
+        `endpoint name ${JSON.stringify(name)} must be letters, digits, "_", "." or "-" and not "both"`,
+      );
+    if (isIP(address) === 0) problems.push(`endpoint ${name}: ${JSON.stringify(address)} is not an IP`);
+    else if (isIP(address) !== isIP(opts.bindAddress))
+      problems.push(`endpoint ${name}: ${address} is not the same IP version as ${opts.bindAddress}`);
+    if (names.has(name)) problems.push(`endpoint name ${name} given twice`);
+    if (addresses.has(address)) problems.push(`endpoint address ${address} given twice`);
+    names.add(name);
+    addresses.add(address);
+  }
+  if (problems.length > 0) throw new LabError(`relay: ${problems.join("; ")}`);
+}
+
+function bindError(address: string, port: number, err: unknown): LabError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const hint =
+    code === "EADDRNOTAVAIL"
+      ? `is ${address} configured in this network namespace?`
+      : code === "EADDRINUSE"
+        ? "is another relay already running?"
+        : undefined;
+  const message = err instanceof Error ? err.message : String(err);
+  return new LabError(`cannot bind UDP ${address}:${port}: ${message}${hint ? ` (${hint})` : ""}`, hint);
+}

@@ -1,0 +1,97 @@
+// Talking to a node's gobgpd through the gobgp CLI's JSON output (its gRPC API listens on
+// 127.0.0.1:<port> inside the node's namespace).
+import { output, run } from "../util/exec.ts";
+
+/** GoBGP's session_state numbers (apipb.PeerState_SessionState). */
+export const SESSION_STATES = [
+  "unknown",
+  "idle",
+  "connect",
+  "active",
+  "open_sent",
+  "open_confirm",
+  "established",
+] as const;
+export type GobgpSessionState = (typeof SESSION_STATES)[number];
+
+export interface GobgpNeighbor {
+  address: string;
+  localAs: number;
+  peerAs: number;
+  state: GobgpSessionState;
+  /** Unix seconds of the last transition to Established, if any. */
+  uptimeSince: number | null;
+  received: number;
+  accepted: number;
+  advertised: number;
+}
+
+interface RawNeighbor {
+  conf?: { neighbor_address?: string; local_asn?: number; peer_asn?: number };
+  state?: { session_state?: number; neighbor_address?: string };
+  timers?: { state?: { uptime?: { seconds?: number } } };
+  afi_safis?: { state?: { received?: number; accepted?: number; advertised?: number } }[];
+}
+
+export function parseNeighbors(json: string): GobgpNeighbor[] {
+  const raw = JSON.parse(json.trim() || "[]") as RawNeighbor[] | null;
+  return (raw ?? []).map((n) => {
+    const fam = n.afi_safis ?? [];
+    const sum = (k: "received" | "accepted" | "advertised") =>
+      fam.reduce((a, f) => a + (f.state?.[k] ?? 0), 0);
+    const state = SESSION_STATES[n.state?.session_state ?? 0] ?? "unknown";
+    return {
+      address: n.conf?.neighbor_address ?? n.state?.neighbor_address ?? "?",
+      localAs: n.conf?.local_asn ?? 0,
+      peerAs: n.conf?.peer_asn ?? 0,
+      state,
+      uptimeSince: state === "established" ? (n.timers?.state?.uptime?.seconds ?? null) : null,
+      received: sum("received"),
+      accepted: sum("accepted"),
+      advertised: sum("advertised"),
+    };
+  });
+}
+
+export async function gobgpNeighbors(ns: string, apiPort: number): Promise<GobgpNeighbor[]> {
+  const neighbors = parseNeighbors(
+    await output(["gobgp", "-p", String(apiPort), "neighbor", "-j"], { netns: ns, timeoutMs: 5000 }),
+  );
+  // GoBGP's neighbor state has no advertised count; Cilium's `bgp peers` shows one: ask adj-out.
+  for (const n of neighbors) {
+    if (n.state !== "established") continue;
+    const out = await output(
+      ["gobgp", "-p", String(apiPort), "neighbor", n.address, "adj-out", "-a", "ipv4", "-j"],
+      { netns: ns, timeoutMs: 5000 },
+    );
+    n.advertised = Object.keys(JSON.parse(out.trim() || "{}") ?? {}).length;
+  }
+  return neighbors;
+}
+
+/** Originates a prefix from the speaker (Cilium does the same through the API). */
+export async function gobgpAddPrefix(ns: string, apiPort: number, prefix: string): Promise<void> {
+  // ORIGIN IGP, as Cilium originates its advertisements.
+  await run(["gobgp", "-p", String(apiPort), "global", "rib", "add", prefix, "origin", "igp", "-a", "ipv4"], {
+    netns: ns,
+    timeoutMs: 5000,
+  });
+}
+
+export async function gobgpLocalPrefixes(ns: string, apiPort: number): Promise<string[]> {
+  const out = await output(["gobgp", "-p", String(apiPort), "global", "rib", "-a", "ipv4", "-j"], {
+    netns: ns,
+    timeoutMs: 5000,
+  });
+  return Object.keys(JSON.parse(out.trim() || "{}") as Record<string, unknown>);
+}
+
+/** True once the gRPC API answers. */
+export async function gobgpReady(ns: string, apiPort: number): Promise<boolean> {
+  const r = await run(["gobgp", "-p", String(apiPort), "global"], {
+    netns: ns,
+    allowFailure: true,
+    timeoutMs: 3000,
+  });
+  return r.code === 0;
+}

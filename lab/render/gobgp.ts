@@ -1,0 +1,98 @@
+// The GoBGP configuration Cilium's agent would give its embedded GoBGP for one node, from the
+// node's resolved CRDs: one speaker per bgpInstance, no listener unless localPort is set,
+// a global import policy that rejects everything but locally originated routes (Cilium
+// imports nothing), and per peer the PeerConfig's transport, timers, multihop, graceful
+// restart and families. Prefixes cannot be originated from a GoBGP config file, so the
+// list to originate travels beside it (the runtime adds them through the gobgp CLI).
+import yaml from "js-yaml";
+import type { K8sNode, Lab, NodeBgpInstance, NodePeer } from "../topology/model.ts";
+import type { Artifact } from "./artifact.ts";
+
+/** Name of the import policy statement set that lets local routes through. */
+export const ALLOW_LOCAL_POLICY = "cilium-allow-local";
+
+export interface GobgpSpeaker {
+  node: string;
+  instance: string;
+  /** Relative path of the rendered config. */
+  configPath: string;
+  /** gRPC API port inside the node's namespace (one per instance). */
+  apiPort: number;
+  prefixes: string[];
+  config: Record<string, unknown>;
+}
+
+export const GOBGP_API_BASE_PORT = 50051;
+
+export function gobgpSpeakers(node: K8sNode): GobgpSpeaker[] {
+  return (node.bgp?.instances ?? []).map((inst, i) => ({
+    node: node.name,
+    instance: inst.name,
+    configPath: `gobgp/${node.name}/${inst.name}.yaml`,
+    apiPort: GOBGP_API_BASE_PORT + i,
+    prefixes: [...new Set(inst.peers.flatMap((p) => p.families.flatMap((f) => f.advertised)))],
+    config: speakerConfig(inst),
+  }));
+}
+
+function speakerConfig(inst: NodeBgpInstance): Record<string, unknown> {
+  return {
+    global: {
+      config: { as: inst.localASN, "router-id": inst.routerId, port: inst.localPort ?? -1 },
+      "apply-policy": {
+        config: {
+          "import-policy-list": [ALLOW_LOCAL_POLICY],
+          "default-import-policy": "reject-route",
+          "default-export-policy": "accept-route",
+        },
+      },
+    },
+    neighbors: inst.peers.map(neighborConfig),
+    "policy-definitions": [
+      {
+        name: ALLOW_LOCAL_POLICY,
+        statements: [
+          {
+            name: "accept-local",
+            conditions: { "bgp-conditions": { "route-type": "local" } },
+            actions: { "route-disposition": "accept-route" },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+function neighborConfig(p: NodePeer): Record<string, unknown> {
+  const gr = p.gracefulRestart.enabled;
+  // Only families that advertise something matter to the session's content, but Cilium
+  // negotiates every configured family; keep them all.
+  const families = p.families.map((f) => ({
+    config: { "afi-safi-name": `${f.afi}-${f.safi}` },
+    ...(gr ? { "mp-graceful-restart": { config: { enabled: true } } } : {}),
+  }));
+  return {
+    config: { "neighbor-address": p.peerAddress, "peer-as": p.peerASN, description: p.name },
+    transport: { config: { "remote-port": p.peerPort, "passive-mode": false } },
+    timers: {
+      config: {
+        "connect-retry": p.timers.connectRetrySeconds,
+        "hold-time": p.timers.holdSeconds,
+        "keepalive-interval": p.timers.keepaliveSeconds,
+      },
+    },
+    "ebgp-multihop": { config: { enabled: p.ebgpMultihop > 1, "multihop-ttl": p.ebgpMultihop } },
+    "graceful-restart": { config: { enabled: gr, "restart-time": p.gracefulRestart.restartSeconds } },
+    "afi-safis": families,
+  };
+}
+
+export function renderGobgp(lab: Lab): Artifact[] {
+  return lab.nodes.flatMap((node) =>
+    gobgpSpeakers(node).map((s) => ({
+      path: s.configPath,
+      description: `GoBGP config of ${node.name} (${s.instance}), originates ${s.prefixes.join(", ") || "nothing"}`,
+      content: `# Rendered from the Cilium BGP CRDs for node ${node.name} (ClusterConfig ${node.bgp?.clusterConfig}).\n# Originate: ${s.prefixes.join(", ") || "(none)"}\n${yaml.dump(s.config, { lineWidth: 120, noRefs: true })}`,
+    })),
+  );
+}

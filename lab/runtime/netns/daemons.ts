@@ -1,0 +1,162 @@
+// Starting the lab's daemons inside their namespaces: the ZeroTier relay, BIRD per router,
+// gobgpd per Cilium node (one per bgpInstance) and a stand-in kubelet per node. Every pid is
+// journaled with its start time so `down` kills exactly these processes.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { BirdClient } from "../../bird/client.ts";
+import { gobgpAddPrefix, gobgpReady } from "../../gobgp/cli.ts";
+import { birdWrapper } from "../../render/bird.ts";
+import { gobgpSpeakers } from "../../render/gobgp.ts";
+import type { K8sNode, Lab, Router } from "../../topology/model.ts";
+import { LabError } from "../../util/errors.ts";
+import { run } from "../../util/exec.ts";
+import { waitFor } from "../../util/wait.ts";
+import type { WorkPaths } from "../workdir.ts";
+import type { Journal } from "./journal.ts";
+import { type NetnsPlan, nsName } from "./plan.ts";
+import { isAlive, processStartTime, readPidFile, spawnInNetns } from "./processes.ts";
+
+export interface DaemonContext {
+  lab: Lab;
+  plan: NetnsPlan;
+  paths: WorkPaths;
+  journal: Journal;
+  bundles: { relay: string; kubelet: string };
+}
+
+function track(ctx: DaemonContext, name: string, ns: string, pid: number, argv: string[]): void {
+  ctx.journal.record({ kind: "process", name, ns, pid, startTime: processStartTime(pid) ?? "", argv });
+}
+
+function lastLines(file: string, n = 8): string {
+  try {
+    return readFileSync(file, "utf8").trim().split("\n").slice(-n).join("\n");
+  } catch {
+    return "";
+  }
+}
+
+export async function startRelay(ctx: DaemonContext): Promise<void> {
+  const { relay } = ctx.plan;
+  mkdirSync(`${ctx.paths.root}/relay`, { recursive: true });
+  const argv = [
+    "node",
+    ctx.bundles.relay,
+    "--bind",
+    relay.address,
+    "--port",
+    String(relay.port),
+    "--control",
+    ctx.paths.relaySocket,
+  ];
+  for (const e of relay.endpoints) argv.push("--endpoint", `${e.name}=${e.address}`);
+  const pid = spawnInNetns(relay.ns, argv, ctx.paths.relayLog);
+  track(ctx, "relay", relay.ns, pid, argv);
+  await waitFor(
+    async () => {
+      if (!isAlive(pid)) throw new LabError(`the ZeroTier relay exited:\n${lastLines(ctx.paths.relayLog)}`);
+      return lastLines(ctx.paths.relayLog, 50).includes("relay ready") || "relay not ready yet";
+    },
+    { what: "ZeroTier relay ready", budgetMs: 10_000, intervalMs: 50 },
+  );
+}
+
+export async function startBird(ctx: DaemonContext, router: Router): Promise<void> {
+  const ns = nsName(ctx.lab.name, router.name);
+  const dir = ctx.paths.birdDir(router.name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(ctx.paths.birdWrapper(router.name), birdWrapper(router, ctx.paths.birdLog(router.name)));
+  const argv = [
+    "bird",
+    "-c",
+    ctx.paths.birdWrapper(router.name),
+    "-s",
+    ctx.paths.birdSocket(router.name),
+    "-P",
+    ctx.paths.birdPid(router.name),
+  ];
+  // BIRD daemonises after parsing: a bad config fails here with BIRD's own file:line message.
+  const r = await run(argv, { netns: ns, allowFailure: true, timeoutMs: 10_000 });
+  if (r.code !== 0) {
+    throw new LabError(
+      `BIRD on ${router.name} did not start: ${(r.stderr || r.stdout).trim()}`,
+      `check ${router.birdConf} with: bird -p -c ${router.birdConf}`,
+    );
+  }
+  const pidFile = ctx.paths.birdPid(router.name);
+  await waitFor(async () => (readPidFile(pidFile) !== null ? true : "no pid file yet"), {
+    what: `BIRD pid file of ${router.name}`,
+    budgetMs: 5000,
+    intervalMs: 20,
+  });
+  const pid = readPidFile(pidFile) as number;
+  track(ctx, `bird:${router.name}`, ns, pid, argv);
+  await waitFor(
+    async () => {
+      if (!isAlive(pid))
+        throw new LabError(`BIRD on ${router.name} exited:\n${lastLines(ctx.paths.birdLog(router.name))}`);
+      const c = await BirdClient.connect(ctx.paths.birdSocket(router.name), 1000);
+      c.close();
+      return true;
+    },
+    { what: `BIRD control socket of ${router.name}`, budgetMs: 10_000, intervalMs: 50 },
+  );
+}
+
+/** The routers accept BGP connections once BIRD listens on port 179 (FACTS.md: start order matters). */
+export async function waitBgpListening(ctx: DaemonContext, router: Router): Promise<void> {
+  const ns = nsName(ctx.lab.name, router.name);
+  await waitFor(
+    async () => {
+      const r = await run(["ss", "-Hltn", "sport", "=", ":179"], { netns: ns, allowFailure: true });
+      return r.stdout.trim() !== "" || "BIRD not listening on :179 yet";
+    },
+    { what: `${router.name} listening for BGP`, budgetMs: 10_000, intervalMs: 50 },
+  );
+}
+
+export async function startSpeakers(ctx: DaemonContext, node: K8sNode): Promise<void> {
+  const ns = nsName(ctx.lab.name, node.name);
+  const dir = ctx.paths.nodeDir(node.name);
+  for (const s of gobgpSpeakers(node)) {
+    const cfg = `${ctx.paths.rendered}/${s.configPath}`;
+    if (!existsSync(cfg)) throw new LabError(`rendered GoBGP config missing: ${cfg}`);
+    const argv = [
+      "gobgpd",
+      "-t",
+      "yaml",
+      "-f",
+      cfg,
+      "--api-hosts",
+      `127.0.0.1:${s.apiPort}`,
+      "-p",
+      "--pprof-disable",
+    ];
+    const log = `${dir}/gobgpd-${s.instance}.log`;
+    const pid = spawnInNetns(ns, argv, log);
+    track(ctx, `gobgpd:${node.name}:${s.instance}`, ns, pid, argv);
+    await waitFor(
+      async () => {
+        if (!isAlive(pid)) throw new LabError(`gobgpd on ${node.name} exited:\n${lastLines(log)}`);
+        return (await gobgpReady(ns, s.apiPort)) || "gRPC API not answering yet";
+      },
+      { what: `gobgpd API of ${node.name}`, budgetMs: 10_000, intervalMs: 50 },
+    );
+    // Cilium originates the node's pod CIDR through the API; a config file cannot.
+    for (const prefix of s.prefixes) await gobgpAddPrefix(ns, s.apiPort, prefix);
+  }
+}
+
+export async function startKubelet(ctx: DaemonContext, node: K8sNode): Promise<void> {
+  const ns = nsName(ctx.lab.name, node.name);
+  const argv = ["node", ctx.bundles.kubelet, "--node", node.name, "--address", node.address];
+  const log = `${ctx.paths.nodeDir(node.name)}/kubelet.log`;
+  const pid = spawnInNetns(ns, argv, log);
+  track(ctx, `kubelet:${node.name}`, ns, pid, argv);
+  await waitFor(
+    async () => {
+      if (!isAlive(pid)) throw new LabError(`kubelet stand-in on ${node.name} exited:\n${lastLines(log)}`);
+      return lastLines(log).includes("listening") || "not listening yet";
+    },
+    { what: `kubelet stand-in of ${node.name}`, budgetMs: 10_000, intervalMs: 50 },
+  );
+}

@@ -1,0 +1,31 @@
+// The record of what `up` created, written BEFORE each creation (an intent log) and flushed
+// synchronously, so `down` can remove everything even after `up` was killed halfway.
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+
+export type JournalEntry =
+  | { kind: "netns"; name: string }
+  | { kind: "process"; name: string; ns: string; pid: number; startTime: string; argv: string[] }
+  | { kind: "started"; at: string; pid: number }
+  | { kind: "converged"; at: string };
+
+export class Journal {
+  constructor(readonly file: string) {}
+
+  record(entry: JournalEntry): void {
+    appendFileSync(this.file, `${JSON.stringify(entry)}\n`, { flag: "a" });
+  }
+
+  entries(): JournalEntry[] {
+    if (!existsSync(this.file)) return [];
+    const out: JournalEntry[] = [];
+    for (const line of readFileSync(this.file, "utf8").split("\n")) {
+      if (!line.trim()) continue;
+      try {
+        out.push(JSON.parse(line) as JournalEntry);
+      } catch {
+        // A line cut short by a crash mid-write: the sweep in `down` covers what it named.
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,200 @@
+// Bringing a netns lab up: infrastructure, then daemons in the order their timers demand
+// (relay and routers first, nodes only once the routers accept BGP), then waiting until the
+// seed's verification steps pass. Any failure rolls back what was created.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { bundleDaemon } from "../../emulate/bundle.ts";
+import { renderBirdWrappers } from "../../render/bird.ts";
+import { renderGobgp } from "../../render/gobgp.ts";
+import type { Lab } from "../../topology/model.ts";
+import { TimeoutError } from "../../util/errors.ts";
+import { type ProgressSink, silent, step } from "../../util/progress.ts";
+import { waitFor } from "../../util/wait.ts";
+import { type WorkPaths, workPaths } from "../workdir.ts";
+import { createLinks, createNamespaces } from "./build.ts";
+import { type CheckResult, CONVERGENCE_CHECKS } from "./converge.ts";
+import {
+  type DaemonContext,
+  startBird,
+  startKubelet,
+  startRelay,
+  startSpeakers,
+  waitBgpListening,
+} from "./daemons.ts";
+import { netnsDown } from "./down.ts";
+import { Journal } from "./journal.ts";
+import { planNetns } from "./plan.ts";
+import { checkPrerequisites } from "./prerequisites.ts";
+
+export interface UpOptions {
+  progress?: ProgressSink;
+  /** Convergence budget (default 90 s). */
+  budgetMs?: number;
+  signal?: AbortSignal;
+  /** Leave a lab that failed to converge in place for inspection. */
+  keepOnFailure?: boolean;
+}
+
+export interface UpTimings {
+  infraReadyMs: number;
+  daemonsReadyMs: number;
+  convergedMs: number;
+  /** When each convergence check first passed, from the start of `up`. */
+  checks: Record<string, number>;
+}
+
+export interface UpResult {
+  alreadyUp: boolean;
+  timings?: UpTimings;
+}
+
+export const DEFAULT_CONVERGE_BUDGET_MS = 90_000;
+
+export async function netnsUp(lab: Lab, opts: UpOptions = {}): Promise<UpResult> {
+  const progress = opts.progress ?? silent;
+  const paths = workPaths(lab.name);
+  const plan = planNetns(lab);
+  await checkPrerequisites();
+  if (existsSync(paths.journal)) {
+    const state = await convergenceState(lab, paths);
+    if (state.every((c) => c.ok)) {
+      progress({ kind: "info", message: `lab ${lab.name} is already up and converged` });
+      return { alreadyUp: true };
+    }
+    progress({
+      kind: "warn",
+      message: `lab ${lab.name} has leftovers of an earlier run that is not converged: removing them first`,
+    });
+    await netnsDown(
+      paths,
+      plan.namespaces.map((n) => n.name),
+      progress,
+    );
+  }
+  const t0 = performance.now();
+  mkdirSync(paths.root, { recursive: true });
+  const journal = new Journal(paths.journal);
+  journal.record({ kind: "started", at: new Date().toISOString(), pid: process.pid });
+  try {
+    const bundles = await step(progress, "render configs and build helper daemons", async () => {
+      writeArtifacts(paths.rendered, renderGobgp(lab));
+      writeArtifacts(paths.root, renderBirdWrappers(lab, paths.root));
+      mkdirSync(paths.bin, { recursive: true });
+      const [relay, kubelet] = await Promise.all([
+        bundleDaemon("relay", paths.bin),
+        bundleDaemon("kubelet", paths.bin),
+      ]);
+      return { relay, kubelet };
+    });
+    opts.signal?.throwIfAborted();
+    await step(
+      progress,
+      "create namespaces",
+      () => createNamespaces(plan, journal),
+      () => `${plan.namespaces.length}`,
+    );
+    opts.signal?.throwIfAborted();
+    await step(
+      progress,
+      "create links",
+      () => createLinks(plan),
+      () => `${plan.links.length} veth pairs, ${plan.vxlans.length} VXLAN`,
+    );
+    const infraReadyMs = performance.now() - t0;
+    for (const n of lab.nodes) mkdirSync(paths.nodeDir(n.name), { recursive: true });
+    const ctx: DaemonContext = { lab, plan, paths, journal, bundles };
+    await step(progress, "start the ZeroTier relay", () => startRelay(ctx));
+    await step(
+      progress,
+      "start BIRD on the routers",
+      async () => {
+        await Promise.all(lab.routers.map((r) => startBird(ctx, r)));
+        await Promise.all(lab.routers.map((r) => waitBgpListening(ctx, r)));
+      },
+      () => lab.routers.map((r) => r.name).join(", "),
+    );
+    opts.signal?.throwIfAborted();
+    await step(
+      progress,
+      "start the Cilium BGP speakers (gobgpd) and kubelets",
+      async () => {
+        await Promise.all(lab.nodes.map((n) => startSpeakers(ctx, n)));
+        await Promise.all(lab.nodes.map((n) => startKubelet(ctx, n)));
+      },
+      () => lab.nodes.map((n) => n.name).join(", "),
+    );
+    const daemonsReadyMs = performance.now() - t0;
+    const checks = await step(progress, "wait for convergence", () =>
+      waitConverged(lab, paths, t0, opts, progress),
+    );
+    journal.record({ kind: "converged", at: new Date().toISOString() });
+    return {
+      alreadyUp: false,
+      timings: { infraReadyMs, daemonsReadyMs, convergedMs: performance.now() - t0, checks },
+    };
+  } catch (err) {
+    if (!opts.keepOnFailure) {
+      progress({ kind: "warn", message: "rolling back what was created" });
+      await netnsDown(
+        paths,
+        plan.namespaces.map((n) => n.name),
+        progress,
+      );
+    }
+    throw err;
+  }
+}
+
+async function waitConverged(
+  lab: Lab,
+  paths: WorkPaths,
+  t0: number,
+  opts: UpOptions,
+  progress: ProgressSink,
+): Promise<Record<string, number>> {
+  const passed: Record<string, number> = {};
+  const budgetMs = opts.budgetMs ?? DEFAULT_CONVERGE_BUDGET_MS;
+  try {
+    await waitFor(
+      async () => {
+        // Checks are ordered: later ones cannot pass before earlier ones, so stop at the first failure.
+        for (const c of CONVERGENCE_CHECKS) {
+          const r = await c.run(lab, paths);
+          if (!r.ok) return `${r.name}:\n  ${r.problems.join("\n  ")}`;
+          if (passed[c.name] === undefined) {
+            passed[c.name] = performance.now() - t0;
+            progress({ kind: "info", message: `${r.name}: ok` });
+          }
+        }
+        return true;
+      },
+      { what: "lab converged", budgetMs, intervalMs: 250, signal: opts.signal },
+    );
+  } catch (err) {
+    if (err instanceof TimeoutError) {
+      const state = await convergenceState(lab, paths);
+      const diagnosis = state
+        .filter((c) => !c.ok)
+        .map((c) => `${c.name}:\n  ${c.problems.join("\n  ")}`)
+        .join("\n");
+      throw new TimeoutError("lab converged", budgetMs, diagnosis || err.diagnosis);
+    }
+    throw err;
+  }
+  return passed;
+}
+
+/** Every convergence check, each run regardless of the others (for diagnosis and status). */
+export async function convergenceState(lab: Lab, paths: WorkPaths): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  for (const c of CONVERGENCE_CHECKS) out.push(await c.run(lab, paths));
+  return out;
+}
+
+function writeArtifacts(root: string, artifacts: { path: string; content: string }[]): void {
+  for (const a of artifacts) {
+    const file = `${root}/${a.path}`;
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, a.content);
+  }
+}

@@ -1,0 +1,25 @@
+import { existsSync } from "node:fs";
+import { collectStatus, formatStatus } from "../../lab/report/status.ts";
+import { Journal } from "../../lab/runtime/netns/journal.ts";
+import { workPaths } from "../../lab/runtime/workdir.ts";
+import { COMMON_OPTIONS, type Command, EXIT, parse } from "../cli-kit.ts";
+import { loadForCommand } from "./load.ts";
+
+export const status: Command = {
+  name: "status",
+  summary: "daemons, BGP sessions, 10.42 routes, ZeroTier relay impairment and counters",
+  usage: "lab status [--topology FILE] [--name LAB] [--json]",
+  async run(argv, ctx) {
+    const { values } = parse(this, argv, COMMON_OPTIONS);
+    const lab = await loadForCommand(values);
+    const paths = workPaths(lab.name);
+    if (!existsSync(paths.journal)) {
+      if (values.json) ctx.out(JSON.stringify({ lab: lab.name, running: false }));
+      else ctx.out(`lab ${lab.name} is not running (start it with: make lab-up)`);
+      return EXIT.failure;
+    }
+    const s = await collectStatus(lab, paths, new Journal(paths.journal));
+    ctx.out(values.json ? JSON.stringify({ running: true, ...s }, null, 2) : formatStatus(s));
+    return EXIT.ok;
+  },
+};
