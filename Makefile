@@ -1,0 +1,50 @@
+# Entry points of the lab. On a fresh machine: `make lab-up` (the lab) and `make test` (the tests).
+SHELL := /bin/bash
+LAB := npm run -s lab --
+RUNTIME ?= netns
+TOPOLOGY ?= configs/topology.yaml
+
+.PHONY: help deps deps-test validate render lint lab-up lab-down status test test-unit test-integration bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+deps: ## install what the lab needs (Debian packages as root, npm ci)
+	@scripts/ensure-deps.sh runtime
+
+deps-test: ## install what the tests need as well (docker.io, debootstrap)
+	@scripts/ensure-deps.sh test
+
+validate: deps ## check topology, Cilium manifests and BIRD configs; creates nothing
+	@$(LAB) validate --topology $(TOPOLOGY)
+
+render: deps ## write every generated artifact under .lab/<name>/rendered
+	@$(LAB) render --topology $(TOPOLOGY)
+
+lab-up: deps ## bring the lab up and wait until it has converged
+	@$(LAB) up --topology $(TOPOLOGY) --runtime $(RUNTIME)
+
+lab-down: deps ## remove everything lab-up created
+	@$(LAB) down --topology $(TOPOLOGY)
+
+status: deps ## sessions, routes, relay counters of the running lab
+	@$(LAB) status --topology $(TOPOLOGY)
+
+lint: deps ## formatter/linter (biome) and the type checker
+	@npx biome check .
+	@npx tsc --noEmit
+
+test-unit: deps ## unit tests only (no root needed)
+	@npx ava tests/unit
+
+test-integration: deps-test ## tests that start real daemons, namespaces and a Docker engine (root)
+	@npx ava --serial tests/integration
+
+test: deps-test lint ## lint, unit and integration tests (what CI runs)
+	@npx ava --serial
+
+bench: deps ## up/down timings and memory, printed and written as JSON
+	@npx tsx scripts/bench.ts
+
+clean: ## remove generated files (run lab-down first if a lab is up)
+	rm -rf .lab/*/rendered

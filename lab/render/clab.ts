@@ -1,0 +1,249 @@
+// The containerlab topology of the full-fidelity runtime: the real routers running BIRD on the
+// real bird.conf, one link standing for ZeroTier, a LAN per site, and the kind (or k3d) node
+// containers wired into their site's LAN as ext-containers.
+//
+// Decisions:
+// - LAN bridges are `kind: linux` "switch" containers holding a Linux bridge in their own
+//   namespace. containerlab's `bridge` and `ovs-bridge` kinds only attach to a bridge that
+//   already exists in the HOST namespace (containerlab never creates it), so they would need the
+//   lab to change the host; a switch container is created and removed with the lab.
+// - bird.conf is bind-mounted read-only. Binds are resolved from the topology file's directory
+//   (<workdir>/clab), which a pure renderer does not know, so by default the bind source is the
+//   absolute path of the real file; `configRootFromArtifact` switches to a relative path for a
+//   work dir that sits at a known place relative to the configs (and for golden files).
+// - Linux nodes ignore a link's ipv4 fields, so every address is set by `exec` (run after the
+//   links exist). containerlab splits exec commands into words without a shell, and expands `$`,
+//   so each command here is a single plain program call.
+// - Routers and switches run `sleep infinity` instead of the router image's foreground BIRD
+//   (lab/docker/router-image.ts): a container whose main process exits is restarted by Docker
+//   with a fresh network namespace, which loses every containerlab link. BIRD is started by
+//   exec, daemonised, so a scenario can kill and restart it while the links stay.
+// - Node containers keep their default route on the kind/k3d docker network (image pulls,
+//   the API endpoint); only the pod CIDR and the other sites' LANs go via the site router.
+import { isAbsolute, posix, relative, sep } from "node:path";
+import type { Lab, Router, Site } from "../topology/model.ts";
+import { LabError } from "../util/errors.ts";
+import type { Artifact } from "./artifact.ts";
+import { type ClusterMember, clusterMembers, type K8sDistribution } from "./k8s-cluster.ts";
+import { clabTopologyPath, kindConfigPath, relativeToClabTopology } from "./paths.ts";
+import { yamlText } from "./yaml-text.ts";
+
+/** Same image and socket as lab/docker/router-image.ts (a test keeps them equal). */
+export const DEFAULT_ROUTER_IMAGE = "xsite/bird:2.0.12";
+/** Interface names inside the containers. `zt*` matches the BFD interface pattern of FACTS §1. */
+export const ROUTER_LAN_IF = "lan0";
+export const ROUTER_ZT_IF = "zt0";
+export const NODE_LAN_IF = "eth1";
+export const BIRD_CONF_IN_CONTAINER = "/etc/bird/bird.conf";
+export const BIRD_SOCKET_IN_CONTAINER = "/run/bird/bird.ctl";
+/** A home LAN's MTU. containerlab's default (9500) would make the 2800-byte ZeroTier hop the
+ * bottleneck, which it never is in the seed. */
+export const DEFAULT_LAN_MTU = 1500;
+
+export interface ClabOptions {
+  /** Image of the two routers; needs bird2 and iproute2. */
+  routerImage?: string;
+  /** Image of the LAN switch containers; default the router image (it has iproute2). */
+  switchImage?: string;
+  /**
+   * Path from the topology file's directory (<workdir>/clab) to the topology's config dir, e.g.
+   * "../../configs". Unset: binds use absolute paths.
+   */
+  configRootFromArtifact?: string;
+  k8s?: K8sDistribution;
+  /** kind/k3d cluster name; default the lab's name. */
+  clusterName?: string;
+  /** kindest/node image for the k8s-kind node; default kind's own. */
+  kindNodeImage?: string;
+  /**
+   * How long containerlab's k8s-kind waits for Ready (default 15 min; with no CNI the nodes stay
+   * NotReady until Cilium is installed), e.g. "0s". Emitted as extras.k8s_kind.deploy.wait, which
+   * containerlab reads but its v0.79 schema does not list: leave unset to keep the file
+   * schema-valid.
+   */
+  kindWait?: string;
+  lanMtu?: number;
+}
+
+type ClabNode = Record<string, unknown> & { kind: string };
+
+interface ClabLink {
+  endpoints: [string, string];
+  mtu: number;
+}
+
+export interface ClabTopology {
+  name: string;
+  topology: { nodes: Record<string, ClabNode>; links: ClabLink[] };
+}
+
+export function clabTopology(lab: Lab, opts: ClabOptions = {}): ClabTopology {
+  const distribution = opts.k8s ?? "kind";
+  const clusterName = opts.clusterName ?? lab.name;
+  const routerImage = opts.routerImage ?? DEFAULT_ROUTER_IMAGE;
+  const switchImage = opts.switchImage ?? routerImage;
+  const lanMtu = opts.lanMtu ?? DEFAULT_LAN_MTU;
+  const members = clusterMembers(lab, distribution, clusterName);
+  const nodes: [string, ClabNode][] = [];
+  const links: ClabLink[] = [];
+
+  for (const r of lab.routers)
+    nodes.push([r.name, routerNode(lab, r, siteOf(lab, r.site), routerImage, opts)]);
+  links.push(...zerotierLinks(lab, switchImage, nodes));
+
+  for (const site of lab.sites) {
+    const router = routerOf(lab, site);
+    const local = members.filter((m) => m.node.site === site.name);
+    const switchName = `lan-${site.name}`;
+    const attached = [
+      `${router.name}:${ROUTER_LAN_IF}`,
+      ...local.map((m) => `${m.container}:${NODE_LAN_IF}`),
+    ];
+    nodes.push([switchName, switchNode(switchImage, attached.length)]);
+    attached.forEach((end, i) => {
+      links.push({ endpoints: [end, `${switchName}:eth${i + 1}`], mtu: lanMtu });
+    });
+  }
+
+  if (distribution === "kind") nodes.push([clusterName, kindClusterNode(lab, opts)]);
+  for (const m of members) nodes.push([m.container, memberNode(lab, m, distribution)]);
+
+  return { name: lab.name, topology: { nodes: uniqueNodes(nodes), links } };
+}
+
+function routerNode(lab: Lab, r: Router, site: Site, image: string, opts: ClabOptions): ClabNode {
+  const zt = lab.routers.length > 1;
+  return {
+    kind: "linux",
+    image,
+    cmd: "sleep infinity",
+    binds: [`${bindSource(lab, r.birdConf, opts)}:${BIRD_CONF_IN_CONTAINER}:ro`],
+    sysctls: { "net.ipv4.ip_forward": 1 },
+    exec: [
+      `ip addr add ${r.lanAddress}/${site.lan.prefixLength} dev ${ROUTER_LAN_IF}`,
+      ...(zt
+        ? [
+            `ip link set dev ${ROUTER_ZT_IF} mtu ${lab.zerotier.mtu}`,
+            `ip addr add ${r.zerotierAddress}/${lab.zerotier.network.prefixLength} dev ${ROUTER_ZT_IF}`,
+          ]
+        : []),
+      "mkdir -p /run/bird",
+      `bird -c ${BIRD_CONF_IN_CONTAINER} -s ${BIRD_SOCKET_IN_CONTAINER}`,
+    ],
+  };
+}
+
+// ZeroTier is one virtual L2 network: a plain link for two routers, a switch for more.
+function zerotierLinks(lab: Lab, switchImage: string, nodes: [string, ClabNode][]): ClabLink[] {
+  const ends = lab.routers.map((r) => `${r.name}:${ROUTER_ZT_IF}`);
+  const mtu = lab.zerotier.mtu;
+  if (ends.length < 2) return [];
+  if (ends.length === 2) return [{ endpoints: [ends[0] as string, ends[1] as string], mtu }];
+  nodes.push(["zerotier", switchNode(switchImage, ends.length)]);
+  return ends.map((end, i) => ({ endpoints: [end, `zerotier:eth${i + 1}`], mtu }));
+}
+
+function switchNode(image: string, ports: number): ClabNode {
+  const names = Array.from({ length: ports }, (_, i) => `eth${i + 1}`);
+  return {
+    kind: "linux",
+    image,
+    cmd: "sleep infinity",
+    exec: [
+      "ip link add name br0 type bridge",
+      "ip link set dev br0 up",
+      ...names.flatMap((p) => [`ip link set dev ${p} master br0`, `ip link set dev ${p} up`]),
+    ],
+  };
+}
+
+function kindClusterNode(lab: Lab, opts: ClabOptions): ClabNode {
+  return {
+    kind: "k8s-kind",
+    ...(opts.kindNodeImage ? { image: opts.kindNodeImage } : {}),
+    "startup-config": relativeToClabTopology(lab, kindConfigPath(lab)),
+    ...(opts.kindWait ? { extras: { k8s_kind: { deploy: { wait: opts.kindWait } } } } : {}),
+  };
+}
+
+function memberNode(lab: Lab, m: ClusterMember, distribution: K8sDistribution): ClabNode {
+  const site = siteOf(lab, m.node.site);
+  const gateway = routerOf(lab, site).lanAddress;
+  const remote = [lab.cluster.podCidr, ...lab.sites.filter((s) => s !== site).map((s) => s.lan)];
+  return {
+    kind: "ext-container",
+    exec: [
+      `ip addr add ${m.node.address}/${site.lan.prefixLength} dev ${NODE_LAN_IF}`,
+      `ip link set dev ${NODE_LAN_IF} up`,
+      ...remote.map((c) => `ip route add ${c.text} via ${gateway} dev ${NODE_LAN_IF}`),
+      ...(distribution === "k3d" ? K3D_CILIUM_MOUNTS : []),
+    ],
+  };
+}
+
+// k3d issue #363: Cilium wants bpffs and a cgroup2 mount, both shared, inside every k3s node.
+const K3D_CILIUM_MOUNTS = [
+  "mount bpffs /sys/fs/bpf -t bpf",
+  "mount --make-shared /sys/fs/bpf",
+  "mkdir -p /run/cilium/cgroupv2",
+  "mount -t cgroup2 none /run/cilium/cgroupv2",
+  "mount --make-shared /run/cilium/cgroupv2",
+];
+
+function bindSource(lab: Lab, file: string, opts: ClabOptions): string {
+  const source =
+    opts.configRootFromArtifact === undefined
+      ? file
+      : posix.join(opts.configRootFromArtifact, relative(lab.configDir, file).split(sep).join("/"));
+  // Docker's bind syntax is source:target:mode; a colon in the source cannot be expressed.
+  if (source.includes(":"))
+    throw new LabError(`cannot bind ${source} into a container: the path contains ":"`, "move the configs");
+  if (opts.configRootFromArtifact === undefined && !isAbsolute(source))
+    throw new LabError(`BIRD config path ${source} is not absolute`);
+  return source;
+}
+
+function uniqueNodes(nodes: [string, ClabNode][]): Record<string, ClabNode> {
+  const out: Record<string, ClabNode> = {};
+  for (const [name, node] of nodes) {
+    if (name in out)
+      throw new LabError(
+        `two containerlab nodes would be named "${name}"`,
+        "rename the router, site or cluster: generated names are lan-<site>, zerotier, <cluster> and the kind/k3d node names",
+      );
+    out[name] = node;
+  }
+  return out;
+}
+
+function siteOf(lab: Lab, name: string): Site {
+  const site = lab.sites.find((s) => s.name === name);
+  if (!site) throw new LabError(`unknown site "${name}"`);
+  return site;
+}
+
+function routerOf(lab: Lab, site: Site): Router {
+  const router = lab.routers.find((r) => r.name === site.router);
+  if (!router) throw new LabError(`site "${site.name}" has no router "${site.router}"`);
+  return router;
+}
+
+export function renderClab(lab: Lab, opts: ClabOptions = {}): Artifact[] {
+  const topo = clabTopology(lab, opts);
+  const distribution = opts.k8s ?? "kind";
+  const header = [
+    `containerlab topology for lab "${lab.name}", rendered from the lab model; do not edit.`,
+    "Routers run BIRD on their real bird.conf (bound read-only); lan-<site> are switch containers",
+    `holding a Linux bridge; the ${ROUTER_ZT_IF} link stands for ZeroTier (MTU ${lab.zerotier.mtu}).`,
+    distribution === "kind"
+      ? "The k8s-kind node creates the kind cluster; its containers join as ext-containers."
+      : "Create the k3d cluster first; its containers join as ext-containers.",
+  ];
+  return [
+    {
+      path: clabTopologyPath(lab),
+      description: `containerlab topology for ${lab.name} (${distribution}): ${Object.keys(topo.topology.nodes).length} nodes, ${topo.topology.links.length} links`,
+      content: yamlText(topo, header),
+    },
+  ];
+}
