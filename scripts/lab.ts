@@ -8,12 +8,13 @@ import { type Command, type CommandContext, EXIT } from "./cli-kit.ts";
 import { down } from "./commands/down.ts";
 import { exec } from "./commands/exec.ts";
 import { link } from "./commands/link.ts";
+import { lint } from "./commands/lint.ts";
 import { render } from "./commands/render.ts";
 import { status } from "./commands/status.ts";
 import { up } from "./commands/up.ts";
 import { validate } from "./commands/validate.ts";
 
-const COMMANDS: Command[] = [validate, render, up, status, exec, link, down];
+const COMMANDS: Command[] = [validate, lint, render, up, status, exec, link, down];
 
 function help(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));
