@@ -10,9 +10,9 @@ import type { K8sNode, Lab, Router } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
 import { run } from "../../util/exec.ts";
 import { waitFor } from "../../util/wait.ts";
-import type { WorkPaths } from "../workdir.ts";
+import { type WorkPaths, workPaths } from "../workdir.ts";
 import type { Journal } from "./journal.ts";
-import { type NetnsPlan, nsName } from "./plan.ts";
+import { type NetnsPlan, nsName, planNetns } from "./plan.ts";
 import { isAlive, processStartTime, readPidFile, spawnInNetns } from "./processes.ts";
 
 export interface DaemonContext {
@@ -58,6 +58,18 @@ export async function startRelay(ctx: DaemonContext): Promise<void> {
     },
     { what: "ZeroTier relay ready", budgetMs: 10_000, intervalMs: 50 },
   );
+}
+
+/** The daemon context of a lab that is up (helper bundles already built by `up`). */
+export function daemonContext(lab: Lab, journal: Journal): DaemonContext {
+  const paths = workPaths(lab.name);
+  return {
+    lab,
+    plan: planNetns(lab),
+    paths,
+    journal,
+    bundles: { relay: `${paths.bin}/relay.mjs`, kubelet: `${paths.bin}/kubelet.mjs` },
+  };
 }
 
 export async function startBird(ctx: DaemonContext, router: Router): Promise<void> {
@@ -114,7 +126,15 @@ export async function waitBgpListening(ctx: DaemonContext, router: Router): Prom
   );
 }
 
-export async function startSpeakers(ctx: DaemonContext, node: K8sNode): Promise<void> {
+/**
+ * Starts a node's speakers. `restarting` sets the graceful-restart restart-state flag, as the
+ * Cilium agent does when it comes back with graceful restart enabled.
+ */
+export async function startSpeakers(
+  ctx: DaemonContext,
+  node: K8sNode,
+  opts: { restarting?: boolean } = {},
+): Promise<void> {
   const ns = nsName(ctx.lab.name, node.name);
   const dir = ctx.paths.nodeDir(node.name);
   for (const s of gobgpSpeakers(node)) {
@@ -131,6 +151,7 @@ export async function startSpeakers(ctx: DaemonContext, node: K8sNode): Promise<
       "-p",
       "--pprof-disable",
     ];
+    if (opts.restarting) argv.push("--graceful-restart");
     const log = `${dir}/gobgpd-${s.instance}.log`;
     const pid = spawnInNetns(ns, argv, log);
     track(ctx, `gobgpd:${node.name}:${s.instance}`, ns, pid, argv);

@@ -1,0 +1,89 @@
+// A scenario as the engine runs it: the YAML file checked against the lab and turned into
+// typed steps with durations in milliseconds.
+import type { Impairment } from "../emulate/zerotier/impairment.ts";
+
+export type Fault =
+  | { kind: "link"; action: "down" | "up" | "reset"; direction?: string }
+  | { kind: "link"; action: "impair"; direction: string; impairment: Partial<Impairment> }
+  | { kind: "router"; action: "kill" | "stop" | "start"; router: string }
+  | { kind: "router"; action: "reconfigure"; router: string; config: string }
+  | { kind: "speaker"; action: "kill" | "stop" | "start"; node: string }
+  | { kind: "node"; action: "remove"; node: string }
+  | {
+      kind: "node";
+      action: "add";
+      node: {
+        name: string;
+        site: string;
+        address: string;
+        podCIDR: string;
+        labels: Record<string, string>;
+        pods: number;
+      };
+      /** Router config (absolute path) that includes the new node's BGP protocol. */
+      routerConfig: string;
+    }
+  | { kind: "lab"; action: "up" };
+
+export type Expectation =
+  | { kind: "session"; on: string; peer: string; state: "established" | "down" }
+  | { kind: "route"; on: string; prefix: string; via?: string; table: "fib" | "bird"; present: boolean }
+  | { kind: "ping"; from: string; to: string; size?: number; dontFragment?: boolean; ok: boolean }
+  | { kind: "tcp"; from: string; to: string; port: number; ok: boolean };
+
+export type Step =
+  | { kind: "fault"; fault: Fault }
+  | { kind: "expect"; expect: Expectation; withinMs: number }
+  | { kind: "traffic"; name: string; from: string; to: string; rate: number; durationMs: number }
+  | { kind: "measure"; pathMtu: { from: string; to: string; max: number } }
+  | { kind: "wait"; ms: number };
+
+export type ScenarioStep = Step & { id?: string; note?: string; line: number };
+
+export type BoundKind = "hold-timer" | "error-wait" | "gobgp-connect" | "graceful-restart" | "bfd";
+
+export interface MetricSpec {
+  name: string;
+  description?: string;
+  measure:
+    | "session-down"
+    | "session-up"
+    | "route-del"
+    | "route-add"
+    | "outage"
+    | "loss"
+    | "rtt-p50"
+    | "rtt-p95"
+    | "rtt-max"
+    | "step-value"
+    | "session-flaps"
+    | "up-check";
+  check?: "sessions" | "routes" | "ping" | "kubelet";
+  on?: string;
+  peer?: string;
+  prefix?: string;
+  stream?: string;
+  step?: string;
+  after?: string;
+  bound?: BoundKind | { min?: number; max?: number; why: string };
+}
+
+export interface Variant {
+  name: string;
+  description?: string;
+  /** Router name -> absolute path of the bird.conf used instead of the real one. */
+  routers: Record<string, string>;
+  peerConfig?: { gracefulRestart?: { enabled?: boolean; restartTimeSeconds?: number } };
+}
+
+export interface Scenario {
+  name: string;
+  title: string;
+  description?: string;
+  file: string;
+  quick: boolean;
+  prepare: "reconverged" | "fresh" | "down";
+  variants: Variant[];
+  steps: ScenarioStep[];
+  metrics: MetricSpec[];
+}

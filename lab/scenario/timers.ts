@@ -1,0 +1,65 @@
+// The timers a scenario's bounds follow from, read from the live daemons when the scenario
+// starts: negotiated hold and keepalive per BIRD session, BFD detection times, and the
+// node speakers' settings from the resolved CRDs.
+import { BirdClient } from "../bird/client.ts";
+import { getProtocols } from "../bird/protocols.ts";
+import { workPaths } from "../runtime/workdir.ts";
+import type { Lab } from "../topology/model.ts";
+
+export interface SessionTimers {
+  holdS: number;
+  keepaliveS: number;
+  /** BFD detection time in ms when a BFD session runs to that neighbor. */
+  bfdDetectMs: number | null;
+}
+
+export interface TimerInfo {
+  /** "router/protocol" -> timers. */
+  sessions: Map<string, SessionTimers>;
+  /** Node name -> PeerConfig's graceful restart time when enabled. */
+  gracefulRestartS: Map<string, number>;
+}
+
+export async function readTimers(lab: Lab): Promise<TimerInfo> {
+  const sessions = new Map<string, SessionTimers>();
+  for (const r of lab.routers) {
+    let c: BirdClient | undefined;
+    try {
+      c = await BirdClient.connect(workPaths(lab.name).birdSocket(r.name), 2000);
+      const bfd = await bfdTimeouts(c);
+      for (const p of (await getProtocols(c, true)).filter((x) => x.proto === "BGP")) {
+        if (p.holdTime === undefined) continue;
+        sessions.set(`${r.name}/${p.name}`, {
+          holdS: p.holdTime,
+          keepaliveS: p.keepaliveTime ?? p.holdTime / 3,
+          bfdDetectMs: p.neighborAddress ? (bfd.get(p.neighborAddress) ?? null) : null,
+        });
+      }
+    } catch {
+      // A router that is down right now contributes no timers; its bounds stay unknown.
+    } finally {
+      c?.close();
+    }
+  }
+  const gracefulRestartS = new Map<string, number>();
+  for (const n of lab.nodes) {
+    const gr = n.bgp?.instances.flatMap((i) => i.peers).find((p) => p.gracefulRestart.enabled);
+    if (gr) gracefulRestartS.set(n.name, gr.gracefulRestart.restartSeconds);
+  }
+  return { sessions, gracefulRestartS };
+}
+
+/** `show bfd sessions`: neighbor -> detection timeout in ms (the Timeout column, seconds). */
+async function bfdTimeouts(c: BirdClient): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  try {
+    const text = (await c.request("show bfd sessions")).text;
+    for (const line of text.split("\n")) {
+      const m = /^(\d+\.\d+\.\d+\.\d+)\s+\S+\s+(\S+)\s+.*?([\d.]+)\s+([\d.]+)\s*$/.exec(line.trim());
+      if (m && m[2] === "Up") out.set(m[1] as string, Number(m[4]) * 1000);
+    }
+  } catch {
+    // No BFD protocol configured: BIRD answers with an error, and there are no BFD sessions.
+  }
+  return out;
+}
