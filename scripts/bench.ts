@@ -13,9 +13,15 @@ import { labsRoot, workPaths } from "../lab/runtime/workdir.ts";
 import { loadLab } from "../lab/topology/load.ts";
 import { table } from "../lab/util/table.ts";
 
-const { values } = parseArgs({ options: { runs: { type: "string", default: process.env.BENCH_RUNS ?? "3" }, name: { type: "string", default: "bench" } } });
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: process.env.BENCH_RUNS ?? "3" },
+    name: { type: "string", default: "bench" },
+  },
+});
 const runs = Number(values.runs);
-if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${values.runs}`);
+if (!Number.isInteger(runs) || runs < 1)
+  throw new Error(`--runs must be a positive integer, got ${values.runs}`);
 
 const lab = { ...(await loadLab()), name: values.name as string };
 const paths = workPaths(lab.name);
@@ -44,7 +50,9 @@ async function lastSession(startedAt: number): Promise<string> {
     }
   }
   const isRouterPair = lab.routers.some((r) => last.what.endsWith(`/${r.name.replace(/-/g, "_")}`));
-  const timer = isRouterPair ? "BIRD connect delay (5 s) on both routers" : "gobgpd 3.10 first dial 5-10 s after start";
+  const timer = isRouterPair
+    ? "BIRD connect delay (5 s) on both routers"
+    : "gobgpd 3.10 first dial 5-10 s after start";
   return `${last.what} at +${(last.at / 1000).toFixed(1)} s (${timer})`;
 }
 
@@ -72,7 +80,13 @@ for (let i = 1; i <= runs; i++) {
   await netnsDown(paths, namespaces);
   const downMs = performance.now() - t0;
   process.stderr.write(` ${(downMs / 1000).toFixed(2)} s\n`);
-  samples.push({ infraReadyMs: up.timings?.infraReadyMs ?? 0, convergedMs: up.timings?.convergedMs ?? 0, downMs, peakMemMiB: peak, lastSession: last });
+  samples.push({
+    infraReadyMs: up.timings?.infraReadyMs ?? 0,
+    convergedMs: up.timings?.convergedMs ?? 0,
+    downMs,
+    peakMemMiB: peak,
+    lastSession: last,
+  });
 }
 
 const stats = (xs: number[]) => {
@@ -89,18 +103,31 @@ const metrics = [
 ] as const;
 const result = Object.fromEntries(metrics.map((m) => [m.key, stats(samples.map((s) => s[m.key]))]));
 const fmt = (v: number, scale: number) => (scale === 1 ? v.toFixed(0) : (v / scale).toFixed(2));
-console.log(`\n${runs} up/down cycles of lab "${lab.name}" (${lab.routers.length} routers, ${lab.nodes.length} nodes)\n`);
+console.log(
+  `\n${runs} up/down cycles of lab "${lab.name}" (${lab.routers.length} routers, ${lab.nodes.length} nodes)\n`,
+);
 console.log(
   table(
     ["metric", "median", "min", "max", "target"],
     metrics.map((m) => {
       const s = result[m.key] as ReturnType<typeof stats>;
-      return [m.label, `${fmt(s.median, m.scale)} ${m.unit}`, fmt(s.min, m.scale), fmt(s.max, m.scale), `<= ${m.target} ${m.unit}`];
+      return [
+        m.label,
+        `${fmt(s.median, m.scale)} ${m.unit}`,
+        fmt(s.min, m.scale),
+        fmt(s.max, m.scale),
+        `<= ${m.target} ${m.unit}`,
+      ];
     }),
   ),
 );
-console.log(`\nlast session to establish (what bounds convergence): ${samples.map((s) => s.lastSession).join("; ")}`);
+console.log(
+  `\nlast session to establish (what bounds convergence): ${samples.map((s) => s.lastSession).join("; ")}`,
+);
 const out = `${labsRoot()}/bench/bench-netns.json`;
 mkdirSync(`${labsRoot()}/bench`, { recursive: true });
-writeFileSync(out, JSON.stringify({ runs, lab: lab.name, at: new Date().toISOString(), metrics: result, samples }, null, 2));
+writeFileSync(
+  out,
+  JSON.stringify({ runs, lab: lab.name, at: new Date().toISOString(), metrics: result, samples }, null, 2),
+);
 console.log(`figures written to ${out}`);

@@ -1,9 +1,9 @@
-import { collectStatus, formatNodes, formatRouters, formatRoutes } from "../../lab/report/status.ts";
 import { formatFindings, hasErrors, lintLab, summarizeFindings } from "../../lab/lint/lint.ts";
-import { LabError } from "../../lab/util/errors.ts";
+import { collectStatus, formatNodes, formatRouters, formatRoutes } from "../../lab/report/status.ts";
 import { Journal } from "../../lab/runtime/netns/journal.ts";
 import { DEFAULT_CONVERGE_BUDGET_MS, netnsUp } from "../../lab/runtime/netns/up.ts";
 import { workPaths } from "../../lab/runtime/workdir.ts";
+import { LabError } from "../../lab/util/errors.ts";
 import { formatProgress } from "../../lab/util/progress.ts";
 import { COMMON_OPTIONS, type Command, EXIT, parse, parseDuration, UsageError } from "../cli-kit.ts";
 import { loadForCommand } from "./load.ts";
@@ -29,8 +29,18 @@ export const up: Command = {
     const lab = await loadForCommand(values, { birdCheck: true });
     // Lint first: errors stop here, before anything is created; warnings are shown.
     const findings = lintLab(lab);
-    if (findings.length && !values.json) ctx.err(formatFindings(findings.filter((f) => f.severity !== "info"), { relativeTo: lab.configDir }));
-    if (hasErrors(findings)) throw new LabError(`lint found errors in the configs (${summarizeFindings(findings)})`, "fix them, or run `npm run lab -- lint` for details");
+    if (findings.length && !values.json)
+      ctx.err(
+        formatFindings(
+          findings.filter((f) => f.severity !== "info"),
+          { relativeTo: lab.configDir },
+        ),
+      );
+    if (hasErrors(findings))
+      throw new LabError(
+        `lint found errors in the configs (${summarizeFindings(findings)})`,
+        "fix them, or run `npm run lab -- lint` for details",
+      );
     const start = performance.now();
     const progress = values.json
       ? () => {}

@@ -28,13 +28,19 @@ const ns = (what: string) => nsName(NAME, what);
 test.before(async () => {
   if (why) return;
   lab = { ...(await loadLab()), name: NAME };
-  await netnsDown(workPaths(NAME), planNetns(lab).namespaces.map((n) => n.name));
+  await netnsDown(
+    workPaths(NAME),
+    planNetns(lab).namespaces.map((n) => n.name),
+  );
   first = await netnsUp(lab, { budgetMs: 90_000 });
 });
 
 test.after.always(async () => {
   if (why || !lab) return;
-  await netnsDown(workPaths(NAME), planNetns(lab).namespaces.map((n) => n.name));
+  await netnsDown(
+    workPaths(NAME),
+    planNetns(lab).namespaces.map((n) => n.name),
+  );
 });
 
 t("up converges and reports its timings", (tt) => {
@@ -84,7 +90,9 @@ t("link zt down blackholes pod traffic while zt0 stays up; link zt up heals it",
   try {
     const cut = await ping(ns("sakamoto-pod1"), target, { count: 3, intervalS: 0.2 });
     tt.is(cut.received, 0, cut.output);
-    const link = JSON.parse((await run(["ip", "-j", "link", "show", "zt0"], { netns: ns("router-mine") })).stdout) as { flags: string[] }[];
+    const link = JSON.parse(
+      (await run(["ip", "-j", "link", "show", "zt0"], { netns: ns("router-mine") })).stdout,
+    ) as { flags: string[] }[];
     tt.true(link[0]?.flags.includes("UP"), "the VXLAN device stays administratively up, as ZeroTier's does");
     const status = (await relayRequest(sock, { op: "show" })).status;
     const dropped = status.directions.reduce((a, d) => a + d.counters.dropped.partition, 0);
@@ -105,7 +113,10 @@ t("relay delay shows in the pod round-trip time", async (tt) => {
     const after = await ping(ns("sakamoto-pod1"), target, { count: 3, intervalS: 0.2 });
     tt.truthy(after.rttAvgMs);
     tt.true((after.rttAvgMs ?? 0) >= 80, `rtt ${after.rttAvgMs} ms with 40 ms each way`);
-    tt.true((after.rttAvgMs ?? 0) < 80 + 40, `rtt ${after.rttAvgMs} ms: the relay adds little beyond the delay`);
+    tt.true(
+      (after.rttAvgMs ?? 0) < 80 + 40,
+      `rtt ${after.rttAvgMs} ms: the relay adds little beyond the delay`,
+    );
     tt.true((before.rttAvgMs ?? 99) < 20, `baseline rtt ${before.rttAvgMs} ms`);
   } finally {
     await relayRequest(sock, { op: "reset" });
@@ -122,10 +133,19 @@ t("down removes every namespace, process and file it created, and is idempotent"
   const paths = workPaths(NAME);
   const procs = new Journal(paths.journal).entries().flatMap((e) => (e.kind === "process" ? [e] : []));
   tt.true(procs.length >= 2 + 1 + 2 * lab.nodes.length, "relay, BIRDs, gobgpd and kubelets were journaled");
-  await netnsDown(paths, planNetns(lab).namespaces.map((n) => n.name));
-  tt.deepEqual((await listNetns()).filter((n) => n.startsWith(`${NAME}-`)), []);
+  await netnsDown(
+    paths,
+    planNetns(lab).namespaces.map((n) => n.name),
+  );
+  tt.deepEqual(
+    (await listNetns()).filter((n) => n.startsWith(`${NAME}-`)),
+    [],
+  );
   for (const p of procs) tt.false(isAlive(p.pid, p.startTime), `${p.name} (pid ${p.pid}) still alive`);
   tt.false(existsSync(paths.root));
-  const second = await netnsDown(paths, planNetns(lab).namespaces.map((n) => n.name));
+  const second = await netnsDown(
+    paths,
+    planNetns(lab).namespaces.map((n) => n.name),
+  );
   tt.deepEqual(second, { processes: 0, namespaces: 0 });
 });
