@@ -56,7 +56,10 @@ function closeObjects(node: Record<string, unknown>, path: string[]): Record<str
   const items = node.items as Record<string, unknown> | undefined;
   if (items) closeObjects(items, [...path, "[]"]);
   if (path.length === 0 && props) {
-    props.metadata = { type: "object" };
+    // CRD schemas leave ObjectMeta to the API server, which rejects non-string label and
+    // annotation values; labels matter here (advertisement selectors match them).
+    const stringMap = { type: "object", additionalProperties: { type: "string" } };
+    props.metadata = { type: "object", properties: { labels: stringMap, annotations: stringMap } };
   }
   return node;
 }

@@ -50,7 +50,7 @@ export function loadCiliumManifests(
     try {
       docs = parseYamlDocuments(readFileSync(file, "utf8"), file);
     } catch (err) {
-      if (err instanceof YamlSyntaxError) diags.add(err.where, "", err.reason);
+      if (err instanceof YamlSyntaxError) diags.add(err.where, "", err.reason, err.hint);
       else diags.add({ file, line: 1, col: 1 }, "", `cannot read: ${(err as Error).message}`);
       continue;
     }

@@ -103,8 +103,13 @@ function readTopology(file: string, diags: Diagnostics): YamlDocument | null {
   try {
     docs = parseYamlDocuments(text, file);
   } catch (err) {
-    if (err instanceof YamlSyntaxError) diags.add(err.where, "", err.reason, "check indentation and quoting");
+    if (err instanceof YamlSyntaxError)
+      diags.add(err.where, "", err.reason, err.hint ?? "check indentation and quoting");
     else diags.add(top, "", (err as Error).message);
+    return null;
+  }
+  if (docs.length === 0 || (docs.length === 1 && (docs[0]?.value === null || docs[0]?.value === undefined))) {
+    diags.add(top, "", "the topology file is empty", "start with `name:`, `sites:`, `routers:` and `nodes:`");
     return null;
   }
   if (docs.length !== 1) {
@@ -130,6 +135,9 @@ function readTopology(file: string, diags: Diagnostics): YamlDocument | null {
 }
 
 type At = (path: string) => SourceRef;
+
+/** Host number of a node's first test pod in its pod CIDR (.1 is the node's gateway). */
+const FIRST_POD_HOST = 10;
 
 function checkNames(raw: RawTopology, at: At, diags: Diagnostics): void {
   // Routers and nodes become namespaces side by side: their names share one space.
@@ -299,13 +307,16 @@ function checkAddresses(raw: RawTopology, at: At, diags: Diagnostics): Cidrs {
           "each node needs its own pod CIDR",
         );
     }
-    const wanted = (n.pods ?? 1) + 1; // +1: the node's own gateway address for its pods
-    if (c.prefixLength <= 32 && ip.hostCount(c) < wanted)
+    // .1 is the node's side of every pod link and pods take .10 upwards (see build()): the
+    // last pod's address must still be a host address of the pod CIDR.
+    const podCount = n.pods ?? 1;
+    const lastHost = podCount > 0 ? FIRST_POD_HOST + podCount - 1 : 1;
+    if (ip.hostCount(c) < lastHost)
       diags.add(
         at(path),
         path,
-        `${c.text} is too small for ${n.pods ?? 1} pods`,
-        "use a /24 per node as k3s does",
+        `${c.text} is too small for ${podCount} pods`,
+        `pods take host addresses .${FIRST_POD_HOST} upwards; use a /24 per node as k3s does`,
       );
     pods.set(n.name, c);
   });
@@ -373,7 +384,7 @@ function build(
         name: `${n.name}-pod${k + 1}`,
         node: n.name,
         // .1 is the node's side of every pod link (like cilium_host); pods start at .10.
-        address: ip.nthHost(podCidr, 10 + k),
+        address: ip.nthHost(podCidr, FIRST_POD_HOST + k),
       })),
       bgp: resolveNodeBgp(manifests, { name: n.name, address: n.address, podCidr: podCidr.text, labels }),
       source: at(`nodes[${i}]`),
@@ -437,11 +448,15 @@ function checkBgpWiring(
     const owner = owners[0] as (typeof owners)[number];
     const ownerDoc = loaded.find((l) => l.manifest === owner) as LoadedManifest;
     for (const s of node.bgp?.skipped ?? []) {
+      const { instanceIndex, peerIndex: pi, peer } = peerSpec(owner, s.instance, s.peer);
+      const ppath = `spec.bgpInstances[${instanceIndex}].peers[${pi}]`;
+      const noAddress = !peer?.peerAddress;
+      const field = noAddress ? ppath : `${ppath}.peerConfigRef.name`;
       diags.add(
-        owner.source,
-        `spec.bgpInstances`,
+        positionOf(ownerDoc.doc, field),
+        field,
         `peer "${s.peer}" of node "${node.name}" is skipped: ${s.reason}`,
-        "create the CiliumBGPPeerConfig or fix peerConfigRef.name",
+        noAddress ? "set the peer's peerAddress" : "create the CiliumBGPPeerConfig or fix peerConfigRef.name",
       );
     }
     const site = lab.sites.find((s) => s.name === node.site) as Site;
@@ -485,13 +500,29 @@ function checkBgpWiring(
 }
 
 function peerIndex(owner: { spec: Record<string, unknown> }, instance: string, peer: string): number {
-  const inst = ((owner.spec.bgpInstances ?? []) as { name: string; peers?: { name: string }[] }[]).find(
-    (x) => x.name === instance,
-  );
-  return Math.max(
+  return peerSpec(owner, instance, peer).peerIndex;
+}
+
+/** Where a resolved peer sits in its ClusterConfig's spec (index 0 when not found). */
+function peerSpec(
+  owner: { spec: Record<string, unknown> },
+  instance: string,
+  peer: string,
+): { instanceIndex: number; peerIndex: number; peer: { name: string; peerAddress?: string } | undefined } {
+  const instances = (owner.spec.bgpInstances ?? []) as {
+    name: string;
+    peers?: { name: string; peerAddress?: string }[];
+  }[];
+  const instanceIndex = Math.max(
     0,
-    (inst?.peers ?? []).findIndex((p) => p.name === peer),
+    instances.findIndex((x) => x.name === instance),
   );
+  const peers = instances[instanceIndex]?.peers ?? [];
+  const peerIndex = Math.max(
+    0,
+    peers.findIndex((p) => p.name === peer),
+  );
+  return { instanceIndex, peerIndex, peer: peers[peerIndex] };
 }
 
 function labelText(labels: Record<string, string>): string {

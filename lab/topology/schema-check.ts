@@ -10,7 +10,7 @@ const addFormats = formatsModule as unknown as typeof formatsModule.default;
 
 export function compileSchema(schema: object): ValidateFunction {
   // strict off: Kubernetes schemas carry x-kubernetes-* keywords ajv does not know.
-  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false, logger: false });
+  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false, logger: false, verbose: true });
   addFormats(ajv);
   // OpenAPI integer formats used by the CRDs.
   ajv.addFormat("int32", {
@@ -62,7 +62,9 @@ function dedupe(errors: ErrorObject[]): ErrorObject[] {
 
 function describe(e: ErrorObject, path: string): { message: string; hint?: string; keyPath?: string } {
   const p = e.params as Record<string, unknown>;
-  const schema = e.parentSchema as { description?: string; properties?: Record<string, unknown> } | undefined;
+  const parent = e.parentSchema as { description?: string; properties?: Record<string, unknown> } | undefined;
+  // CRD descriptions run over several paragraphs; a diagnostic is one line.
+  const schema = parent && { ...parent, description: oneLine(parent.description) };
   switch (e.keyword) {
     case "additionalProperties": {
       const key = String(p.additionalProperty);
@@ -112,6 +114,15 @@ function describe(e: ErrorObject, path: string): { message: string; hint?: strin
     default:
       return { message: e.message ?? `fails schema rule ${e.keyword}` };
   }
+}
+
+/** The first paragraph of a schema description, on one line. */
+function oneLine(description: string | undefined): string | undefined {
+  const first = description
+    ?.split(/\n\s*\n/)[0]
+    ?.replace(/\s+/g, " ")
+    .trim();
+  return first || undefined;
 }
 
 function article(type: string): string {

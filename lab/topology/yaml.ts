@@ -20,6 +20,8 @@ export class YamlSyntaxError extends Error {
   constructor(
     readonly where: SourceRef,
     readonly reason: string,
+    /** What to do about it, when the generic "check indentation and quoting" would mislead. */
+    readonly hint?: string,
   ) {
     super(`${where.file}:${where.line}:${where.col}: ${reason}`);
   }
@@ -35,12 +37,28 @@ interface Frame {
 /** Largest YAML file the lab accepts: configs are small; anything bigger is a mistake or an attack. */
 export const MAX_YAML_BYTES = 1024 * 1024;
 
+/**
+ * Most values one document may hold once its aliases are expanded. js-yaml shares an anchored
+ * value between its aliases, so parsing stays linear, but everything that walks the value
+ * (schema validation, renderers) sees the expanded tree: ten levels of ten aliases each (an
+ * "alias bomb") is 10^10 values, and `&a [*a]` is an endless cycle. Real configs hold a few
+ * hundred values.
+ */
+export const MAX_YAML_VALUES = 100_000;
+
 export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
-  if (text.length > MAX_YAML_BYTES) {
-    throw new YamlSyntaxError({ file, line: 1, col: 1 }, `file is larger than ${MAX_YAML_BYTES} bytes`);
+  if (text.length > MAX_YAML_BYTES || Buffer.byteLength(text, "utf8") > MAX_YAML_BYTES) {
+    throw new YamlSyntaxError(
+      { file, line: 1, col: 1 },
+      `file is larger than ${MAX_YAML_BYTES} bytes`,
+      "lab configs are small: is this the right file?",
+    );
   }
   const lineStarts = computeLineStarts(text);
-  const where = (offset: number): SourceRef => toRef(file, lineStarts, skipBlank(text, offset));
+  // An empty value (`key:` then a newline) opens right after the colon and consumes nothing:
+  // skipping blanks would move it onto the next line's key, so stay on the key's line.
+  const where = (offset: number, empty = false): SourceRef =>
+    toRef(file, lineStarts, skipBlank(text, offset, empty));
   const roots: Frame[] = [];
   const stack: Frame[] = [];
   const listener = (
@@ -80,9 +98,33 @@ export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
     const positions: PositionMap = new Map();
     const root = roots[i];
     const start = root ? where(root.open) : { file, line: 1, col: 1 };
+    if (expandedSizeExceeds(value, MAX_YAML_VALUES)) {
+      throw new YamlSyntaxError(
+        start,
+        `document has more than ${MAX_YAML_VALUES} values once its aliases are expanded (nested or recursive aliases)`,
+        "write the values out instead of nesting aliases inside anchored collections",
+      );
+    }
     if (root) mapPositions(root, "", positions, where);
     return { value, positions, start };
   });
+}
+
+/**
+ * True when walking `value` as a tree (aliases expanded, cycles followed) visits more than
+ * `limit` values. Stops as soon as the limit is passed, so it costs at most `limit` steps.
+ */
+function expandedSizeExceeds(value: unknown, limit: number): boolean {
+  const stack: unknown[] = [value];
+  let visited = 0;
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (++visited > limit) return true;
+    if (v === null || typeof v !== "object" || ArrayBuffer.isView(v)) continue;
+    if (Array.isArray(v)) for (const item of v) stack.push(item);
+    else for (const item of Object.values(v)) stack.push(item);
+  }
+  return false;
 }
 
 /** A composeNode that only wraps another one (js-yaml does this for some block entries). */
@@ -92,8 +134,14 @@ function collapse(frame: Frame): Frame {
   return frame;
 }
 
-function mapPositions(frame: Frame, path: string, out: PositionMap, where: (o: number) => SourceRef): void {
-  out.set(path, where(frame.open));
+function mapPositions(
+  frame: Frame,
+  path: string,
+  out: PositionMap,
+  where: (o: number, empty?: boolean) => SourceRef,
+): void {
+  // js-yaml closes an empty node (no text at all) with kind null; `~` and `null` are scalars.
+  out.set(path, where(frame.open, frame.kind === null));
   const value = frame.result;
   if (frame.kind === "mapping" && value && typeof value === "object" && !Array.isArray(value)) {
     // Children alternate key, value. Merge keys (<<) and other oddities break the pairing;
@@ -155,13 +203,17 @@ function toRef(file: string, lineStarts: number[], offset: number): SourceRef {
   return { file, line: lo + 1, col: offset - (lineStarts[lo] as number) + 1 };
 }
 
-/** js-yaml opens a node before the separating blanks, ":" or "- "; move to its first character. */
-function skipBlank(text: string, offset: number): number {
+/**
+ * js-yaml opens a node before the separating blanks, ":" or "- "; move to its first character.
+ * With `sameLine`, stop at the end of the line (for empty values).
+ */
+function skipBlank(text: string, offset: number, sameLine = false): number {
   let i = offset;
   for (;;) {
     const c = text[i];
-    if (c === " " || c === "\t" || c === "\n" || c === "\r") i++;
-    else if (c === "#") while (i < text.length && text[i] !== "\n") i++;
+    if (c === " " || c === "\t") i++;
+    else if (!sameLine && (c === "\n" || c === "\r")) i++;
+    else if (c === "#" && !sameLine) while (i < text.length && text[i] !== "\n") i++;
     else break;
   }
   return Math.min(i, Math.max(text.length - 1, 0));
