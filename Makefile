@@ -4,7 +4,7 @@ LAB := npm run -s lab --
 RUNTIME ?= netns
 TOPOLOGY ?= configs/topology.yaml
 
-.PHONY: help deps deps-test validate render lint lab-up lab-down status test test-unit test-integration bench clean
+.PHONY: help deps deps-test validate render lint lab-up lab-down status test test-unit test-integration scenarios scenarios-quick bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -42,6 +42,12 @@ test-integration: deps-test ## tests that start real daemons, namespaces and a D
 
 test: deps-test lint ## lint, unit and integration tests (what CI runs)
 	@npx ava --serial
+
+scenarios: deps ## every scenario, all variants (long: real BGP timers take minutes)
+	@$(LAB) run --topology $(TOPOLOGY) --all
+
+scenarios-quick: deps ## the quick set CI runs (every step kind, for real)
+	@$(LAB) run --topology $(TOPOLOGY) --quick
 
 bench: deps ## up/down timings and memory, printed and written as JSON
 	@npx tsx scripts/bench.ts

@@ -10,11 +10,12 @@ import { exec } from "./commands/exec.ts";
 import { link } from "./commands/link.ts";
 import { lint } from "./commands/lint.ts";
 import { render } from "./commands/render.ts";
+import { runCmd } from "./commands/run.ts";
 import { status } from "./commands/status.ts";
 import { up } from "./commands/up.ts";
 import { validate } from "./commands/validate.ts";
 
-const COMMANDS: Command[] = [validate, lint, render, up, status, exec, link, down];
+const COMMANDS: Command[] = [validate, lint, render, up, status, exec, link, runCmd, down];
 
 function help(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));

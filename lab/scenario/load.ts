@@ -4,12 +4,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
+import { assertBirdSymbol } from "../bird/names.ts";
 import { parseImpairmentArgs } from "../emulate/zerotier/args.ts";
 import { closest, Diagnostics } from "../topology/diagnostics.ts";
 import { isIPv4, parseCidr } from "../topology/ipv4.ts";
 import type { Lab } from "../topology/model.ts";
 import { checkAgainstSchema, compileSchema } from "../topology/schema-check.ts";
 import { parseYamlDocuments, positionOf, type YamlDocument, YamlSyntaxError } from "../topology/yaml.ts";
+import type { LabError } from "../util/errors.ts";
 import type { Fault, MetricSpec, Scenario, ScenarioStep, Step, Variant } from "./model.ts";
 
 const SCHEMA_FILE = fileURLToPath(new URL("../../configs/schema/scenario.schema.json", import.meta.url));
@@ -179,6 +181,18 @@ function toStep(s: Raw, path: string, refs: References, lab: Lab): ScenarioStep 
   return step ? { ...step, ...meta } : undefined;
 }
 
+/** A router's peer is a BIRD protocol name, sent to birdc: only a plain BIRD symbol may get there. */
+function birdProtocol(name: unknown, path: string, refs: References): void {
+  try {
+    assertBirdSymbol(String(name), "BIRD protocol name");
+  } catch (err) {
+    refs.diags.add(refs.at(path), path, (err as LabError).message, (err as LabError).hint);
+  }
+}
+
+/** Longest step duration: a day is far beyond any scenario, and well below setTimeout's 2^31-1 ms. */
+export const MAX_DURATION_MS = 24 * 3_600_000;
+
 function duration(text: unknown, path: string, refs: References): number {
   const ms = parseDurationMs(String(text));
   if (!(ms > 0))
@@ -188,6 +202,8 @@ function duration(text: unknown, path: string, refs: References): number {
       `"${String(text)}" is not a positive duration`,
       "e.g. 500ms, 30s, 5m",
     );
+  else if (!(ms <= MAX_DURATION_MS))
+    refs.diags.add(refs.at(path), path, `"${String(text)}" is longer than a day`, "e.g. 500ms, 30s, 5m");
   return ms;
 }
 
@@ -264,6 +280,7 @@ function expectStep(e: Raw, path: string, refs: References): Step | undefined {
           "a node's peer is its router's address",
           "e.g. peer: 192.168.0.1",
         );
+      if (isRouter) birdProtocol(b.peer, `${p}.peer`, refs);
       return {
         kind: "expect",
         withinMs,
@@ -409,12 +426,32 @@ function toFault(f: Raw, path: string, refs: References, lab: Lab): Fault | unde
   }
   if (f.site === undefined || f.address === undefined || f.podCIDR === undefined || f.config === undefined)
     return undefined;
-  if (lab.nodes.some((n) => n.name === f.node))
+  // The new node gets the namespace <lab>-<name>: no other namespace of the lab may have it.
+  const taken = [
+    "inet",
+    ...lab.sites.map((s) => `sw-${s.name}`),
+    ...lab.routers.map((r) => r.name),
+    ...lab.nodes.flatMap((n) => [n.name, ...n.pods.map((p) => p.name)]),
+  ];
+  if (taken.includes(f.node as string))
     refs.diags.add(
       refs.at(`${path}.node`),
       `${path}.node`,
       `node "${String(f.node)}" already exists`,
       "pick a new name",
+    );
+  if (!isIPv4(f.address as string))
+    refs.diags.add(
+      refs.at(`${path}.address`),
+      `${path}.address`,
+      `"${String(f.address)}" is not an IPv4 address`,
+    );
+  if (!parseCidr(f.podCIDR as string))
+    refs.diags.add(
+      refs.at(`${path}.podCIDR`),
+      `${path}.podCIDR`,
+      `"${String(f.podCIDR)}" is not an IPv4 prefix`,
+      "e.g. 10.42.2.0/24",
     );
   return {
     kind: "node",

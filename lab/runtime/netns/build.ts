@@ -42,7 +42,13 @@ export async function createLinks(plan: NetnsPlan): Promise<void> {
     ),
   );
   const perNs = new Map<string, string[]>(plan.namespaces.map((n) => [n.name, ["link set lo up"]]));
-  const add = (ns: string, line: string) => perNs.get(ns)?.push(line);
+  // Link ends may sit in namespaces outside this plan (a node joining later plugs into an
+  // existing site switch), so batches are opened on demand.
+  const add = (ns: string, line: string) => {
+    const lines = perNs.get(ns);
+    if (lines) lines.push(line);
+    else perNs.set(ns, [line]);
+  };
   for (const b of plan.bridges) {
     add(b.ns, `link add ${b.name} mtu ${b.mtu} type bridge`);
     if (b.address) add(b.ns, `addr add ${b.address} dev ${b.name}`);

@@ -82,7 +82,8 @@ export async function reconfigureBird(ctx: DaemonContext, name: string, configFi
   const c = await BirdClient.connect(ctx.paths.birdSocket(name));
   try {
     const reply = await c.request(`configure "${wrapper}"`, 15_000);
-    return reply.text.trim();
+    // "Reading configuration from ..." then the outcome: the outcome is what matters.
+    return reply.text.trim().split("\n").at(-1) ?? "";
   } finally {
     c.close();
   }

@@ -1,0 +1,357 @@
+// Runs scenarios against the netns lab: prepares the lab (fresh, or the running one brought
+// back to converged), starts the event sources, executes the steps, always reverts its
+// faults, and computes the metrics. Everything that happens goes into one event stream.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { resolveNodeBgp } from "../cilium/node-bgp.ts";
+import { type DaemonContext, daemonContext } from "../runtime/netns/daemons.ts";
+import { netnsDown } from "../runtime/netns/down.ts";
+import { Journal } from "../runtime/netns/journal.ts";
+import { planNetns } from "../runtime/netns/plan.ts";
+import { convergenceState, netnsUp } from "../runtime/netns/up.ts";
+import { workPaths } from "../runtime/workdir.ts";
+import type { CiliumManifest, Lab } from "../topology/model.ts";
+import { TimeoutError } from "../util/errors.ts";
+import { type ProgressSink, silent } from "../util/progress.ts";
+import { waitFor } from "../util/wait.ts";
+import { checkExpectation, describeExpectation, pathMtu } from "./expects.ts";
+import { applyFault, type FaultOutcome, faultTarget } from "./faults.ts";
+import { computeMetric } from "./metrics.ts";
+import type { Scenario, ScenarioStep, Variant } from "./model.ts";
+import { computeOutages } from "./sources/probe.ts";
+import { readTimers, type TimerInfo } from "./timers.ts";
+import type { LabEvent, ProbeStream, ScenarioResult, StepResult } from "./types.ts";
+import { type RunningProbe, routeEventsFromBird, startProbe, startWatchers, type Watchers } from "./watch.ts";
+
+export interface EngineOptions {
+  signal?: AbortSignal;
+  /** Live view: one call per event as it happens. */
+  onEvent?: (e: LabEvent) => void;
+  progress?: ProgressSink;
+  /** Budget to bring a lab (back) to converged before a scenario. */
+  convergeBudgetMs?: number;
+}
+
+/** The lab with a variant applied: other bird.conf files, a PeerConfig override. */
+export function applyVariant(lab: Lab, v: Variant): Lab {
+  const routers = lab.routers.map((r) =>
+    v.routers[r.name] ? { ...r, birdConf: v.routers[r.name] as string } : r,
+  );
+  if (!v.peerConfig) return { ...lab, routers };
+  const cilium: CiliumManifest[] = lab.cilium.map((m) =>
+    m.kind === "CiliumBGPPeerConfig"
+      ? {
+          ...m,
+          spec: {
+            ...m.spec,
+            gracefulRestart: { ...(m.spec.gracefulRestart as object), ...v.peerConfig?.gracefulRestart },
+          },
+        }
+      : m,
+  );
+  const nodes = lab.nodes.map((n) => ({
+    ...n,
+    bgp: resolveNodeBgp(cilium, {
+      name: n.name,
+      address: n.address,
+      podCidr: n.podCidr.text,
+      labels: n.labels,
+    }),
+  }));
+  return { ...lab, routers, nodes, cilium };
+}
+
+/** What the running lab was started with, so a scenario knows whether it can reuse it. */
+function configKey(lab: Lab): string {
+  return JSON.stringify({
+    routers: lab.routers.map((r) => r.birdConf),
+    nodes: lab.nodes.map((n) => [n.name, n.bgp]),
+  });
+}
+
+const STATE_FILE = (lab: Lab) => `${workPaths(lab.name).root}/scenario-state.json`;
+
+function readState(lab: Lab): { key: string; dirty: boolean } | null {
+  try {
+    return JSON.parse(readFileSync(STATE_FILE(lab), "utf8")) as { key: string; dirty: boolean };
+  } catch {
+    return null;
+  }
+}
+
+function writeState(lab: Lab, state: { key: string; dirty: boolean }): void {
+  if (existsSync(workPaths(lab.name).root)) writeFileSync(STATE_FILE(lab), JSON.stringify(state));
+}
+
+async function freshLab(lab: Lab, opts: EngineOptions): Promise<void> {
+  await netnsDown(
+    workPaths(lab.name),
+    planNetns(lab).namespaces.map((n) => n.name),
+  );
+  await netnsUp(lab, {
+    budgetMs: opts.convergeBudgetMs ?? 90_000,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  writeState(lab, { key: configKey(lab), dirty: false });
+}
+
+/** Brings the lab to the state the scenario starts from; says which way it went. */
+async function prepare(
+  lab: Lab,
+  scenario: Scenario,
+  opts: EngineOptions,
+): Promise<ScenarioResult["preparation"]> {
+  const progress = opts.progress ?? silent;
+  if (scenario.prepare === "down") {
+    await netnsDown(
+      workPaths(lab.name),
+      planNetns(lab).namespaces.map((n) => n.name),
+    );
+    return "fresh";
+  }
+  const state = readState(lab);
+  const running = existsSync(workPaths(lab.name).journal);
+  if (scenario.prepare === "fresh" || !running || !state || state.dirty || state.key !== configKey(lab)) {
+    progress({ kind: "info", message: `${scenario.name}: starting a fresh lab` });
+    await freshLab(lab, opts);
+    return "fresh";
+  }
+  try {
+    await waitFor(
+      async () => {
+        const bad = (await convergenceState(lab, workPaths(lab.name))).filter((c) => !c.ok);
+        return bad.length === 0 || bad.map((c) => `${c.name}: ${c.problems.join("; ")}`).join("\n");
+      },
+      {
+        what: "lab back to converged",
+        budgetMs: opts.convergeBudgetMs ?? 90_000,
+        intervalMs: 500,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      },
+    );
+    return "reconverged";
+  } catch (err) {
+    if (!(err instanceof TimeoutError)) throw err;
+    progress({
+      kind: "warn",
+      message: `${scenario.name}: the lab did not reconverge (${err.diagnosis.split("\n")[0]}); starting fresh`,
+    });
+    await freshLab(lab, opts);
+    return "fresh";
+  }
+}
+
+export async function runScenario(
+  baseLab: Lab,
+  scenario: Scenario,
+  variant: Variant,
+  opts: EngineOptions = {},
+): Promise<ScenarioResult> {
+  let lab = applyVariant(baseLab, variant);
+  const events: LabEvent[] = [];
+  const record = (e: LabEvent) => {
+    events.push(e);
+    opts.onEvent?.(e);
+  };
+  const startedAt = Date.now();
+  const result: ScenarioResult = {
+    scenario: scenario.name,
+    title: scenario.title,
+    file: scenario.file,
+    variant: variant.name,
+    status: "pass",
+    preparation: "fresh",
+    startedAt,
+    endedAt: startedAt,
+    steps: [],
+    metrics: [],
+    events,
+    probes: [],
+    outages: [],
+  };
+  const reverts: { what: string; fn: () => Promise<void> }[] = [];
+  const probes: RunningProbe[] = [];
+  let watchers: Watchers | undefined;
+  let dirty = false;
+  let timers: TimerInfo = { sessions: new Map(), gracefulRestartS: new Map() };
+  let upChecks: Record<string, number> = {};
+  try {
+    result.preparation = await prepare(lab, scenario, opts);
+    result.startedAt = Date.now();
+    if (scenario.prepare !== "down") {
+      watchers = await startWatchers(lab, record);
+      timers = await readTimers(lab);
+    }
+    let ctx: DaemonContext | undefined =
+      scenario.prepare === "down" ? undefined : daemonContext(lab, new Journal(workPaths(lab.name).journal));
+    for (const [index, step] of scenario.steps.entries()) {
+      opts.signal?.throwIfAborted();
+      const sr = await runStep(index, step);
+      result.steps.push(sr);
+      if (sr.status === "fail") {
+        result.status = "fail";
+        break;
+      }
+    }
+
+    async function runStep(index: number, step: ScenarioStep): Promise<StepResult> {
+      const summary = stepSummary(step);
+      const label = `${step.kind} ${summary}`;
+      const t0 = Date.now();
+      record({ t: t0, kind: "step", index, step: label, status: "start" });
+      const done = (status: "pass" | "fail", extra: Partial<StepResult> = {}): StepResult => {
+        const t = Date.now();
+        record({
+          t,
+          kind: "step",
+          index,
+          step: label,
+          status,
+          ...(extra.seen ? { detail: extra.seen } : {}),
+        });
+        return { index, kind: step.kind, summary, status, startedAt: t0, endedAt: t, ...extra };
+      };
+      switch (step.kind) {
+        case "wait":
+          await sleep(step.ms, opts.signal);
+          return done("pass");
+        case "traffic":
+          probes.push(startProbe(lab, step));
+          return done("pass");
+        case "measure": {
+          const value = await pathMtu(lab, step.pathMtu.from, step.pathMtu.to, step.pathMtu.max);
+          return done(value > 0 ? "pass" : "fail", { value, seen: `largest packet ${value} bytes` });
+        }
+        case "expect": {
+          const expected = describeExpectation(step.expect);
+          try {
+            const w = await waitFor(() => checkExpectation(lab, step.expect), {
+              what: expected,
+              budgetMs: step.withinMs,
+              intervalMs: 200,
+              ...(opts.signal ? { signal: opts.signal } : {}),
+            });
+            return done("pass", { expected, seen: `held after ${(w.elapsedMs / 1000).toFixed(1)} s` });
+          } catch (err) {
+            if (err instanceof TimeoutError)
+              return done("fail", {
+                expected: `${expected} within ${step.withinMs / 1000} s`,
+                seen: err.diagnosis,
+              });
+            throw err;
+          }
+        }
+        case "fault": {
+          const target = faultTarget(step.fault);
+          if (step.fault.kind === "lab") {
+            const up = await netnsUp(lab, {
+              budgetMs: opts.convergeBudgetMs ?? 90_000,
+              ...(opts.signal ? { signal: opts.signal } : {}),
+            });
+            writeState(lab, { key: configKey(lab), dirty: false });
+            upChecks = up.timings?.checks ?? {};
+            record({
+              t: t0,
+              kind: "fault",
+              action: "up",
+              target,
+              detail: `converged in ${((up.timings?.convergedMs ?? 0) / 1000).toFixed(1)} s`,
+            });
+            // The lab did not exist before: read what happened from BIRD's log and tables.
+            watchers = await startWatchers(lab, record, { fromStart: true });
+            for (const e of await routeEventsFromBird(lab)) record(e);
+            timers = await readTimers(lab);
+            ctx = daemonContext(lab, new Journal(workPaths(lab.name).journal));
+            return done("pass", {
+              seen: `lab up in ${((up.timings?.convergedMs ?? 0) / 1000).toFixed(1)} s`,
+            });
+          }
+          if (!ctx) throw new Error("the lab is not up: start the scenario with a `fault: { lab: up }` step");
+          const out: FaultOutcome = await applyFault(ctx, step.fault);
+          record({ t: Date.now(), kind: "fault", action: step.fault.action, target, detail: out.detail });
+          if (out.revert) reverts.push({ what: `${step.fault.action} ${target}`, fn: out.revert });
+          if (out.dirty) dirty = true;
+          if (out.lab) {
+            lab = out.lab;
+            ctx = { ...ctx, lab: out.lab, plan: planNetns(out.lab) };
+            await watchers?.addNode?.(
+              out.lab,
+              step.fault.kind === "node" && step.fault.action === "add" ? step.fault.node.name : "",
+            );
+          }
+          return done("pass", { seen: out.detail });
+        }
+      }
+    }
+  } catch (err) {
+    const interrupted = opts.signal?.aborted ?? false;
+    result.status = interrupted ? "interrupted" : "error";
+    result.error = interrupted ? "interrupted" : (err as Error).message;
+  } finally {
+    // Undo faults newest first; keep going when one fails, and say so in the stream.
+    for (const r of reverts.reverse()) {
+      try {
+        await r.fn();
+        record({ t: Date.now(), kind: "note", message: `reverted: ${r.what}` });
+      } catch (err) {
+        dirty = true;
+        record({
+          t: Date.now(),
+          kind: "note",
+          message: `could not revert ${r.what}: ${(err as Error).message}`,
+        });
+      }
+    }
+    const streams: ProbeStream[] = [];
+    for (const p of probes) streams.push(await p.stop());
+    result.probes = streams;
+    result.outages = streams.flatMap((s) => computeOutages(s));
+    await watchers?.stop();
+    if (dirty) writeState(lab, { key: configKey(lab), dirty: true });
+    result.endedAt = Date.now();
+  }
+  const stepIds = new Map(scenario.steps.flatMap((s, i) => (s.id ? [[s.id, i] as const] : [])));
+  result.metrics = scenario.metrics.map((m) =>
+    computeMetric(m, {
+      startedAt: result.startedAt,
+      events,
+      probes: result.probes,
+      outages: result.outages,
+      steps: result.steps,
+      stepIds,
+      timers,
+      upChecks,
+    }),
+  );
+  events.sort((a, b) => a.t - b.t);
+  return result;
+}
+
+/** What a step does, without its kind (reports show the kind beside it). */
+export function stepSummary(step: ScenarioStep): string {
+  switch (step.kind) {
+    case "wait":
+      return `${step.ms / 1000} s`;
+    case "traffic":
+      return `${step.name}: ${step.from} -> ${step.to} at ${step.rate} pps for ${step.durationMs / 1000} s`;
+    case "measure":
+      return `path MTU ${step.pathMtu.from} -> ${step.pathMtu.to}`;
+    case "expect":
+      return `${describeExpectation(step.expect)} within ${step.withinMs / 1000} s`;
+    case "fault":
+      return `${faultTarget(step.fault)} ${step.fault.action}`;
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}

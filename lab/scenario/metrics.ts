@@ -1,0 +1,187 @@
+// Named metrics computed from one run's events, probe streams and steps, each with the bound
+// its configured timers predict. Values in ms unless the unit says otherwise.
+
+import type { MetricSpec } from "./model.ts";
+import { lossPct, rttStats } from "./sources/probe.ts";
+import type { TimerInfo } from "./timers.ts";
+import type { LabEvent, Metric, MetricBound, Outage, ProbeStream, StepResult } from "./types.ts";
+
+export interface MetricInput {
+  startedAt: number;
+  events: LabEvent[];
+  probes: ProbeStream[];
+  outages: Outage[];
+  steps: StepResult[];
+  /** Step id -> index. */
+  stepIds: Map<string, number>;
+  timers: TimerInfo;
+  /** Convergence check -> ms from the start of `lab up`, for scenarios that bring the lab up. */
+  upChecks: Record<string, number>;
+}
+
+/** BIRD fires every BGP timer up to 25 % early (FACTS.md section 1). */
+const EARLY = 0.25;
+/** Log, netlink and poll latency on top of a timer. */
+const SLACK_MS = 1000;
+
+export function computeMetric(spec: MetricSpec, input: MetricInput): Metric {
+  const anchor =
+    spec.after !== undefined
+      ? (input.steps[input.stepIds.get(spec.after) ?? -1]?.startedAt ?? input.startedAt)
+      : input.startedAt;
+  const value = measure(spec, input, anchor);
+  const bound = resolveBound(spec, input);
+  const withinBound =
+    value === null || !bound
+      ? null
+      : (bound.min === undefined || value >= bound.min) && (bound.max === undefined || value <= bound.max);
+  const unit: Metric["unit"] =
+    spec.measure === "loss"
+      ? "%"
+      : spec.measure === "session-flaps"
+        ? "count"
+        : spec.measure === "step-value"
+          ? "bytes"
+          : "ms";
+  return {
+    name: spec.name,
+    description: spec.description ?? defaultDescription(spec),
+    unit,
+    value: value === null ? null : Math.round(value * 10) / 10,
+    ...(bound ? { bound } : {}),
+    withinBound,
+  };
+}
+
+function firstAfter<E extends LabEvent>(
+  events: LabEvent[],
+  anchor: number,
+  match: (e: LabEvent) => e is E,
+): E | undefined {
+  return events
+    .filter(match)
+    .filter((e) => e.t >= anchor)
+    .sort((a, b) => a.t - b.t)[0];
+}
+
+function measure(spec: MetricSpec, input: MetricInput, anchor: number): number | null {
+  const stream = input.probes.find((p) => p.name === spec.stream);
+  switch (spec.measure) {
+    case "session-down":
+    case "session-up": {
+      const state = spec.measure === "session-down" ? "down" : "up";
+      const e = firstAfter(
+        input.events,
+        anchor,
+        (x): x is Extract<LabEvent, { kind: "session" }> =>
+          x.kind === "session" && x.owner === spec.on && x.peer === spec.peer && x.state === state,
+      );
+      return e ? e.t - anchor : null;
+    }
+    case "route-del":
+    case "route-add": {
+      const change = spec.measure === "route-del" ? "del" : "add";
+      const e = firstAfter(
+        input.events,
+        anchor,
+        (x): x is Extract<LabEvent, { kind: "route" }> =>
+          x.kind === "route" && x.router === spec.on && x.prefix === spec.prefix && x.change === change,
+      );
+      return e ? e.t - anchor : null;
+    }
+    case "outage": {
+      const o = input.outages.filter((x) => x.stream === spec.stream);
+      return o.length ? Math.max(...o.map((x) => x.end - x.start)) : stream ? 0 : null;
+    }
+    case "loss":
+      return stream ? lossPct(stream) : null;
+    case "rtt-p50":
+    case "rtt-p95":
+    case "rtt-max": {
+      if (!stream) return null;
+      const s = rttStats(stream);
+      if (!s) return null;
+      return spec.measure === "rtt-p50" ? s.p50 : spec.measure === "rtt-p95" ? s.p95 : s.max;
+    }
+    case "step-value":
+      return input.steps[input.stepIds.get(spec.step ?? "") ?? -1]?.value ?? null;
+    case "session-flaps":
+      return input.events.filter((e) => e.kind === "session" && e.state === "down" && e.t >= anchor).length;
+    case "up-check":
+      return input.upChecks[spec.check ?? ""] ?? null;
+  }
+}
+
+function resolveBound(spec: MetricSpec, input: MetricInput): MetricBound | undefined {
+  const b = spec.bound;
+  if (b === undefined) return undefined;
+  if (typeof b === "object") return b;
+  const t = spec.on && spec.peer ? input.timers.sessions.get(`${spec.on}/${spec.peer}`) : undefined;
+  switch (b) {
+    case "hold-timer": {
+      if (!t) return { why: `hold timer of ${spec.on}/${spec.peer} unknown` };
+      if (t.bfdDetectMs !== null)
+        return { max: t.bfdDetectMs + SLACK_MS, why: `BFD detection ${t.bfdDetectMs} ms + ${SLACK_MS} ms` };
+      return {
+        min: Math.max(0, ((1 - EARLY) * t.holdS - t.keepaliveS) * 1000),
+        max: t.holdS * 1000 + SLACK_MS,
+        why: `hold ${t.holdS} s, keepalive ${t.keepaliveS} s, timers fire up to 25 % early: [0.75·H − K, H]`,
+      };
+    }
+    case "bfd":
+      return t?.bfdDetectMs
+        ? { max: t.bfdDetectMs + SLACK_MS, why: `BFD detection ${t.bfdDetectMs} ms` }
+        : { why: "no BFD session" };
+    case "error-wait": {
+      // BIRD announces its back-off in the log: "Startup delayed by N seconds due to errors".
+      const delays = input.events
+        .flatMap((e) =>
+          e.kind === "note" && e.message.includes(spec.peer ?? "\u0000")
+            ? [Number(/delayed by (\d+) seconds/.exec(e.message)?.[1] ?? Number.NaN)]
+            : [],
+        )
+        .filter((n) => !Number.isNaN(n));
+      const delay = delays.length ? Math.max(...delays) : 0;
+      return {
+        max: delay * 1000 + 10_000,
+        why: delay
+          ? `error wait ${delay} s announced by BIRD, + connect delay and a keepalive`
+          : "no error back-off announced: connect delay and a keepalive (10 s)",
+      };
+    }
+    case "gobgp-connect":
+      return { max: 12_000, why: "gobgpd 3.10 dials 5-10 s after start, BIRD accepts at once" };
+    case "graceful-restart": {
+      const gr = spec.on ? input.timers.gracefulRestartS.get(spec.on) : undefined;
+      return gr ? { max: gr * 1000, why: `graceful restart time ${gr} s` } : { why: "graceful restart off" };
+    }
+  }
+}
+
+function defaultDescription(spec: MetricSpec): string {
+  const from = spec.after ? `after step ${spec.after}` : "from the scenario start";
+  switch (spec.measure) {
+    case "session-down":
+      return `${spec.on} declares ${spec.peer} down, ${from}`;
+    case "session-up":
+      return `${spec.on}'s session to ${spec.peer} Established, ${from}`;
+    case "route-del":
+      return `${spec.prefix} leaves ${spec.on}'s FIB, ${from}`;
+    case "route-add":
+      return `${spec.prefix} back in ${spec.on}'s FIB, ${from}`;
+    case "outage":
+      return `longest window with every probe of ${spec.stream} lost`;
+    case "loss":
+      return `probe loss of ${spec.stream}`;
+    case "rtt-p50":
+    case "rtt-p95":
+    case "rtt-max":
+      return `${spec.measure.slice(4)} round-trip time of ${spec.stream}`;
+    case "step-value":
+      return `value measured by step ${spec.step}`;
+    case "session-flaps":
+      return `sessions that went down ${from}`;
+    case "up-check":
+      return `time from lab up to "${spec.check}" passing`;
+  }
+}
