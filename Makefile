@@ -38,10 +38,13 @@ test-unit: deps ## unit tests only (no root needed)
 	@npx ava tests/unit
 
 test-integration: deps-test ## tests that start real daemons, namespaces and a Docker engine (root)
-	@npx ava --serial tests/integration
+	@npx ava --concurrency 1 tests/integration
 
+# Integration test files run one at a time: each brings real daemons up, and their timings
+# (BGP timers, probe streams) should not compete for the machine's two cores.
 test: deps-test lint ## lint, unit and integration tests (what CI runs)
-	@npx ava --serial
+	@npx ava tests/unit
+	@npx ava --concurrency 1 tests/integration
 
 scenarios: deps ## every scenario, all variants (long: real BGP timers take minutes)
 	@$(LAB) run --topology $(TOPOLOGY) --all
