@@ -105,7 +105,17 @@ function checkManifest(doc: YamlDocument, diags: Diagnostics): CiliumManifest | 
     );
     return null;
   }
+  if (meta.name.length > 253 || !DNS_SUBDOMAIN.test(meta.name)) {
+    diags.add(
+      positionOf(doc, "metadata.name"),
+      "metadata.name",
+      `${JSON.stringify(meta.name)} is not a valid object name`,
+      "Kubernetes names are lowercase letters, digits, '-' and '.', starting and ending alphanumeric",
+    );
+    return null;
+  }
   if (!checkAgainstSchema(validate, doc, diags)) return null;
+  if (!checkInstanceNames(doc, diags)) return null;
   return {
     apiVersion,
     kind,
@@ -113,6 +123,29 @@ function checkManifest(doc: YamlDocument, diags: Diagnostics): CiliumManifest | 
     spec: (v.spec ?? {}) as Record<string, unknown>,
     source: doc.start,
   };
+}
+
+/** What the API server accepts as the name of a custom resource (a DNS-1123 subdomain). */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** BGP instance names become file names (gobgp/<node>/<instance>.yaml, gobgpd-<instance>.log). */
+const INSTANCE_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+function checkInstanceNames(doc: YamlDocument, diags: Diagnostics): boolean {
+  const spec = (doc.value as { spec?: { bgpInstances?: unknown } }).spec;
+  const instances = Array.isArray(spec?.bgpInstances) ? (spec.bgpInstances as { name?: unknown }[]) : [];
+  let ok = true;
+  instances.forEach((inst, i) => {
+    if (typeof inst?.name !== "string" || INSTANCE_NAME.test(inst.name)) return;
+    const path = `spec.bgpInstances[${i}].name`;
+    diags.add(
+      positionOf(doc, path),
+      path,
+      `${JSON.stringify(inst.name)} is not a usable BGP instance name`,
+      "the lab names files after it: letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+    );
+    ok = false;
+  });
+  return ok;
 }
 
 function checkUniqueNames(list: LoadedManifest[], diags: Diagnostics): void {

@@ -156,6 +156,20 @@ function checkNames(raw: RawTopology, at: At, diags: Diagnostics): void {
   for (const [i, s] of raw.sites.entries()) unique(s.name, `sites[${i}].name`);
   for (const [i, r] of raw.routers.entries()) unique(r.name, `routers[${i}].name`);
   for (const [i, n] of raw.nodes.entries()) unique(n.name, `nodes[${i}].name`);
+  // Each router and node gets the namespace <lab>-<name>, beside <lab>-inet, <lab>-sw-<site> and
+  // the pods' <lab>-<node>-pod<k> (runtime/netns/plan.ts): a name equal to one of those would
+  // share its namespace.
+  const reserved = new Map<string, string>([["inet", "the lab's internet namespace"]]);
+  for (const s of raw.sites) reserved.set(`sw-${s.name}`, `the LAN switch of site "${s.name}"`);
+  for (const n of raw.nodes)
+    for (let k = 1; k <= (n.pods ?? 1); k++)
+      reserved.set(`${n.name}-pod${k}`, `pod ${k} of node "${n.name}"`);
+  const notReserved = (name: string, path: string) => {
+    const owner = reserved.get(name);
+    if (owner) diags.add(at(path), path, `name "${name}" is the namespace name of ${owner}`, "rename it");
+  };
+  for (const [i, r] of raw.routers.entries()) notReserved(r.name, `routers[${i}].name`);
+  for (const [i, n] of raw.nodes.entries()) notReserved(n.name, `nodes[${i}].name`);
   const siteNames = raw.sites.map((s) => s.name);
   const knownSite = (site: string, path: string) => {
     if (!siteNames.includes(site)) {
