@@ -3,6 +3,17 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { TimeoutError } from "./errors.ts";
 
+const GIVE_UP = Symbol("giveUp");
+
+/**
+ * Marks an error thrown by a check as final: the wait stops at once with it instead of polling
+ * on (e.g. the daemon being waited for has exited, so it will never answer).
+ */
+export function giveUp<E extends Error>(err: E): E {
+  (err as E & { [GIVE_UP]?: true })[GIVE_UP] = true;
+  return err;
+}
+
 export interface WaitOptions {
   /** What is awaited, for messages ("BGP sessions Established"). */
   what: string;
@@ -33,6 +44,7 @@ export async function waitFor(check: Check, opts: WaitOptions): Promise<WaitResu
       if (r === true) return { elapsedMs: performance.now() - start, attempts };
       last = r;
     } catch (err) {
+      if ((err as { [GIVE_UP]?: true } | undefined)?.[GIVE_UP]) throw err;
       last = err instanceof Error ? err.message : String(err);
     }
     const elapsed = performance.now() - start;

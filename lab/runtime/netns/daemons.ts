@@ -9,7 +9,7 @@ import { gobgpSpeakers } from "../../render/gobgp.ts";
 import type { K8sNode, Lab, Router } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
 import { run } from "../../util/exec.ts";
-import { waitFor } from "../../util/wait.ts";
+import { giveUp, waitFor } from "../../util/wait.ts";
 import { type WorkPaths, workPaths } from "../workdir.ts";
 import type { Journal } from "./journal.ts";
 import { type NetnsPlan, nsName, planNetns } from "./plan.ts";
@@ -53,7 +53,8 @@ export async function startRelay(ctx: DaemonContext): Promise<void> {
   track(ctx, "relay", relay.ns, pid, argv);
   await waitFor(
     async () => {
-      if (!isAlive(pid)) throw new LabError(`the ZeroTier relay exited:\n${lastLines(ctx.paths.relayLog)}`);
+      if (!isAlive(pid))
+        throw giveUp(new LabError(`the ZeroTier relay exited:\n${lastLines(ctx.paths.relayLog)}`));
       return lastLines(ctx.paths.relayLog, 50).includes("relay ready") || "relay not ready yet";
     },
     { what: "ZeroTier relay ready", budgetMs: 10_000, intervalMs: 50 },
@@ -91,7 +92,8 @@ export async function startBird(ctx: DaemonContext, router: Router): Promise<voi
   if (r.code !== 0) {
     throw new LabError(
       `BIRD on ${router.name} did not start: ${(r.stderr || r.stdout).trim()}`,
-      `check ${router.birdConf} with: bird -p -c ${router.birdConf}`,
+      // `bird -p` only parses: a config can pass it and still fail at start (log file, router id).
+      `the message is BIRD's own, about ${router.birdConf}; its log is ${ctx.paths.birdLog(router.name)}`,
     );
   }
   const pidFile = ctx.paths.birdPid(router.name);
@@ -105,7 +107,9 @@ export async function startBird(ctx: DaemonContext, router: Router): Promise<voi
   await waitFor(
     async () => {
       if (!isAlive(pid))
-        throw new LabError(`BIRD on ${router.name} exited:\n${lastLines(ctx.paths.birdLog(router.name))}`);
+        throw giveUp(
+          new LabError(`BIRD on ${router.name} exited:\n${lastLines(ctx.paths.birdLog(router.name))}`),
+        );
       const c = await BirdClient.connect(ctx.paths.birdSocket(router.name), 1000);
       c.close();
       return true;
@@ -157,7 +161,7 @@ export async function startSpeakers(
     track(ctx, `gobgpd:${node.name}:${s.instance}`, ns, pid, argv);
     await waitFor(
       async () => {
-        if (!isAlive(pid)) throw new LabError(`gobgpd on ${node.name} exited:\n${lastLines(log)}`);
+        if (!isAlive(pid)) throw giveUp(new LabError(`gobgpd on ${node.name} exited:\n${lastLines(log)}`));
         return (await gobgpReady(ns, s.apiPort)) || "gRPC API not answering yet";
       },
       { what: `gobgpd API of ${node.name}`, budgetMs: 10_000, intervalMs: 50 },
@@ -175,7 +179,8 @@ export async function startKubelet(ctx: DaemonContext, node: K8sNode): Promise<v
   track(ctx, `kubelet:${node.name}`, ns, pid, argv);
   await waitFor(
     async () => {
-      if (!isAlive(pid)) throw new LabError(`kubelet stand-in on ${node.name} exited:\n${lastLines(log)}`);
+      if (!isAlive(pid))
+        throw giveUp(new LabError(`kubelet stand-in on ${node.name} exited:\n${lastLines(log)}`));
       return lastLines(log).includes("listening") || "not listening yet";
     },
     { what: `kubelet stand-in of ${node.name}`, budgetMs: 10_000, intervalMs: 50 },

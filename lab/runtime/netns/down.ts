@@ -7,7 +7,7 @@ import { type ProgressSink, silent, step } from "../../util/progress.ts";
 import type { WorkPaths } from "../workdir.ts";
 import { deleteNetns, listNetns, netnsPids } from "./ip.ts";
 import { Journal } from "./journal.ts";
-import { stopProcess } from "./processes.ts";
+import { processStartTime, stopProcess } from "./processes.ts";
 
 export interface DownReport {
   processes: number;
@@ -26,7 +26,11 @@ export async function netnsDown(
     progress,
     "stop daemons",
     async () => {
-      await mapLimit([...procs].reverse(), 8, (p) => stopProcess(p.pid, p.startTime || undefined));
+      // Without a recorded start time the process was already gone when it was journaled (e.g. a
+      // BIRD that died right after writing its pid file): its pid may since belong to anything,
+      // so it is never signalled. Whatever still runs inside a lab namespace is swept below.
+      const stoppable = procs.filter((p) => Boolean(p.startTime));
+      await mapLimit([...stoppable].reverse(), 8, (p) => stopProcess(p.pid, p.startTime));
     },
     () => `${procs.length} recorded`,
   );
@@ -42,7 +46,11 @@ export async function netnsDown(
       await mapLimit(present, 8, async (ns) => {
         // Anything still inside a lab namespace belongs to the lab (e.g. a daemon started by an
         // `up` killed before it could journal the pid).
-        for (const pid of await netnsPids(ns)) await stopProcess(pid, undefined, 500);
+        // Pinned to the start time seen now, so a pid that exits and is reused meanwhile is spared.
+        for (const pid of await netnsPids(ns)) {
+          const started = processStartTime(pid);
+          if (started !== null) await stopProcess(pid, started, 500);
+        }
         await deleteNetns(ns);
       });
     },

@@ -1,7 +1,7 @@
 // Daemons started inside lab namespaces. A pid is only ever signalled when its start time still
 // matches the one recorded when it was started, so a recycled pid is never killed.
 import { spawn } from "node:child_process";
-import { openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** Field 22 of /proc/PID/stat: start time in clock ticks since boot; null when gone. */
@@ -32,10 +32,15 @@ export function isAlive(pid: number, startTime?: string): boolean {
 /** Starts a long-running command in a namespace, detached, output appended to logFile. */
 export function spawnInNetns(ns: string, argv: string[], logFile: string): number {
   const fd = openSync(logFile, "a");
-  const child = spawn("ip", ["netns", "exec", ns, ...argv], { detached: true, stdio: ["ignore", fd, fd] });
-  child.unref();
-  if (child.pid === undefined) throw new Error(`could not start ${argv.join(" ")} in ${ns}`);
-  return child.pid;
+  try {
+    const child = spawn("ip", ["netns", "exec", ns, ...argv], { detached: true, stdio: ["ignore", fd, fd] });
+    child.unref();
+    if (child.pid === undefined) throw new Error(`could not start ${argv.join(" ")} in ${ns}`);
+    return child.pid;
+  } finally {
+    // The child has its own copy of the log descriptor; ours would leak one per daemon started.
+    closeSync(fd);
+  }
 }
 
 /** SIGTERM, then SIGKILL after graceMs. Returns once the process is gone. */

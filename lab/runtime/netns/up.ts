@@ -7,7 +7,7 @@ import { bundleDaemon } from "../../emulate/bundle.ts";
 import { renderBirdWrappers } from "../../render/bird.ts";
 import { renderGobgp } from "../../render/gobgp.ts";
 import type { Lab } from "../../topology/model.ts";
-import { TimeoutError } from "../../util/errors.ts";
+import { LabError, TimeoutError } from "../../util/errors.ts";
 import { type ProgressSink, silent, step } from "../../util/progress.ts";
 import { waitFor } from "../../util/wait.ts";
 import { type WorkPaths, workPaths } from "../workdir.ts";
@@ -25,6 +25,7 @@ import { netnsDown } from "./down.ts";
 import { Journal } from "./journal.ts";
 import { planNetns } from "./plan.ts";
 import { checkPrerequisites } from "./prerequisites.ts";
+import { isAlive, processStartTime } from "./processes.ts";
 
 export interface UpOptions {
   progress?: ProgressSink;
@@ -55,6 +56,8 @@ export async function netnsUp(lab: Lab, opts: UpOptions = {}): Promise<UpResult>
   const paths = workPaths(lab.name);
   const plan = planNetns(lab);
   await checkPrerequisites();
+  const owner = upInProgress(paths);
+  if (owner !== null) throw anotherUp(lab.name, owner);
   if (existsSync(paths.journal)) {
     const state = await convergenceState(lab, paths);
     if (state.every((c) => c.ok)) {
@@ -74,7 +77,14 @@ export async function netnsUp(lab: Lab, opts: UpOptions = {}): Promise<UpResult>
   const t0 = performance.now();
   mkdirSync(paths.root, { recursive: true });
   const journal = new Journal(paths.journal);
-  journal.record({ kind: "started", at: new Date().toISOString(), pid: process.pid });
+  const started = {
+    at: new Date().toISOString(),
+    pid: process.pid,
+    startTime: processStartTime(process.pid) ?? "",
+  };
+  // Created exclusively: of two `up`s of one lab that got here together, one stops here, before
+  // it creates (or rolls back) anything of the other's.
+  if (!journal.create({ kind: "started", ...started })) throw anotherUp(lab.name, upInProgress(paths));
   try {
     const bundles = await step(progress, "render configs and build helper daemons", async () => {
       writeArtifacts(paths.rendered, renderGobgp(lab));
@@ -143,6 +153,27 @@ export async function netnsUp(lab: Lab, opts: UpOptions = {}): Promise<UpResult>
     }
     throw err;
   }
+}
+
+/**
+ * The pid of another process whose `up` of this lab is still running (journal started by it, not
+ * converged, and it is alive with the recorded start time), or null. Without this, a second `up`
+ * takes the first one's lab for leftovers and removes it under it.
+ */
+function upInProgress(paths: WorkPaths): number | null {
+  const entries = new Journal(paths.journal).entries();
+  const last = entries.map((e) => e.kind).lastIndexOf("started");
+  const start = entries[last];
+  if (start?.kind !== "started" || start.pid === process.pid) return null;
+  if (entries.slice(last).some((e) => e.kind === "converged")) return null;
+  return isAlive(start.pid, start.startTime || undefined) ? start.pid : null;
+}
+
+function anotherUp(name: string, pid: number | null): LabError {
+  return new LabError(
+    `lab ${name} is being brought up by another process${pid === null ? "" : ` (pid ${pid})`}`,
+    `wait for it, or interrupt it (it rolls back); then: npm run lab -- down --name ${name} if anything is left`,
+  );
 }
 
 async function waitConverged(
