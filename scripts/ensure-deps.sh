@@ -14,6 +14,8 @@ pkgs=("${runtime_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do
+  # Any Docker engine will do (GitHub's runners ship docker-ce, which conflicts with docker.io).
+  [ "$p" = docker.io ] && command -v dockerd >/dev/null && continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 

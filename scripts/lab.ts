@@ -5,6 +5,7 @@
 import { ValidationError } from "../lab/topology/diagnostics.ts";
 import { CommandError, LabError, TimeoutError } from "../lab/util/errors.ts";
 import { type Command, type CommandContext, EXIT } from "./cli-kit.ts";
+import { doctor } from "./commands/doctor.ts";
 import { down } from "./commands/down.ts";
 import { exec } from "./commands/exec.ts";
 import { link } from "./commands/link.ts";
@@ -15,7 +16,7 @@ import { status } from "./commands/status.ts";
 import { up } from "./commands/up.ts";
 import { validate } from "./commands/validate.ts";
 
-const COMMANDS: Command[] = [validate, lint, render, up, status, exec, link, runCmd, down];
+const COMMANDS: Command[] = [validate, lint, render, up, status, exec, link, runCmd, down, doctor];
 
 function help(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,157 @@
+// Bringing a clab lab up on a machine that has the tools: prerequisites (all of them, before
+// anything is created), render the artifacts into the lab's work dir, make sure the router
+// image exists, run the command sequence of plan.ts (cluster, containerlab, Cilium, manifests,
+// test pods), then wait for the same convergence checks as the netns runtime, read from the
+// real components, and report what makes the lab less faithful (fidelity.ts). Any failure rolls
+// back what was created unless --keep-on-failure.
+import { existsSync } from "node:fs";
+import type { Lab } from "../../topology/model.ts";
+import { LabError, TimeoutError } from "../../util/errors.ts";
+import { type ProgressSink, silent, step } from "../../util/progress.ts";
+import { waitFor } from "../../util/wait.ts";
+import type { CheckResult, K8sDistributionName, UpOptions, UpResult } from "../runtime.ts";
+import { type ClabOptions, clabArtifacts, clabContext, probeOf, writeArtifacts } from "./context.ts";
+import { CLAB_CONVERGENCE_CHECKS, clabConvergenceState, runCheck } from "./converge.ts";
+import { clabDown } from "./down.ts";
+import { fidelityWarnings } from "./fidelity.ts";
+import { ensureRouterImage } from "./image.ts";
+import { type ClabProbe, kubeNodes } from "./observe.ts";
+import { clabPaths, readState, writeState } from "./paths.ts";
+import { executePhases, planUp } from "./plan.ts";
+import { type Prerequisites, requirePrerequisites } from "./prerequisites.ts";
+import { type ExternalTools, HostTools } from "./tools.ts";
+
+/** Image pulls and Cilium start before the budget begins; BGP then takes seconds, not minutes. */
+export const DEFAULT_CLAB_CONVERGE_BUDGET_MS = 180_000;
+
+export interface ClabUpOptions extends UpOptions, ClabOptions {
+  /** Default: real detection (PATH, Docker ping, uid). */
+  prerequisites?: (k8s: K8sDistributionName, tools: ExternalTools) => Promise<Prerequisites>;
+}
+
+export async function clabUp(lab: Lab, opts: ClabUpOptions = {}): Promise<UpResult> {
+  const progress = opts.progress ?? silent;
+  const tools = opts.tools ?? new HostTools();
+  const paths = opts.paths ?? clabPaths(lab.name);
+  const state = readState(paths);
+  const k8s = opts.k8s ?? state?.k8s ?? "kind";
+  // Nothing is created before every prerequisite is known to be there.
+  const prereq = await (opts.prerequisites ?? ((d, t) => requirePrerequisites({ k8s: d, tools: t })))(
+    k8s,
+    tools,
+  );
+  if (!prereq.ciliumInstaller) throw new LabError("neither helm nor the cilium CLI is available");
+  const ctx = clabContext(lab, { ...opts, k8s, tools, paths });
+
+  if (state) {
+    if (state.k8s !== k8s)
+      throw new LabError(
+        `lab ${lab.name} is up with ${state.k8s}, not ${k8s}`,
+        `remove it first: npm run lab -- down --runtime clab${lab.name !== "xsite" ? ` --name ${lab.name}` : ""}`,
+      );
+    const now = await clabConvergenceState(probeOf(ctx));
+    if (now.every((c) => c.ok)) {
+      progress({ kind: "info", message: `lab ${lab.name} (clab, ${k8s}) is already up and converged` });
+      return { alreadyUp: true };
+    }
+    progress({
+      kind: "warn",
+      message: `lab ${lab.name} has leftovers of an earlier clab run that is not converged: removing them first`,
+    });
+    await clabDown(lab, { ...opts, k8s, tools, paths, progress });
+  }
+
+  const t0 = performance.now();
+  const created = { lab: lab.name, k8s, cluster: ctx.cluster, createdAt: new Date().toISOString() };
+  writeState(paths, created);
+  try {
+    await step(
+      progress,
+      "render the containerlab topology, cluster config and test pods",
+      async () => {
+        const artifacts = clabArtifacts(lab, paths, k8s, opts.podImage);
+        writeArtifacts(paths.rendered, artifacts);
+        return artifacts.length;
+      },
+      (n) => `${n} files in ${paths.rendered}`,
+    );
+    await step(
+      progress,
+      "router image",
+      () => ensureRouterImage(ctx.docker, progress),
+      (r) => `${r.tag} ${r.built ? `built (${r.method})` : "present"}`,
+    );
+    const phases = planUp({ lab, paths, k8s, cluster: ctx.cluster, ciliumInstaller: prereq.ciliumInstaller });
+    const cut = phases.findIndex((p) => p.name === "fetch the kubeconfig") + 1;
+    await executePhases(phases.slice(0, cut), tools, {
+      progress,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    const infraReadyMs = performance.now() - t0;
+    await executePhases(phases.slice(cut), tools, {
+      progress,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    const daemonsReadyMs = performance.now() - t0;
+    const probe = probeOf(ctx);
+    const checks = await step(progress, "wait for convergence", () =>
+      waitConverged(probe, t0, opts, progress),
+    );
+    const warnings = await fidelityWarnings(probe, await kubeNodes(probe));
+    for (const w of warnings) progress({ kind: "warn", message: w });
+    writeState(paths, { ...created, convergedAt: new Date().toISOString() });
+    return {
+      alreadyUp: false,
+      timings: { infraReadyMs, daemonsReadyMs, convergedMs: performance.now() - t0, checks },
+      warnings,
+    };
+  } catch (err) {
+    if (!opts.keepOnFailure && existsSync(paths.state)) {
+      progress({ kind: "warn", message: "rolling back what was created" });
+      // Not the signal: an interrupted up must still be able to clean up after itself.
+      const { signal: _interrupted, ...rest } = opts;
+      await clabDown(lab, { ...rest, k8s, tools, paths, progress }).catch((e: Error) =>
+        progress({ kind: "warn", message: `rollback incomplete: ${e.message}` }),
+      );
+    }
+    throw err;
+  }
+}
+
+async function waitConverged(
+  probe: ClabProbe,
+  t0: number,
+  opts: UpOptions,
+  progress: ProgressSink,
+): Promise<Record<string, number>> {
+  const passed: Record<string, number> = {};
+  const budgetMs = opts.budgetMs ?? DEFAULT_CLAB_CONVERGE_BUDGET_MS;
+  try {
+    await waitFor(
+      async () => {
+        // Ordered: later checks cannot pass before earlier ones, so stop at the first failure.
+        for (const c of CLAB_CONVERGENCE_CHECKS) {
+          const r: CheckResult = await runCheck(c, probe);
+          if (!r.ok) return `${r.name}:\n  ${r.problems.join("\n  ")}`;
+          if (passed[c.name] === undefined) {
+            passed[c.name] = performance.now() - t0;
+            progress({ kind: "info", message: `${r.name}: ok` });
+          }
+        }
+        return true;
+      },
+      { what: "lab converged", budgetMs, intervalMs: 2000, ...(opts.signal ? { signal: opts.signal } : {}) },
+    );
+  } catch (err) {
+    if (err instanceof TimeoutError) {
+      const state = await clabConvergenceState(probe);
+      const diagnosis = state
+        .filter((c) => !c.ok)
+        .map((c) => `${c.name}:\n  ${c.problems.join("\n  ")}`)
+        .join("\n");
+      throw new TimeoutError("lab converged", budgetMs, diagnosis || err.diagnosis);
+    }
+    throw err;
+  }
+  return passed;
+}
