@@ -24,7 +24,7 @@ import {
 } from "../../lab/runtime/clab/observe.ts";
 import { clabPaths, TEST_PODS_PATH } from "../../lab/runtime/clab/paths.ts";
 import { HostTools, ToolError } from "../../lab/runtime/clab/tools.ts";
-import { expectedRoutes } from "../../lab/runtime/netns/converge.ts";
+import { expectedRoutes } from "../../lab/runtime/convergence.ts";
 import { loadLab } from "../../lab/topology/load.ts";
 import { LabError } from "../../lab/util/errors.ts";
 

@@ -919,7 +919,8 @@ if (!isMainThread) {
   const runs = (n: number) => ({
     numRuns: Math.max(1, Math.round(n * Number(process.env.FUZZ_SCALE ?? 1))),
     // A fixed seed keeps CI reproducible; FUZZ_SEED=random (or a number) hunts further.
-    seed: process.env.FUZZ_SEED === "random" ? Date.now() % 2 ** 31 : Number(process.env.FUZZ_SEED ?? 20261126),
+    seed:
+      process.env.FUZZ_SEED === "random" ? Date.now() % 2 ** 31 : Number(process.env.FUZZ_SEED ?? 20261126),
     includeErrorInReport: true,
   });
 

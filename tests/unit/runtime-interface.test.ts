@@ -7,7 +7,7 @@ import { join } from "node:path";
 import test from "ava";
 import { CLAB_CONVERGENCE_CHECKS } from "../../lab/runtime/clab/converge.ts";
 import { ClabRuntime } from "../../lab/runtime/clab/runtime.ts";
-import { CONVERGENCE_CHECKS } from "../../lab/runtime/netns/converge.ts";
+import { netnsChecks } from "../../lab/runtime/netns/converge.ts";
 import { NetnsRuntime } from "../../lab/runtime/netns/runtime.ts";
 import {
   type ConvergenceReader,
@@ -20,6 +20,7 @@ import {
   type StatusReporter,
   selectRuntime,
 } from "../../lab/runtime/runtime.ts";
+import { workPaths } from "../../lab/runtime/workdir.ts";
 import { loadLab } from "../../lab/topology/load.ts";
 
 // Compile-time: the adapters satisfy the interface and its capabilities.
@@ -81,10 +82,11 @@ test("netns adapter down of a lab that never ran: the real netnsDown finds nothi
   t.deepEqual(readdirSync(workdir), []);
 });
 
-test("both runtimes wait for the same checks, in the same order", (t) => {
+test("both runtimes wait for the same checks, in the same order", async (t) => {
+  const lab = await loadLab();
   t.deepEqual(
     CLAB_CONVERGENCE_CHECKS.map((c) => c.name),
-    CONVERGENCE_CHECKS.map((c) => c.name),
+    netnsChecks(lab, workPaths(lab.name)).map((c) => c.name),
   );
   t.deepEqual(
     CLAB_CONVERGENCE_CHECKS.map((c) => c.title),

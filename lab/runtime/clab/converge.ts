@@ -13,7 +13,14 @@ import { parseProtocols } from "../../bird/protocols.ts";
 import { originatedPrefixes } from "../../cilium/node-bgp.ts";
 import { clusterMembers } from "../../render/k8s-cluster.ts";
 import type { Lab } from "../../topology/model.ts";
-import { crossSitePodPairs, type ExpectedRoute } from "../netns/converge.ts";
+import {
+  type ConvergenceCheck,
+  checkAll,
+  crossSitePodPairs,
+  type ExpectedRoute,
+  expectedRoutesWith as expectedFor,
+  knownNeighbors,
+} from "../convergence.ts";
 import type { CheckResult } from "../runtime.ts";
 import {
   type ClabProbe,
@@ -48,26 +55,9 @@ export function allocatedPodCidrs(
  * via the node on its own site's router, via the owning router's ZeroTier address elsewhere.
  */
 export function expectedRoutesWith(lab: Lab, podCidrs: Map<string, string[]>): ExpectedRoute[] {
-  const out: ExpectedRoute[] = [];
-  for (const router of lab.routers) {
-    for (const node of lab.nodes) {
-      const owner = lab.routers.find((r) => r.site === node.site);
-      if (!owner || originatedPrefixes(node.bgp).length === 0) continue;
-      for (const prefix of podCidrs.get(node.name) ?? []) {
-        out.push({
-          router: router.name,
-          prefix,
-          node: node.name,
-          via: owner.name === router.name ? node.address : owner.zerotierAddress,
-        });
-      }
-    }
-  }
-  return out;
-}
-
-function knownNeighbors(lab: Lab): Set<string> {
-  return new Set([...lab.routers.map((r) => r.zerotierAddress), ...lab.nodes.map((n) => n.address)]);
+  return expectedFor(lab, (node) =>
+    originatedPrefixes(node.bgp).length ? (podCidrs.get(node.name) ?? []) : [],
+  );
 }
 
 export async function checkSessions(probe: ClabProbe): Promise<CheckResult> {
@@ -248,8 +238,11 @@ export async function runCheck(
   }
 }
 
-export async function clabConvergenceState(probe: ClabProbe): Promise<CheckResult[]> {
-  const out: CheckResult[] = [];
-  for (const c of CLAB_CONVERGENCE_CHECKS) out.push(await runCheck(c, probe));
-  return out;
+/** The checks bound to a probe, in order, for the shared wait and diagnosis. */
+export function clabChecks(probe: ClabProbe): ConvergenceCheck[] {
+  return CLAB_CONVERGENCE_CHECKS.map((c) => ({ name: c.name, run: () => runCheck(c, probe) }));
+}
+
+export function clabConvergenceState(probe: ClabProbe): Promise<CheckResult[]> {
+  return checkAll(clabChecks(probe));
 }

@@ -3,6 +3,10 @@
 // return what they saw; the parsing is split into pure functions.
 import type { Lab } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
+import { type FibRoute, parseIpRouteJson } from "../convergence.ts";
+
+export { type FibRoute, parseIpRouteJson };
+
 import type { ClabControl } from "./control.ts";
 import type { ClabPaths } from "./paths.ts";
 import { kubectl } from "./plan.ts";
@@ -17,29 +21,6 @@ export interface ClabProbe {
   paths: ClabPaths;
   /** `cilium bgp peers` is read only when the CLI exists. */
   hasCiliumCli: boolean;
-}
-
-export interface FibRoute {
-  dst: string;
-  gateway?: string;
-  dev?: string;
-  protocol?: string;
-}
-
-/** `ip -j -4 route show` as routes; "default" becomes 0.0.0.0/0, host routes get /32. */
-export function parseIpRouteJson(text: string): FibRoute[] {
-  const raw = JSON.parse(text.trim() || "[]") as {
-    dst: string;
-    gateway?: string;
-    dev?: string;
-    protocol?: string;
-  }[];
-  return raw.map((x) => ({
-    dst: x.dst === "default" ? "0.0.0.0/0" : x.dst.includes("/") ? x.dst : `${x.dst}/32`,
-    ...(x.gateway ? { gateway: x.gateway } : {}),
-    ...(x.dev ? { dev: x.dev } : {}),
-    ...(x.protocol ? { protocol: x.protocol } : {}),
-  }));
 }
 
 /** The text form of `ip route get ADDR` (iproute2 and busybox alike): gateway and device. */

@@ -6,16 +6,16 @@
 // back what was created unless --keep-on-failure.
 import { existsSync } from "node:fs";
 import type { Lab } from "../../topology/model.ts";
-import { LabError, TimeoutError } from "../../util/errors.ts";
-import { type ProgressSink, silent, step } from "../../util/progress.ts";
-import { waitFor } from "../../util/wait.ts";
-import type { CheckResult, K8sDistributionName, UpOptions, UpResult } from "../runtime.ts";
+import { LabError } from "../../util/errors.ts";
+import { silent, step } from "../../util/progress.ts";
+import { waitConverged } from "../convergence.ts";
+import type { K8sDistributionName, UpOptions, UpResult } from "../runtime.ts";
 import { type ClabOptions, clabArtifacts, clabContext, probeOf, writeArtifacts } from "./context.ts";
-import { CLAB_CONVERGENCE_CHECKS, clabConvergenceState, runCheck } from "./converge.ts";
+import { clabChecks, clabConvergenceState } from "./converge.ts";
 import { clabDown } from "./down.ts";
 import { fidelityWarnings } from "./fidelity.ts";
 import { ensureRouterImage } from "./image.ts";
-import { type ClabProbe, kubeNodes } from "./observe.ts";
+import { kubeNodes } from "./observe.ts";
 import { clabPaths, readState, writeState } from "./paths.ts";
 import { executePhases, planUp } from "./plan.ts";
 import { type Prerequisites, requirePrerequisites } from "./prerequisites.ts";
@@ -95,7 +95,13 @@ export async function clabUp(lab: Lab, opts: ClabUpOptions = {}): Promise<UpResu
     const daemonsReadyMs = performance.now() - t0;
     const probe = probeOf(ctx);
     const checks = await step(progress, "wait for convergence", () =>
-      waitConverged(probe, t0, opts, progress),
+      waitConverged(clabChecks(probe), {
+        t0,
+        budgetMs: opts.budgetMs ?? DEFAULT_CLAB_CONVERGE_BUDGET_MS,
+        intervalMs: 2000,
+        progress,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      }),
     );
     const warnings = await fidelityWarnings(probe, await kubeNodes(probe));
     for (const w of warnings) progress({ kind: "warn", message: w });
@@ -116,42 +122,4 @@ export async function clabUp(lab: Lab, opts: ClabUpOptions = {}): Promise<UpResu
     }
     throw err;
   }
-}
-
-async function waitConverged(
-  probe: ClabProbe,
-  t0: number,
-  opts: UpOptions,
-  progress: ProgressSink,
-): Promise<Record<string, number>> {
-  const passed: Record<string, number> = {};
-  const budgetMs = opts.budgetMs ?? DEFAULT_CLAB_CONVERGE_BUDGET_MS;
-  try {
-    await waitFor(
-      async () => {
-        // Ordered: later checks cannot pass before earlier ones, so stop at the first failure.
-        for (const c of CLAB_CONVERGENCE_CHECKS) {
-          const r: CheckResult = await runCheck(c, probe);
-          if (!r.ok) return `${r.name}:\n  ${r.problems.join("\n  ")}`;
-          if (passed[c.name] === undefined) {
-            passed[c.name] = performance.now() - t0;
-            progress({ kind: "info", message: `${r.name}: ok` });
-          }
-        }
-        return true;
-      },
-      { what: "lab converged", budgetMs, intervalMs: 2000, ...(opts.signal ? { signal: opts.signal } : {}) },
-    );
-  } catch (err) {
-    if (err instanceof TimeoutError) {
-      const state = await clabConvergenceState(probe);
-      const diagnosis = state
-        .filter((c) => !c.ok)
-        .map((c) => `${c.name}:\n  ${c.problems.join("\n  ")}`)
-        .join("\n");
-      throw new TimeoutError("lab converged", budgetMs, diagnosis || err.diagnosis);
-    }
-    throw err;
-  }
-  return passed;
 }

@@ -1,50 +1,12 @@
 // What "converged" means for a netns lab, as the seed's own verification steps: every BGP
 // session Established, every advertised pod CIDR in every router's FIB with the expected next
 // hop, a pod reaching pods on other sites, and the control plane reaching remote kubelets.
-import { originatedPrefixes } from "../../cilium/node-bgp.ts";
 import type { Lab } from "../../topology/model.ts";
+import { type ConvergenceCheck, crossSitePodPairs, expectedRoutes, knownNeighbors } from "../convergence.ts";
+import type { CheckResult } from "../runtime.ts";
 import type { WorkPaths } from "../workdir.ts";
 import { fibRoutes, httpGet, nodeSessions, ping, routerProtocols } from "./observe.ts";
 import { nsName } from "./plan.ts";
-
-export interface ExpectedRoute {
-  router: string;
-  prefix: string;
-  via: string;
-  node: string;
-}
-
-/** A pod CIDR is reached directly from its own site's router, and via the owning site's router's ZeroTier address elsewhere. */
-export function expectedRoutes(lab: Lab): ExpectedRoute[] {
-  const out: ExpectedRoute[] = [];
-  for (const router of lab.routers) {
-    for (const node of lab.nodes) {
-      const owner = lab.routers.find((r) => r.site === node.site);
-      if (!owner) continue;
-      for (const prefix of originatedPrefixes(node.bgp)) {
-        out.push({
-          router: router.name,
-          prefix,
-          node: node.name,
-          via: owner.name === router.name ? node.address : owner.zerotierAddress,
-        });
-      }
-    }
-  }
-  return out;
-}
-
-export interface CheckResult {
-  name: string;
-  ok: boolean;
-  /** What is wrong, one line per problem. */
-  problems: string[];
-}
-
-/** Neighbors the lab knows: the other routers' ZeroTier addresses and the nodes. */
-function knownNeighbors(lab: Lab): Set<string> {
-  return new Set([...lab.routers.map((r) => r.zerotierAddress), ...lab.nodes.map((n) => n.address)]);
-}
 
 export async function checkSessions(lab: Lab, paths: WorkPaths): Promise<CheckResult> {
   const problems: string[] = [];
@@ -99,20 +61,6 @@ export async function checkRoutes(lab: Lab): Promise<CheckResult> {
   return { name: "pod CIDRs in router FIBs", ok: problems.length === 0, problems };
 }
 
-/** Pod pairs across sites: the control-plane node's first pod to the first pod of every node at another site. */
-export function crossSitePodPairs(lab: Lab): { from: string; to: string; toAddress: string }[] {
-  const cp = lab.nodes.find((n) => n.role === "control-plane");
-  const src = cp?.pods[0];
-  if (!cp || !src) return [];
-  return lab.nodes
-    .filter((n) => n.site !== cp.site && n.pods[0])
-    .map((n) => ({
-      from: src.name,
-      to: (n.pods[0] as { name: string }).name,
-      toAddress: (n.pods[0] as { address: string }).address,
-    }));
-}
-
 export async function checkPodPing(lab: Lab): Promise<CheckResult> {
   const problems: string[] = [];
   for (const p of crossSitePodPairs(lab)) {
@@ -136,10 +84,12 @@ export async function checkKubelets(lab: Lab): Promise<CheckResult> {
   return { name: "control plane reaches remote kubelets", ok: problems.length === 0, problems };
 }
 
-/** The checks in the order they become true; each is cheap enough to poll. */
-export const CONVERGENCE_CHECKS = [
-  { name: "sessions", run: checkSessions },
-  { name: "routes", run: (lab: Lab) => checkRoutes(lab) },
-  { name: "ping", run: (lab: Lab) => checkPodPing(lab) },
-  { name: "kubelet", run: (lab: Lab) => checkKubelets(lab) },
-] as const;
+/** The checks in the order they become true, bound to a lab; each is cheap enough to poll. */
+export function netnsChecks(lab: Lab, paths: WorkPaths): ConvergenceCheck[] {
+  return [
+    { name: "sessions", run: () => checkSessions(lab, paths) },
+    { name: "routes", run: () => checkRoutes(lab) },
+    { name: "ping", run: () => checkPodPing(lab) },
+    { name: "kubelet", run: () => checkKubelets(lab) },
+  ];
+}

@@ -6,6 +6,10 @@ import { type GobgpNeighbor, gobgpNeighbors } from "../../gobgp/cli.ts";
 import { gobgpSpeakers } from "../../render/gobgp.ts";
 import type { Lab } from "../../topology/model.ts";
 import { run } from "../../util/exec.ts";
+import { type FibRoute, parseIpRouteJson } from "../convergence.ts";
+
+export type { FibRoute };
+
 import { nsName } from "./plan.ts";
 
 export interface RouterSessions {
@@ -58,27 +62,10 @@ export async function nodeSessions(lab: Lab): Promise<NodeSessions[]> {
   );
 }
 
-export interface FibRoute {
-  dst: string;
-  gateway?: string;
-  dev?: string;
-  protocol?: string;
-}
-
 export async function fibRoutes(ns: string): Promise<FibRoute[]> {
-  const r = await run(["ip", "-j", "-4", "route", "show"], { netns: ns, timeoutMs: 3000 });
-  const raw = JSON.parse(r.stdout.trim() || "[]") as {
-    dst: string;
-    gateway?: string;
-    dev?: string;
-    protocol?: string;
-  }[];
-  return raw.map((x) => ({
-    dst: x.dst === "default" ? "0.0.0.0/0" : x.dst.includes("/") ? x.dst : `${x.dst}/32`,
-    gateway: x.gateway,
-    dev: x.dev,
-    protocol: x.protocol,
-  }));
+  return parseIpRouteJson(
+    (await run(["ip", "-j", "-4", "route", "show"], { netns: ns, timeoutMs: 3000 })).stdout,
+  );
 }
 
 export interface PingResult {

@@ -7,12 +7,13 @@ import { bundleDaemon } from "../../emulate/bundle.ts";
 import { renderBirdWrappers } from "../../render/bird.ts";
 import { renderGobgp } from "../../render/gobgp.ts";
 import type { Lab } from "../../topology/model.ts";
-import { LabError, TimeoutError } from "../../util/errors.ts";
-import { type ProgressSink, silent, step } from "../../util/progress.ts";
-import { waitFor } from "../../util/wait.ts";
+import { LabError } from "../../util/errors.ts";
+import { silent, step } from "../../util/progress.ts";
+import { checkAll, waitConverged } from "../convergence.ts";
+import type { CheckResult, UpOptions, UpResult } from "../runtime.ts";
 import { type WorkPaths, workPaths } from "../workdir.ts";
 import { createLinks, createNamespaces } from "./build.ts";
-import { type CheckResult, CONVERGENCE_CHECKS } from "./converge.ts";
+import { netnsChecks } from "./converge.ts";
 import {
   type DaemonContext,
   startBird,
@@ -27,27 +28,7 @@ import { planNetns } from "./plan.ts";
 import { checkPrerequisites } from "./prerequisites.ts";
 import { isAlive, processStartTime } from "./processes.ts";
 
-export interface UpOptions {
-  progress?: ProgressSink;
-  /** Convergence budget (default 90 s). */
-  budgetMs?: number;
-  signal?: AbortSignal;
-  /** Leave a lab that failed to converge in place for inspection. */
-  keepOnFailure?: boolean;
-}
-
-export interface UpTimings {
-  infraReadyMs: number;
-  daemonsReadyMs: number;
-  convergedMs: number;
-  /** When each convergence check first passed, from the start of `up`. */
-  checks: Record<string, number>;
-}
-
-export interface UpResult {
-  alreadyUp: boolean;
-  timings?: UpTimings;
-}
+export type { UpOptions, UpResult, UpTimings } from "../runtime.ts";
 
 export const DEFAULT_CONVERGE_BUDGET_MS = 90_000;
 
@@ -135,7 +116,13 @@ export async function netnsUp(lab: Lab, opts: UpOptions = {}): Promise<UpResult>
     );
     const daemonsReadyMs = performance.now() - t0;
     const checks = await step(progress, "wait for convergence", () =>
-      waitConverged(lab, paths, t0, opts, progress),
+      waitConverged(netnsChecks(lab, paths), {
+        t0,
+        budgetMs: opts.budgetMs ?? DEFAULT_CONVERGE_BUDGET_MS,
+        intervalMs: 250,
+        progress,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      }),
     );
     journal.record({ kind: "converged", at: new Date().toISOString() });
     return {
@@ -176,50 +163,9 @@ function anotherUp(name: string, pid: number | null): LabError {
   );
 }
 
-async function waitConverged(
-  lab: Lab,
-  paths: WorkPaths,
-  t0: number,
-  opts: UpOptions,
-  progress: ProgressSink,
-): Promise<Record<string, number>> {
-  const passed: Record<string, number> = {};
-  const budgetMs = opts.budgetMs ?? DEFAULT_CONVERGE_BUDGET_MS;
-  try {
-    await waitFor(
-      async () => {
-        // Checks are ordered: later ones cannot pass before earlier ones, so stop at the first failure.
-        for (const c of CONVERGENCE_CHECKS) {
-          const r = await c.run(lab, paths);
-          if (!r.ok) return `${r.name}:\n  ${r.problems.join("\n  ")}`;
-          if (passed[c.name] === undefined) {
-            passed[c.name] = performance.now() - t0;
-            progress({ kind: "info", message: `${r.name}: ok` });
-          }
-        }
-        return true;
-      },
-      { what: "lab converged", budgetMs, intervalMs: 250, signal: opts.signal },
-    );
-  } catch (err) {
-    if (err instanceof TimeoutError) {
-      const state = await convergenceState(lab, paths);
-      const diagnosis = state
-        .filter((c) => !c.ok)
-        .map((c) => `${c.name}:\n  ${c.problems.join("\n  ")}`)
-        .join("\n");
-      throw new TimeoutError("lab converged", budgetMs, diagnosis || err.diagnosis);
-    }
-    throw err;
-  }
-  return passed;
-}
-
 /** Every convergence check, each run regardless of the others (for diagnosis and status). */
-export async function convergenceState(lab: Lab, paths: WorkPaths): Promise<CheckResult[]> {
-  const out: CheckResult[] = [];
-  for (const c of CONVERGENCE_CHECKS) out.push(await c.run(lab, paths));
-  return out;
+export function convergenceState(lab: Lab, paths: WorkPaths): Promise<CheckResult[]> {
+  return checkAll(netnsChecks(lab, paths));
 }
 
 function writeArtifacts(root: string, artifacts: { path: string; content: string }[]): void {
