@@ -5,7 +5,7 @@ RUNTIME ?= netns
 K8S ?= kind
 TOPOLOGY ?= configs/topology.yaml
 
-.PHONY: help deps deps-test validate render lint lab-up lab-down status test test-unit test-integration scenarios scenarios-quick lint-workflows bench clean
+.PHONY: help deps deps-test validate render lint lab-up lab-down status test test-unit test-integration scenarios scenarios-quick lint-workflows soak bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ scenarios: deps ## every scenario, all variants (long: real BGP timers take minu
 
 scenarios-quick: deps ## the quick set CI runs (every step kind, for real)
 	@$(LAB) run --topology $(TOPOLOGY) --quick
+
+soak: deps-test ## 50 up/down cycles (SOAK_CYCLES=N): nothing may leak, the host may not change
+	@SOAK_CYCLES=$${SOAK_CYCLES:-50} npx ava --timeout 60m tests/integration/guarantees-cleanup.test.ts
 
 bench: deps ## up/down timings and memory, printed and written as JSON
 	@npx tsx scripts/bench.ts

@@ -32,7 +32,8 @@ if (why) console.log(`guarantees-cleanup tests skipped: ${why}`);
 const t = why ? test.skip : test.serial;
 
 const NAME = "gclean";
-const CYCLES = 5;
+// make test runs 5 cycles; `make soak` runs 50 (SOAK_CYCLES).
+const CYCLES = Number(process.env.SOAK_CYCLES ?? 5);
 let lab: Lab;
 const down = () =>
   netnsDown(
