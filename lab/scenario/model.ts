@@ -1,6 +1,7 @@
 // A scenario as the engine runs it: the YAML file checked against the lab and turned into
 // typed steps with durations in milliseconds.
 import type { Impairment } from "../emulate/zerotier/impairment.ts";
+import type { NodeJoin } from "../topology/model.ts";
 
 export type Fault =
   | { kind: "link"; action: "down" | "up" | "reset"; direction?: string }
@@ -12,14 +13,7 @@ export type Fault =
   | {
       kind: "node";
       action: "add";
-      node: {
-        name: string;
-        site: string;
-        address: string;
-        podCIDR: string;
-        labels: Record<string, string>;
-        pods: number;
-      };
+      node: NodeJoin;
       /** Router config (absolute path) that includes the new node's BGP protocol. */
       routerConfig: string;
     }

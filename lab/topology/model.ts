@@ -90,6 +90,16 @@ export interface K8sNode {
   source: SourceRef;
 }
 
+/** A node joining the cluster while the lab runs (a scenario's `node add` fault). */
+export interface NodeJoin {
+  name: string;
+  site: string;
+  address: string;
+  podCIDR: string;
+  labels: Record<string, string>;
+  pods: number;
+}
+
 export interface CiliumManifest {
   apiVersion: string;
   kind: string;

@@ -7,7 +7,7 @@ import { resolveNodeBgp } from "../../cilium/node-bgp.ts";
 import { birdWrapper } from "../../render/bird.ts";
 import { renderGobgp } from "../../render/gobgp.ts";
 import { nthHost, parseCidr } from "../../topology/ipv4.ts";
-import type { K8sNode, Lab, Router } from "../../topology/model.ts";
+import type { K8sNode, Lab, NodeJoin, Router } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
 import { createLinks, createNamespaces } from "./build.ts";
 import { type DaemonContext, startBird, startKubelet, startSpeakers } from "./daemons.ts";
@@ -119,17 +119,8 @@ export async function removeNode(ctx: DaemonContext, node: string): Promise<void
   }
 }
 
-export interface NewNode {
-  name: string;
-  site: string;
-  address: string;
-  podCIDR: string;
-  labels: Record<string, string>;
-  pods: number;
-}
-
 /** The model of a node joining at run time, with its BGP resolved from the lab's CRDs. */
-export function joinedNode(lab: Lab, spec: NewNode): K8sNode {
+export function joinedNode(lab: Lab, spec: NodeJoin): K8sNode {
   const podCidr = parseCidr(spec.podCIDR);
   if (!podCidr) throw new LabError(`bad pod CIDR ${spec.podCIDR}`);
   return {
@@ -158,7 +149,7 @@ export function joinedNode(lab: Lab, spec: NewNode): K8sNode {
  * Adds a node while the lab runs: namespaces and links for it and its pods (the difference
  * between the lab's plan with and without it), its speaker and kubelet. Returns the grown lab.
  */
-export async function addNode(ctx: DaemonContext, spec: NewNode): Promise<Lab> {
+export async function addNode(ctx: DaemonContext, spec: NodeJoin): Promise<Lab> {
   const node = joinedNode(ctx.lab, spec);
   const grown: Lab = { ...ctx.lab, nodes: [...ctx.lab.nodes, node] };
   const before = planNetns(ctx.lab);
