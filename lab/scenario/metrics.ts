@@ -25,11 +25,10 @@ const EARLY = 0.25;
 const SLACK_MS = 1000;
 
 export function computeMetric(spec: MetricSpec, input: MetricInput): Metric {
-  const anchor =
-    spec.after !== undefined
-      ? (input.steps[input.stepIds.get(spec.after) ?? -1]?.startedAt ?? input.startedAt)
-      : input.startedAt;
-  const value = measure(spec, input, anchor);
+  // A metric measured from a step that never ran (the scenario stopped earlier) has no value.
+  const anchorStep = spec.after !== undefined ? input.steps[input.stepIds.get(spec.after) ?? -1] : undefined;
+  const anchor = anchorStep?.startedAt ?? input.startedAt;
+  const value = spec.after !== undefined && !anchorStep ? null : measure(spec, input, anchor);
   const bound = resolveBound(spec, input);
   const withinBound =
     value === null || !bound
