@@ -1,6 +1,7 @@
 // Config lint: finds the design's mistakes in a loaded Lab and its raw files before anything
 // runs. Each check is a small function with stable finding ids; the list below is the order
 // they run in (output is sorted by place anyway).
+
 import type { Lab } from "../topology/model.ts";
 import {
   bgpIncomplete,
@@ -27,6 +28,7 @@ import {
 } from "./checks/cilium-selection.ts";
 import { birdGracefulRestartOff, gracefulRestartOff } from "./checks/graceful-restart.ts";
 import { mtuBelowPodMtu } from "./checks/mtu.ts";
+import { nodeRedialDelay } from "./checks/redial.ts";
 import {
   birdNodeSessionEnds,
   ciliumPeerSessionEnds,
@@ -66,8 +68,9 @@ export const LINT_CHECKS: readonly LintCheck[] = [
   routerAsnMismatch,
   sessionType,
   nodesShareAsn,
-  // failure detection on the VPN
+  // failure detection on the VPN, recovery after a router restart
   vpnFailureDetection,
+  nodeRedialDelay,
   bfdWithoutProtocol,
   bfdOneSided,
   // Cilium

@@ -312,6 +312,12 @@ const CASES: Case[] = [
   },
   // --- Cilium
   {
+    title: "nodes redial every 5 s: no redial warning",
+    edits: [{ file: PEER_CONFIG, from: "connectRetryTimeSeconds: 120", to: "connectRetryTimeSeconds: 5" }],
+    expect: [],
+    gone: ["node-redial-delay"],
+  },
+  {
     title: "graceful restart enabled: the warning goes",
     edits: [{ file: PEER_CONFIG, from: "enabled: false", to: "enabled: true" }],
     expect: [],

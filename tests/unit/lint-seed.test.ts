@@ -25,6 +25,7 @@ test("the seed's findings, exactly", async (t) => {
   const findings = lintLab(await loadLab());
   t.deepEqual(findings.map(where), [
     `info nodes-share-asn ${NETWORKS}:${line(NETWORKS, "localASN: 64514")}`,
+    `warning node-redial-delay ${PEER_CONFIG}:${line(PEER_CONFIG, "connectRetryTimeSeconds: 120")}`,
     `warning graceful-restart-off ${PEER_CONFIG}:${line(PEER_CONFIG, "enabled: false")}`,
     `info session-type ${HOME}:${line(HOME, "neighbor 192.168.0.81 as 64514")}`,
     `warning vpn-failure-detection ${HOME}:${line(HOME, "protocol bgp router_mine")}`,
@@ -32,7 +33,13 @@ test("the seed's findings, exactly", async (t) => {
     `info session-type ${MINE}:${line(MINE, "neighbor 192.168.6.81 as 64514")}`,
   ]);
   t.false(hasErrors(findings));
-  t.is(summarizeFindings(findings), "0 errors, 2 warnings, 4 info");
+  t.is(summarizeFindings(findings), "0 errors, 3 warnings, 4 info");
+});
+
+test("seed: the nodes only dial out and redial every 120 s, so a router restart costs up to 240 s", async (t) => {
+  const f = lintLab(await loadLab()).find((x) => x.id === "node-redial-delay");
+  t.regex(f?.message ?? "", /yuuko-k8s, sakamoto, nano only dial out \(no localPort\) and redial every 120 s/);
+  t.regex(f?.consequence ?? "", /120-240 s later/);
 });
 
 test("seed: the VPN session's numbers (hold 240 s, ~4-5 min blackhole)", async (t) => {
