@@ -1,6 +1,13 @@
 // The BGP sessions of the design seen from both sides: each router's BIRD protocols with what
 // their neighbor address is, and each node's Cilium peers with the router they dial.
-import type { CiliumManifest, K8sNode, NodeBgpInstance, NodePeer, Router } from "../topology/model.ts";
+import type {
+  CiliumManifest,
+  K8sNode,
+  NodeBgpInstance,
+  NodePeer,
+  Router,
+  SourceRef,
+} from "../topology/model.ts";
 import type { BgpSettings, BirdConfig, BirdProtocol } from "./bird-conf.ts";
 import type { LintContext } from "./context.ts";
 
@@ -77,6 +84,37 @@ export function ciliumPeers(ctx: LintContext): CiliumPeer[] {
     }
   }
   return out;
+}
+
+export interface PeerConfigGroup {
+  /** The first peer of the group, for names and positions. */
+  first: CiliumPeer;
+  nodes: K8sNode[];
+}
+
+/**
+ * Peers grouped by the CiliumBGPPeerConfig they use (a peer without one is its own group), so a
+ * finding about a PeerConfig is reported once, listing every node it affects.
+ */
+export function groupByPeerConfig(peers: CiliumPeer[]): PeerConfigGroup[] {
+  const groups = new Map<string, PeerConfigGroup>();
+  for (const cp of peers) {
+    const key = cp.peer.peerConfig ?? `${cp.owner?.metadata.name}|${cp.path}`;
+    const g = groups.get(key) ?? { first: cp, nodes: [] };
+    if (!g.nodes.includes(cp.node)) g.nodes.push(cp.node);
+    groups.set(key, g);
+  }
+  return [...groups.values()];
+}
+
+/** Where a PeerConfig field is written, or the ClusterConfig peer / node when there is none. */
+export function peerConfigField(ctx: LintContext, cp: CiliumPeer, field: string): SourceRef {
+  const pc = cp.peer.peerConfig;
+  const manifest = pc
+    ? ctx.lab.cilium.find((m) => m.kind === "CiliumBGPPeerConfig" && m.metadata.name === pc)
+    : undefined;
+  if (manifest) return ctx.yaml.inManifest(manifest, field);
+  return cp.owner ? ctx.yaml.inManifest(cp.owner, cp.path) : cp.node.source;
 }
 
 interface RawInstance {

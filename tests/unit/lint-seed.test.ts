@@ -38,7 +38,10 @@ test("the seed's findings, exactly", async (t) => {
 
 test("seed: the nodes only dial out and redial every 120 s, so a router restart costs up to 240 s", async (t) => {
   const f = lintLab(await loadLab()).find((x) => x.id === "node-redial-delay");
-  t.regex(f?.message ?? "", /yuuko-k8s, sakamoto, nano only dial out \(no localPort\) and redial every 120 s/);
+  t.regex(
+    f?.message ?? "",
+    /yuuko-k8s, sakamoto, nano only dial out \(no localPort\) and redial every 120 s/,
+  );
   t.regex(f?.consequence ?? "", /120-240 s later/);
 });
 
