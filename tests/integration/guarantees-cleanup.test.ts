@@ -12,8 +12,6 @@ import { planNetns } from "../../lab/runtime/netns/plan.ts";
 import { isAlive, processStartTime } from "../../lab/runtime/netns/processes.ts";
 import { netnsUp } from "../../lab/runtime/netns/up.ts";
 import { workPaths } from "../../lab/runtime/workdir.ts";
-import { loadLab } from "../../lab/topology/load.ts";
-import type { Lab } from "../../lab/topology/model.ts";
 import {
   CLEAN,
   diffSnapshots,
@@ -25,6 +23,7 @@ import {
   newEntries,
   residue,
 } from "../helpers/host-snapshot.ts";
+import { useSeedLab } from "../helpers/lab-fixture.ts";
 import { netnsUnavailable } from "../helpers/root.ts";
 
 const why = netnsUnavailable();
@@ -34,22 +33,11 @@ const t = why ? test.skip : test.serial;
 const NAME = "gclean";
 // make test runs 5 cycles; `make soak` runs 50 (SOAK_CYCLES).
 const CYCLES = Number(process.env.SOAK_CYCLES ?? 5);
-let lab: Lab;
-const down = () =>
-  netnsDown(
-    workPaths(NAME),
-    planNetns(lab).namespaces.map((n) => n.name),
-  );
-
-test.before(async () => {
-  if (why) return;
-  lab = { ...(await loadLab()), name: NAME };
-  await down();
-});
+const seed = useSeedLab(NAME, why);
+const down = () => seed.down();
 
 test.after.always(async () => {
-  if (why || !lab) return;
-  await down();
+  if (why) return;
   await netnsDown(workPaths("gpid"), []);
 });
 
@@ -85,17 +73,17 @@ t(`${CYCLES} up/down cycles leave nothing behind and never touch the host namesp
   );
   const filesBefore = fileListing();
   const root = workPaths(NAME).root;
-  const planned = planNetns(lab).namespaces.length;
+  const planned = planNetns(seed.lab).namespaces.length;
   const fds: number[] = [];
   for (let i = 1; i <= CYCLES; i++) {
     const t0 = performance.now();
-    const up = await netnsUp(lab, { budgetMs: 60_000 });
+    const up = await netnsUp(seed.lab, { budgetMs: 60_000 });
     const upMs = performance.now() - t0;
     tt.false(up.alreadyUp, `cycle ${i}: a fresh up`);
     tt.is((await labNamespaces(NAME)).length, planned, `cycle ${i}: every planned namespace exists`);
     const procs = journaledProcesses(NAME);
     tt.true(
-      procs.length >= 2 + 1 + 2 * lab.nodes.length,
+      procs.length >= 2 + 1 + 2 * seed.lab.nodes.length,
       `cycle ${i}: relay, BIRDs, gobgpd, kubelets journaled`,
     );
     tt.deepEqual(

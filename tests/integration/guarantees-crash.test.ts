@@ -2,12 +2,9 @@
 // an OOM kill or a closed terminal would) at five points, leaves state that `down` removes
 // completely; afterwards one `up` converges and `down` cleans.
 import test from "ava";
-import { netnsDown } from "../../lab/runtime/netns/down.ts";
-import { planNetns } from "../../lab/runtime/netns/plan.ts";
 import { workPaths } from "../../lab/runtime/workdir.ts";
-import { loadLab } from "../../lab/topology/load.ts";
-import type { Lab } from "../../lab/topology/model.ts";
 import { CLEAN, journaledProcesses, processesNaming, residue, runCli } from "../helpers/host-snapshot.ts";
+import { useSeedLab } from "../helpers/lab-fixture.ts";
 import { netnsUnavailable } from "../helpers/root.ts";
 
 const why = netnsUnavailable();
@@ -15,23 +12,7 @@ if (why) console.log(`guarantees-crash tests skipped: ${why}`);
 const t = why ? test.skip : test.serial;
 
 const NAME = "gcrash";
-let lab: Lab;
-const libDown = () =>
-  netnsDown(
-    workPaths(NAME),
-    planNetns(lab).namespaces.map((n) => n.name),
-  );
-
-test.before(async () => {
-  if (why) return;
-  lab = { ...(await loadLab()), name: NAME };
-  await libDown();
-});
-
-test.after.always(async () => {
-  if (why || !lab) return;
-  await libDown();
-});
+const seed = useSeedLab(NAME, why);
 
 /** Where to kill: a fixed time after the spawn, or a delay after a progress line appears. */
 interface KillPoint {
@@ -82,7 +63,7 @@ t("up killed with SIGKILL at five points: down removes everything, then up and d
   tt.regex(up.stdout(), new RegExp(`lab ${NAME} converged in`));
   tt.log(`final up: ${up.stdout().split("\n")[0]} (${(upExit.ms / 1000).toFixed(2)} s with CLI start-up)`);
   const procs = journaledProcesses(NAME);
-  tt.true(procs.length >= 2 + 1 + 2 * lab.nodes.length);
+  tt.true(procs.length >= 2 + 1 + 2 * seed.lab.nodes.length);
   const down = runCli(["down", "--name", NAME]);
   tt.is((await down.exited).code, 0, down.stderr());
   tt.deepEqual(await residue(NAME, procs), CLEAN, "residue after the final down");

@@ -4,13 +4,9 @@
 // `exec node --import tsx` so npm's shell does not stay between, and no tsx relay process can
 // SIGKILL the CLI before it has rolled back.
 import test from "ava";
-import { netnsDown } from "../../lab/runtime/netns/down.ts";
-import { planNetns } from "../../lab/runtime/netns/plan.ts";
 import { isAlive } from "../../lab/runtime/netns/processes.ts";
-import { workPaths } from "../../lab/runtime/workdir.ts";
-import { loadLab } from "../../lab/topology/load.ts";
-import type { Lab } from "../../lab/topology/model.ts";
 import { CLEAN, type CliRun, journaledProcesses, residue, runCli } from "../helpers/host-snapshot.ts";
+import { useSeedLab } from "../helpers/lab-fixture.ts";
 import { netnsUnavailable } from "../helpers/root.ts";
 
 const why = netnsUnavailable();
@@ -18,23 +14,8 @@ if (why) console.log(`guarantees-interrupt tests skipped: ${why}`);
 const t = why ? test.skip : test.serial;
 
 const NAME = "gint";
-let lab: Lab;
-const libDown = () =>
-  netnsDown(
-    workPaths(NAME),
-    planNetns(lab).namespaces.map((n) => n.name),
-  );
-
-test.before(async () => {
-  if (why) return;
-  lab = { ...(await loadLab()), name: NAME };
-  await libDown();
-});
-
-test.after.always(async () => {
-  if (why || !lab) return;
-  await libDown();
-});
+const seed = useSeedLab(NAME, why);
+const libDown = () => seed.down();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -67,7 +48,10 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
     `${sig} to the CLI's process group in the middle of up: interrupted, everything rolled back`,
     async (tt) => {
       const { cli, known } = await upInTheMiddle(tt);
-      tt.true(known.length >= 2 + 1 + 2 * lab.nodes.length, "every daemon was running when the signal came");
+      tt.true(
+        known.length >= 2 + 1 + 2 * seed.lab.nodes.length,
+        "every daemon was running when the signal came",
+      );
       const at = cli.lastStep();
       const sentAt = performance.now();
       cli.killGroup(sig);

@@ -5,14 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
 import { gobgpNeighbors } from "../../lab/gobgp/cli.ts";
-import { netnsDown } from "../../lab/runtime/netns/down.ts";
-import { nsName, planNetns } from "../../lab/runtime/netns/plan.ts";
-import { workPaths } from "../../lab/runtime/workdir.ts";
+import { nsName } from "../../lab/runtime/netns/plan.ts";
 import type { RunReport } from "../../lab/scenario/types.ts";
-import { loadLab } from "../../lab/topology/load.ts";
-import type { Lab } from "../../lab/topology/model.ts";
 import { waitFor } from "../../lab/util/wait.ts";
 import { runCli } from "../helpers/host-snapshot.ts";
+import { useSeedLab } from "../helpers/lab-fixture.ts";
 import { netnsUnavailable } from "../helpers/root.ts";
 
 const why = netnsUnavailable();
@@ -20,23 +17,11 @@ if (why) console.log(`guarantees-scenario-interrupt tests skipped: ${why}`);
 const t = why ? test.skip : test.serial;
 
 const NAME = "gsint";
-let lab: Lab;
 const out = mkdtempSync(join(tmpdir(), "scenario-interrupt-"));
-const libDown = () =>
-  netnsDown(
-    workPaths(NAME),
-    planNetns(lab).namespaces.map((n) => n.name),
-  );
-
-test.before(async () => {
-  if (why) return;
-  lab = { ...(await loadLab()), name: NAME };
-  await libDown();
-});
+const seed = useSeedLab(NAME, why);
 
 test.after.always(async () => {
   if (why) return;
-  await libDown();
   rmSync(out, { recursive: true, force: true });
 });
 
@@ -66,7 +51,7 @@ t(
       tt.is(exit.code, 130);
       tt.regex(cli.stderr(), /reverted: kill yuuko-k8s/);
       // The lab is kept (--keep): the speaker runs again and its session comes back.
-      const node = lab.nodes.find((n) => n.name === "yuuko-k8s");
+      const node = seed.lab.nodes.find((n) => n.name === "yuuko-k8s");
       tt.truthy(node);
       await waitFor(
         async () => {
