@@ -1,12 +1,14 @@
 // Controlling lab containers through the engine API (never the docker CLI, whose output format
 // and presence vary). Every engine error becomes a DockerError naming the container and the
 // operation; "already started/stopped" answers (HTTP 304) count as success.
+import { posix } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
 import { LabError, TimeoutError } from "../util/errors.ts";
 import { createOptions, type RunSpec } from "./container-spec.ts";
 import { DockerError, engineMessage, statusOf, toDockerError } from "./errors.ts";
 import { bufferStream, collectDemuxed } from "./streams.ts";
+import { tarOf, tarPathProblem } from "./tar.ts";
 
 export interface ExecOptions {
   /** Stop waiting after this long (the engine cannot kill an exec; the command may keep running). */
@@ -152,6 +154,28 @@ export class ContainerControl {
       undefined,
       "the command ended without an exit code (container stopped?)",
     );
+  }
+
+  /**
+   * Writes one file (owned by root) into a running container through the engine's archive
+   * endpoint, creating its parent directory first by exec. An existing file is replaced.
+   */
+  async putFile(name: string, path: string, content: string | Buffer, mode = 0o644): Promise<void> {
+    const what = `put ${path} into`;
+    const dir = posix.dirname(path);
+    const base = posix.basename(path);
+    if (!path.startsWith("/") || path.endsWith("/") || posix.normalize(path) !== path || tarPathProblem(base))
+      throw new DockerError(what, name, undefined, "the path must be absolute and normalised, naming a file");
+    const archive = tarOf([{ path: base, content, mode }]);
+    const mkdir = await this.exec(name, ["mkdir", "-p", dir], { timeoutMs: 10_000 });
+    if (mkdir.exitCode !== 0)
+      throw new DockerError(
+        what,
+        name,
+        undefined,
+        `mkdir -p ${dir} failed (exit ${mkdir.exitCode}): ${(mkdir.stderr || mkdir.stdout).trim()}`,
+      );
+    await this.call(what, name, () => this.container(name).putArchive(archive, { path: dir }));
   }
 
   async kill(name: string, signal: NodeJS.Signals | number = "SIGKILL"): Promise<void> {

@@ -20,7 +20,8 @@ export const ROUTER_CMD = ["bird", "-f", "-c", "/etc/bird/bird.conf", "-s", BIRD
 export const ROUTER_ROOTFS: RootfsSpec = {
   suite: "bookworm",
   variant: "minbase",
-  include: ["bird2", "iproute2", "iputils-ping"],
+  // nftables: the clab runtime's silent ZeroTier outage (lab/runtime/clab/zt-fault.ts).
+  include: ["bird2", "iproute2", "iputils-ping", "nftables"],
   mkdirs: ["run/bird"],
 };
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -63,11 +64,18 @@ export function splitTag(ref: string): { repo: string; tag: string } {
   return { repo: ref, tag: "latest" };
 }
 
+/** Label naming the packages an image was built with: an older image (e.g. without nftables) is rebuilt. */
+export const PACKAGES_LABEL = "xsite.router.packages";
+
+export function packagesLabelValue(): string {
+  return [...ROUTER_ROOTFS.include].sort().join(",");
+}
+
 /** Dockerfile instructions applied on import, so both methods give the image the same config. */
 export function importChanges(): string[] {
   return [
     "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    'LABEL org.opencontainers.image.title="xsite-router"',
+    `LABEL org.opencontainers.image.title="xsite-router" ${PACKAGES_LABEL}="${packagesLabelValue()}"`,
     `CMD ${JSON.stringify(ROUTER_CMD)}`,
   ];
 }

@@ -6,6 +6,8 @@ import test from "ava";
 import { debootstrapArgs, installedVersions, type RootfsSpec, rootfsKey } from "../../lab/docker/rootfs.ts";
 import {
   importChanges,
+  PACKAGES_LABEL,
+  packagesLabelValue,
   ROUTER_CMD,
   ROUTER_CONTEXT,
   ROUTER_IMAGE,
@@ -31,6 +33,7 @@ test("the Dockerfile and the import give the image the same CMD and label", (t) 
   t.true(importChanges().includes(`CMD ${JSON.stringify(ROUTER_CMD)}`));
   const label = /^LABEL (.+)$/m.exec(dockerfile)?.[1];
   t.true(importChanges().includes(`LABEL ${label}`));
+  t.true(label?.includes(`${PACKAGES_LABEL}="${packagesLabelValue()}"`), "names the packages, for rebuilds");
   for (const dir of ROUTER_ROOTFS.mkdirs ?? []) t.regex(dockerfile, new RegExp(`mkdir -p /${dir}\\b`));
 });
 
@@ -52,7 +55,7 @@ test("the rootfs cache key follows the package list and ignores its order", (t) 
 test("debootstrap arguments", (t) => {
   t.deepEqual(debootstrapArgs(ROUTER_ROOTFS, "/c/rootfs"), [
     "--variant=minbase",
-    "--include=bird2,iproute2,iputils-ping",
+    "--include=bird2,iproute2,iputils-ping,nftables",
     "bookworm",
     "/c/rootfs",
   ]);

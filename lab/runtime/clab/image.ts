@@ -4,7 +4,13 @@
 // from a debootstrap root filesystem.
 import type Docker from "dockerode";
 import { statusOf } from "../../docker/errors.ts";
-import { buildRouterImage, chooseMethod, ROUTER_IMAGE } from "../../docker/router-image.ts";
+import {
+  buildRouterImage,
+  chooseMethod,
+  PACKAGES_LABEL,
+  packagesLabelValue,
+  ROUTER_IMAGE,
+} from "../../docker/router-image.ts";
 import { DEFAULT_ROUTER_IMAGE } from "../../render/clab.ts";
 import { LabError } from "../../util/errors.ts";
 import type { ProgressSink } from "../../util/progress.ts";
@@ -18,8 +24,14 @@ export interface EnsuredImage {
 export async function ensureRouterImage(docker: Docker, progress?: ProgressSink): Promise<EnsuredImage> {
   const tag = DEFAULT_ROUTER_IMAGE;
   try {
-    await docker.getImage(tag).inspect();
-    return { tag, built: false };
+    const info = await docker.getImage(tag).inspect();
+    const packages = info.Config?.Labels?.[PACKAGES_LABEL];
+    if (packages === packagesLabelValue()) return { tag, built: false };
+    // Built by an older lab (e.g. before nftables, which the ZeroTier outage needs): rebuild.
+    progress?.({
+      kind: "info",
+      message: `router image ${tag} has packages "${packages ?? "unknown"}", the lab needs "${packagesLabelValue()}": rebuilding`,
+    });
   } catch (err) {
     if (statusOf(err) !== 404) throw err;
   }
