@@ -11,6 +11,10 @@
 //   (<workdir>/clab), which a pure renderer does not know, so by default the bind source is the
 //   absolute path of the real file; `configRootFromArtifact` switches to a relative path for a
 //   work dir that sits at a known place relative to the configs (and for golden files).
+// - BIRD starts on the lab's wrapper (lab/render/bird.ts) so scenarios get the netns runtime's
+//   millisecond event log (states, events) for event timestamps, in a bound host log dir. The
+//   wrapper is rendered beside the topology (clab/bird/<router>.conf) and bound relative to it;
+//   the log dir (`logRootFromArtifact`) must exist before deploy: containerlab checks bind sources.
 // - Linux nodes ignore a link's ipv4 fields, so every address is set by `exec` (run after the
 //   links exist). containerlab splits exec commands into words without a shell, and expands `$`,
 //   so each command here is a single plain program call.
@@ -24,8 +28,9 @@ import { isAbsolute, posix, relative, sep } from "node:path";
 import type { Lab, Router, Site } from "../topology/model.ts";
 import { LabError } from "../util/errors.ts";
 import type { Artifact } from "./artifact.ts";
+import { birdWrapperText } from "./bird.ts";
 import { type ClusterMember, clusterMembers, type K8sDistribution } from "./k8s-cluster.ts";
-import { clabTopologyPath, kindConfigPath, relativeToClabTopology } from "./paths.ts";
+import { CLAB_DIR, clabTopologyPath, kindConfigPath, relativeToClabTopology } from "./paths.ts";
 import { yamlText } from "./yaml-text.ts";
 
 /** Same image and socket as lab/docker/router-image.ts (a test keeps them equal). */
@@ -36,6 +41,21 @@ export const ROUTER_ZT_IF = "zt0";
 export const NODE_LAN_IF = "eth1";
 export const BIRD_CONF_IN_CONTAINER = "/etc/bird/bird.conf";
 export const BIRD_SOCKET_IN_CONTAINER = "/run/bird/bird.ctl";
+/** The lab's wrapper (logging, then `include` of BIRD_CONF_IN_CONTAINER): what BIRD is started on. */
+export const BIRD_WRAPPER_IN_CONTAINER = "/etc/bird/lab/bird.conf";
+/** Bound read-write to the router's host log dir. */
+export const BIRD_LOG_DIR_IN_CONTAINER = "/var/log/bird";
+export const BIRD_LOG_IN_CONTAINER = `${BIRD_LOG_DIR_IN_CONTAINER}/bird.log`;
+/** How a router's BIRD is started (daemonised) in its container, by exec or to restart it. */
+export const BIRD_START_ARGV: readonly string[] = [
+  "bird",
+  "-c",
+  BIRD_WRAPPER_IN_CONTAINER,
+  "-s",
+  BIRD_SOCKET_IN_CONTAINER,
+];
+/** Default of ClabOptions.logRootFromArtifact: <workdir>/logs, beside <workdir>/clab. */
+export const DEFAULT_LOG_ROOT_FROM_ARTIFACT = "../logs";
 /** A home LAN's MTU. containerlab's default (9500) would make the 2800-byte ZeroTier hop the
  * bottleneck, which it never is in the seed. */
 export const DEFAULT_LAN_MTU = 1500;
@@ -47,9 +67,15 @@ export interface ClabOptions {
   switchImage?: string;
   /**
    * Path from the topology file's directory (<workdir>/clab) to the topology's config dir, e.g.
-   * "../../configs". Unset: binds use absolute paths.
+   * "../../configs". Unset: the bird.conf binds use absolute paths.
    */
   configRootFromArtifact?: string;
+  /**
+   * Host directory holding one BIRD log dir per router (<dir>/<router>, bound read-write at
+   * BIRD_LOG_DIR_IN_CONTAINER): relative to the topology file's directory, or absolute. Default
+   * DEFAULT_LOG_ROOT_FROM_ARTIFACT. Each router's dir must exist before containerlab deploys.
+   */
+  logRootFromArtifact?: string;
   k8s?: K8sDistribution;
   /** kind/k3d cluster name; default the lab's name. */
   clusterName?: string;
@@ -117,7 +143,13 @@ function routerNode(lab: Lab, r: Router, site: Site, image: string, opts: ClabOp
     kind: "linux",
     image,
     cmd: "sleep infinity",
-    binds: [`${bindSource(lab, r.birdConf, opts)}:${BIRD_CONF_IN_CONTAINER}:ro`],
+    binds: [
+      `${bindSource(lab, r.birdConf, opts)}:${BIRD_CONF_IN_CONTAINER}:ro`,
+      `${bindable(relativeToClabTopology(lab, clabBirdWrapperPath(r.name)))}:${BIRD_WRAPPER_IN_CONTAINER}:ro`,
+      `${bindable(birdLogDirFromArtifact(r.name, opts))}:${BIRD_LOG_DIR_IN_CONTAINER}:rw`,
+      // BIRD logs local time without a zone; the host reads it in its own zone.
+      "/etc/localtime:/etc/localtime:ro",
+    ],
     sysctls: { "net.ipv4.ip_forward": 1 },
     exec: [
       `ip addr add ${r.lanAddress}/${site.lan.prefixLength} dev ${ROUTER_LAN_IF}`,
@@ -128,7 +160,7 @@ function routerNode(lab: Lab, r: Router, site: Site, image: string, opts: ClabOp
           ]
         : []),
       "mkdir -p /run/bird",
-      `bird -c ${BIRD_CONF_IN_CONTAINER} -s ${BIRD_SOCKET_IN_CONTAINER}`,
+      BIRD_START_ARGV.join(" "),
     ],
   };
 }
@@ -195,12 +227,39 @@ function bindSource(lab: Lab, file: string, opts: ClabOptions): string {
     opts.configRootFromArtifact === undefined
       ? file
       : posix.join(opts.configRootFromArtifact, relative(lab.configDir, file).split(sep).join("/"));
-  // Docker's bind syntax is source:target:mode; a colon in the source cannot be expressed.
-  if (source.includes(":"))
-    throw new LabError(`cannot bind ${source} into a container: the path contains ":"`, "move the configs");
+  bindable(source, "move the configs");
   if (opts.configRootFromArtifact === undefined && !isAbsolute(source))
     throw new LabError(`BIRD config path ${source} is not absolute`);
   return source;
+}
+
+// Docker's bind syntax is source:target:mode; a colon in the source cannot be expressed.
+function bindable(source: string, hint = "move the lab's work dir"): string {
+  if (source.includes(":"))
+    throw new LabError(`cannot bind ${source} into a container: the path contains ":"`, hint);
+  return source;
+}
+
+/** The rendered BIRD wrapper of a clab router, relative to the work dir (beside the topology). */
+export function clabBirdWrapperPath(router: string): string {
+  return `${CLAB_DIR}/bird/${router}.conf`;
+}
+
+/** The bind source of a router's log dir, as containerlab resolves it from the topology file. */
+export function birdLogDirFromArtifact(
+  router: string,
+  opts: Pick<ClabOptions, "logRootFromArtifact"> = {},
+): string {
+  return posix.join(opts.logRootFromArtifact ?? DEFAULT_LOG_ROOT_FROM_ARTIFACT, router);
+}
+
+/** The wrapper BIRD starts on in a clab router: the real, bound bird.conf, logging to the bound dir. */
+export function clabBirdWrapper(router: Pick<Router, "name">): string {
+  return birdWrapperText({
+    name: router.name,
+    include: BIRD_CONF_IN_CONTAINER,
+    logFile: BIRD_LOG_IN_CONTAINER,
+  });
 }
 
 function uniqueNodes(nodes: [string, ClabNode][]): Record<string, ClabNode> {
@@ -233,8 +292,9 @@ export function renderClab(lab: Lab, opts: ClabOptions = {}): Artifact[] {
   const distribution = opts.k8s ?? "kind";
   const header = [
     `containerlab topology for lab "${lab.name}", rendered from the lab model; do not edit.`,
-    "Routers run BIRD on their real bird.conf (bound read-only); lan-<site> are switch containers",
-    `holding a Linux bridge; the ${ROUTER_ZT_IF} link stands for ZeroTier (MTU ${lab.zerotier.mtu}).`,
+    "Routers run BIRD on their real bird.conf (bound read-only) through a logging wrapper",
+    `(bird/<router>.conf; log dir ${birdLogDirFromArtifact("<router>", opts)}, created before deploy); lan-<site>`,
+    `are switch containers holding a Linux bridge; the ${ROUTER_ZT_IF} link stands for ZeroTier (MTU ${lab.zerotier.mtu}).`,
     distribution === "kind"
       ? "The k8s-kind node creates the kind cluster; its containers join as ext-containers."
       : "Create the k3d cluster first; its containers join as ext-containers.",
@@ -245,5 +305,10 @@ export function renderClab(lab: Lab, opts: ClabOptions = {}): Artifact[] {
       description: `containerlab topology for ${lab.name} (${distribution}): ${Object.keys(topo.topology.nodes).length} nodes, ${topo.topology.links.length} links`,
       content: yamlText(topo, header),
     },
+    ...lab.routers.map((r) => ({
+      path: clabBirdWrapperPath(r.name),
+      description: `BIRD wrapper for ${r.name} in its container, including ${BIRD_CONF_IN_CONTAINER}`,
+      content: clabBirdWrapper(r),
+    })),
   ];
 }

@@ -4,11 +4,18 @@ import { fileURLToPath } from "node:url";
 import test from "ava";
 import yaml from "js-yaml";
 import { BIRD_SOCKET, ROUTER_CMD, ROUTER_IMAGE } from "../../lab/docker/router-image.ts";
+import { birdWrapper } from "../../lab/render/bird.ts";
 import {
   BIRD_CONF_IN_CONTAINER,
+  BIRD_LOG_DIR_IN_CONTAINER,
+  BIRD_LOG_IN_CONTAINER,
   BIRD_SOCKET_IN_CONTAINER,
+  BIRD_START_ARGV,
+  BIRD_WRAPPER_IN_CONTAINER,
   type ClabOptions,
   type ClabTopology,
+  clabBirdWrapper,
+  clabBirdWrapperPath,
   clabTopology,
   DEFAULT_ROUTER_IMAGE,
   renderClab,
@@ -52,7 +59,7 @@ test("the k3d topology matches its golden file", (t) => {
   assertGolden(t, "render/xsite.k3d.clab.yml", artifact?.content ?? "");
 });
 
-for (const opts of [{}, RELATIVE, { k8s: "k3d" }] as ClabOptions[]) {
+for (const opts of [{}, RELATIVE, { k8s: "k3d" }, { logRootFromArtifact: "/srv/logs" }] as ClabOptions[]) {
   test(`passes the upstream containerlab schema (${JSON.stringify(opts)})`, (t) => {
     const ok = validateClab(parsed(lab, opts));
     t.true(ok, JSON.stringify(validateClab.errors, null, 2));
@@ -65,11 +72,64 @@ test("the schema check is not vacuous: an unknown node kind fails", (t) => {
   t.false(validateClab(topo));
 });
 
-test("every router binds its own bird.conf read-only (absolute by default)", (t) => {
+test("every router binds its own bird.conf read-only (absolute by default), its wrapper, its log dir and the host's zone", (t) => {
   const topo = parsed(lab);
   for (const r of lab.routers) {
-    t.deepEqual(node(topo, r.name)?.binds, [`${r.birdConf}:${BIRD_CONF_IN_CONTAINER}:ro`]);
+    t.deepEqual(node(topo, r.name)?.binds, [
+      `${r.birdConf}:${BIRD_CONF_IN_CONTAINER}:ro`,
+      `bird/${r.name}.conf:${BIRD_WRAPPER_IN_CONTAINER}:ro`,
+      `../logs/${r.name}:${BIRD_LOG_DIR_IN_CONTAINER}:rw`,
+      "/etc/localtime:/etc/localtime:ro",
+    ]);
   }
+});
+
+test("the wrapper and log dir binds resolve from the topology file's directory", (t) => {
+  const work = join(REPO, ".work");
+  for (const opts of [{}, RELATIVE, { logRootFromArtifact: "/srv/logs" }] as ClabOptions[]) {
+    const topo = parsed(lab, opts);
+    for (const r of lab.routers) {
+      const [, wrapper, logDir] = (node(topo, r.name)?.binds ?? []).map((b) => b.split(":"));
+      t.deepEqual(wrapper?.slice(1), [BIRD_WRAPPER_IN_CONTAINER, "ro"]);
+      t.is(resolve(WORK_CLAB_DIR, wrapper?.[0] ?? ""), join(work, clabBirdWrapperPath(r.name)));
+      t.deepEqual(logDir?.slice(1), [BIRD_LOG_DIR_IN_CONTAINER, "rw"]);
+      t.is(
+        resolve(WORK_CLAB_DIR, logDir?.[0] ?? ""),
+        opts.logRootFromArtifact ? `/srv/logs/${r.name}` : join(work, "logs", r.name),
+      );
+    }
+  }
+});
+
+test("a log root that cannot be bound is refused", (t) => {
+  const err = t.throws(() => clabTopology(lab, { logRootFromArtifact: "/srv/a:b" }), {
+    instanceOf: LabError,
+  });
+  t.regex(err?.message ?? "", /contains ":"/);
+});
+
+test("the topology comes with one BIRD wrapper per router, beside it", (t) => {
+  const [topology, ...wrappers] = renderClab(lab, RELATIVE);
+  t.is(topology?.path, clabTopologyPath(lab));
+  t.deepEqual(
+    wrappers.map((a) => a.path),
+    lab.routers.map((r) => `clab/bird/${r.name}.conf`),
+  );
+  for (const [i, r] of lab.routers.entries()) t.is(wrappers[i]?.content, clabBirdWrapper(r));
+  assertGolden(t, "render/clab-bird-router-home.conf", wrappers[0]?.content ?? "");
+});
+
+test("the clab wrapper is the netns wrapper with in-container paths: the real config, the bound log", (t) => {
+  for (const r of lab.routers) {
+    const text = clabBirdWrapper(r);
+    t.is(text, birdWrapper({ name: r.name, birdConf: BIRD_CONF_IN_CONTAINER }, BIRD_LOG_IN_CONTAINER));
+    t.true(text.includes(`include "${BIRD_CONF_IN_CONTAINER}";`));
+    t.true(text.includes(`log "${BIRD_LOG_IN_CONTAINER}" all;`));
+    t.true(text.includes("timeformat log iso long ms;"));
+    t.true(text.includes("debug protocols { states, events };"));
+  }
+  t.is(posix.dirname(BIRD_LOG_IN_CONTAINER), BIRD_LOG_DIR_IN_CONTAINER);
+  t.not(BIRD_WRAPPER_IN_CONTAINER, BIRD_CONF_IN_CONTAINER);
 });
 
 test("relative binds resolve from the topology file's directory to the real bird.conf", (t) => {
@@ -89,7 +149,12 @@ test("routers get their LAN and ZeroTier addresses, MTU 2800, and start BIRD", (
   t.true(exec.includes("ip addr add 192.168.0.1/24 dev lan0"));
   t.true(exec.includes("ip link set dev zt0 mtu 2800"));
   t.true(exec.includes("ip addr add 192.168.191.10/24 dev zt0"));
-  t.true(exec.some((c) => c.startsWith(`bird -c ${BIRD_CONF_IN_CONTAINER}`)));
+  t.true(exec.includes(`bird -c ${BIRD_WRAPPER_IN_CONTAINER} -s ${BIRD_SOCKET_IN_CONTAINER}`));
+  t.is(exec.at(-1), BIRD_START_ARGV.join(" "));
+  t.false(
+    exec.some((c) => c.startsWith(`bird -c ${BIRD_CONF_IN_CONTAINER}`)),
+    "BIRD starts on the wrapper",
+  );
   t.true(node(topo, "router-mine")?.exec?.includes("ip addr add 192.168.191.12/24 dev zt0"));
 });
 
@@ -98,7 +163,9 @@ test("router image, config path and socket agree with the router image module", 
   t.is(BIRD_SOCKET_IN_CONTAINER, BIRD_SOCKET);
   t.true(ROUTER_CMD.includes(BIRD_CONF_IN_CONTAINER));
   t.true(
-    node(parsed(lab), "router-mine")?.exec?.includes(`bird -c ${BIRD_CONF_IN_CONTAINER} -s ${BIRD_SOCKET}`),
+    node(parsed(lab), "router-mine")?.exec?.includes(
+      `bird -c ${BIRD_WRAPPER_IN_CONTAINER} -s ${BIRD_SOCKET}`,
+    ),
   );
 });
 

@@ -9,7 +9,6 @@ import { connectEngine } from "../../docker/engine.ts";
 import type { Artifact } from "../../render/artifact.ts";
 import { renderClab } from "../../render/clab.ts";
 import { renderAll } from "../../render/index.ts";
-import { CLAB_DIR, clabTopologyPath } from "../../render/paths.ts";
 import type { Lab } from "../../topology/model.ts";
 import type { K8sDistributionName } from "../runtime.ts";
 import { ClabControl, type Containers } from "./control.ts";
@@ -68,8 +67,9 @@ export function probeOf(ctx: ClabContext): ClabProbe {
 }
 
 /**
- * Every file the clab runtime uses: renderAll's artifacts (containerlab topology, kind and k3d
- * configs, BIRD wrappers, diagram) and the test pods. For kind the topology is rendered with
+ * Every file the clab runtime uses: renderAll's artifacts (containerlab topology and the BIRD
+ * wrappers it binds, kind and k3d configs, netns BIRD wrappers, diagram) and the test pods. The
+ * topology binds each router's paths.birdLogDir; up creates them. For kind it is rendered with
  * `extras.k8s_kind.deploy.wait: 0s`: without a CNI the nodes stay NotReady until Cilium is
  * installed, and containerlab would otherwise wait 15 minutes for Ready before wiring the links.
  */
@@ -80,15 +80,16 @@ export function clabArtifacts(
   podImage?: string,
 ): Artifact[] {
   const artifacts = renderAll(lab, { outDir: paths.rendered, k8s });
-  const topologyPath = clabTopologyPath(lab);
-  const configRootFromArtifact = relative(`${paths.rendered}/${CLAB_DIR}`, lab.configDir);
+  const clabDir = dirname(paths.clabTopology);
   const topology = renderClab(lab, {
-    configRootFromArtifact,
+    configRootFromArtifact: relative(clabDir, lab.configDir),
+    logRootFromArtifact: relative(clabDir, paths.logs),
     k8s,
     ...(k8s === "kind" ? { kindWait: "0s" } : {}),
   });
+  const replaced = new Set(topology.map((a) => a.path));
   return [
-    ...artifacts.filter((a) => a.path !== topologyPath),
+    ...artifacts.filter((a) => !replaced.has(a.path)),
     ...topology,
     renderTestPods(lab, { k8s, cluster: lab.name, ...(podImage ? { image: podImage } : {}) }),
   ];

@@ -2,9 +2,11 @@
 // runtime's <labsRoot>/<lab>/, so `down` of one runtime never removes the other's files and
 // `doctor` (which treats <labsRoot>/<lab>/journal.jsonl as a netns lab) never mistakes it.
 // The state file is written before anything is created, so `down` after a crashed `up` knows
-// which distribution and cluster to remove.
+// which distribution and cluster to remove. Each router's BIRD log dir, logs/<router>/, is bound
+// into its container (lab/render/clab.ts), so the host follows BIRD's log as under netns.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, posix } from "node:path";
+import { BIRD_LOG_IN_CONTAINER } from "../../render/clab.ts";
 import { clabTopologyPath, k3dConfigPath, kindConfigPath } from "../../render/paths.ts";
 import type { K8sDistributionName } from "../runtime.ts";
 import { labsRoot } from "../workdir.ts";
@@ -19,6 +21,12 @@ export interface ClabPaths {
   testPods: string;
   kubeconfig: string;
   state: string;
+  /** Holds one BIRD log dir per router; outside `rendered`, which is rendered again. */
+  logs: string;
+  /** Bound read-write at BIRD_LOG_DIR_IN_CONTAINER in the router's container. */
+  birdLogDir(router: string): string;
+  /** BIRD's log (the wrapper's `log` file) as the host sees it. */
+  birdLog(router: string): string;
 }
 
 export const TEST_PODS_PATH = "k8s/test-pods.yaml";
@@ -26,6 +34,7 @@ export const TEST_PODS_PATH = "k8s/test-pods.yaml";
 export function clabPaths(labName: string, root = labsRoot()): ClabPaths {
   const dir = `${root}/clab-${labName}`;
   const rendered = `${dir}/rendered`;
+  const logs = `${dir}/logs`;
   const lab = { name: labName };
   return {
     root: dir,
@@ -36,6 +45,9 @@ export function clabPaths(labName: string, root = labsRoot()): ClabPaths {
     testPods: `${rendered}/${TEST_PODS_PATH}`,
     kubeconfig: `${dir}/kubeconfig`,
     state: `${dir}/state.json`,
+    logs,
+    birdLogDir: (r) => `${logs}/${r}`,
+    birdLog: (r) => `${logs}/${r}/${posix.basename(BIRD_LOG_IN_CONTAINER)}`,
   };
 }
 

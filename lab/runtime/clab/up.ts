@@ -4,7 +4,7 @@
 // test pods), then wait for the same convergence checks as the netns runtime, read from the
 // real components, and report what makes the lab less faithful (fidelity.ts). Any failure rolls
 // back what was created unless --keep-on-failure.
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import type { Lab } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
 import { silent, step } from "../../util/progress.ts";
@@ -71,6 +71,9 @@ export async function clabUp(lab: Lab, opts: ClabUpOptions = {}): Promise<UpResu
       async () => {
         const artifacts = clabArtifacts(lab, paths, k8s, opts.podImage);
         writeArtifacts(paths.rendered, artifacts);
+        // The topology binds each router's log dir: containerlab refuses a missing bind source,
+        // and BIRD (root in the container) creates its log file in it.
+        for (const r of lab.routers) mkdirSync(paths.birdLogDir(r.name), { recursive: true });
         return artifacts.length;
       },
       (n) => `${n} files in ${paths.rendered}`,
