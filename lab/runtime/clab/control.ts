@@ -5,7 +5,13 @@
 // Names: containerlab prefixes its own nodes (`clab-<lab>-<node>`: routers, LAN switches);
 // kind and k3d name theirs (k8s-cluster.ts clusterMembers), and containerlab wires those
 // unprefixed, as ext-containers.
-import type { ContainerControl, ExecOptions, ExecResult, LogsOptions } from "../../docker/containers.ts";
+import type {
+  ContainerControl,
+  ContainerState,
+  ExecOptions,
+  ExecResult,
+  LogsOptions,
+} from "../../docker/containers.ts";
 import { BIRD_SOCKET_IN_CONTAINER } from "../../render/clab.ts";
 import { clusterMembers } from "../../render/k8s-cluster.ts";
 import type { Lab } from "../../topology/model.ts";
@@ -15,7 +21,7 @@ import type { K8sDistributionName } from "../runtime.ts";
 /** The part of ContainerControl the clab runtime uses. */
 export type Containers = Pick<
   ContainerControl,
-  "exec" | "logs" | "kill" | "pause" | "unpause" | "inspect" | "list"
+  "exec" | "logs" | "kill" | "pause" | "unpause" | "inspect" | "list" | "putFile"
 >;
 
 export function clabContainer(labName: string, node: string): string {
@@ -73,5 +79,15 @@ export class ClabControl {
 
   unpause(element: string): Promise<void> {
     return this.containers.unpause(this.containerOf(element));
+  }
+
+  /** State and host pid of the element's container. */
+  inspect(element: string): Promise<ContainerState> {
+    return this.containers.inspect(this.containerOf(element));
+  }
+
+  /** Writes a file into the element's container (a variant config, a marker). */
+  putFile(element: string, path: string, content: string): Promise<void> {
+    return this.containers.putFile(this.containerOf(element), path, content);
   }
 }
