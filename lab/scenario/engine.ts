@@ -1,20 +1,15 @@
-// Runs scenarios against the netns lab: prepares the lab (fresh, or the running one brought
-// back to converged), starts the event sources, executes the steps, always reverts its
-// faults, and computes the metrics. Everything that happens goes into one event stream.
+// Runs scenarios against a lab through its runtime's driver (driver.ts): prepares the lab
+// (fresh, the running one brought back to converged, or reconfigured in place), starts the
+// event sources, executes the steps, always reverts its faults, and computes the metrics.
+// Everything that happens goes into one event stream.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolveNodeBgp } from "../cilium/node-bgp.ts";
-import { type DaemonContext, daemonContext } from "../runtime/netns/daemons.ts";
-import { netnsDown } from "../runtime/netns/down.ts";
-import { Journal } from "../runtime/netns/journal.ts";
-import { planNetns } from "../runtime/netns/plan.ts";
-import { convergenceState, netnsUp } from "../runtime/netns/up.ts";
-import { workPaths } from "../runtime/workdir.ts";
 import type { CiliumManifest, Lab } from "../topology/model.ts";
 import { TimeoutError } from "../util/errors.ts";
 import { type ProgressSink, silent } from "../util/progress.ts";
 import { waitFor } from "../util/wait.ts";
+import { type FaultOutcome, faultTarget, type LabDriver, selectDriver } from "./driver.ts";
 import { checkExpectation, describeExpectation, pathMtu } from "./expects.ts";
-import { applyFault, type FaultOutcome, faultTarget } from "./faults.ts";
 import { computeMetric } from "./metrics.ts";
 import type { Scenario, ScenarioStep, Variant } from "./model.ts";
 import { computeOutages } from "./sources/probe.ts";
@@ -23,6 +18,8 @@ import type { LabEvent, ProbeStream, ScenarioResult, StepResult } from "./types.
 import { type RunningProbe, routeEventsFromBird, startProbe, startWatchers, type Watchers } from "./watch.ts";
 
 export interface EngineOptions {
+  /** How to reach the lab's runtime (default: the netns runtime's driver). */
+  driver?: LabDriver;
   signal?: AbortSignal;
   /** Live view: one call per event as it happens. */
   onEvent?: (e: LabEvent) => void;
@@ -68,57 +65,65 @@ function configKey(lab: Lab): string {
   });
 }
 
-const STATE_FILE = (lab: Lab) => `${workPaths(lab.name).root}/scenario-state.json`;
+interface LabState {
+  key: string;
+  dirty: boolean;
+}
 
-function readState(lab: Lab): { key: string; dirty: boolean } | null {
+const stateFile = (driver: LabDriver, lab: Lab) => `${driver.stateDir(lab)}/scenario-state.json`;
+
+function readState(driver: LabDriver, lab: Lab): LabState | null {
   try {
-    return JSON.parse(readFileSync(STATE_FILE(lab), "utf8")) as { key: string; dirty: boolean };
+    return JSON.parse(readFileSync(stateFile(driver, lab), "utf8")) as LabState;
   } catch {
     return null;
   }
 }
 
-function writeState(lab: Lab, state: { key: string; dirty: boolean }): void {
-  if (existsSync(workPaths(lab.name).root)) writeFileSync(STATE_FILE(lab), JSON.stringify(state));
+function writeState(driver: LabDriver, lab: Lab, state: LabState): void {
+  if (existsSync(driver.stateDir(lab))) writeFileSync(stateFile(driver, lab), JSON.stringify(state));
 }
 
-async function freshLab(lab: Lab, opts: EngineOptions): Promise<void> {
-  await netnsDown(
-    workPaths(lab.name),
-    planNetns(lab).namespaces.map((n) => n.name),
-  );
-  await netnsUp(lab, {
+async function freshLab(driver: LabDriver, lab: Lab, opts: EngineOptions): Promise<void> {
+  await driver.down(lab);
+  await driver.up(lab, {
     budgetMs: opts.convergeBudgetMs ?? 90_000,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
-  writeState(lab, { key: configKey(lab), dirty: false });
+  writeState(driver, lab, { key: configKey(lab), dirty: false });
 }
 
 /** Brings the lab to the state the scenario starts from; says which way it went. */
 async function prepare(
+  driver: LabDriver,
   lab: Lab,
   scenario: Scenario,
   opts: EngineOptions,
 ): Promise<ScenarioResult["preparation"]> {
   const progress = opts.progress ?? silent;
   if (scenario.prepare === "down") {
-    await netnsDown(
-      workPaths(lab.name),
-      planNetns(lab).namespaces.map((n) => n.name),
-    );
+    await driver.down(lab);
     return "fresh";
   }
-  const state = readState(lab);
-  const running = existsSync(workPaths(lab.name).journal);
-  if (scenario.prepare === "fresh" || !running || !state || state.dirty || state.key !== configKey(lab)) {
+  const state = readState(driver, lab);
+  const running = driver.isUp(lab);
+  let preparation: ScenarioResult["preparation"] = "reconverged";
+  const otherConfigs = state !== null && !state.dirty && state.key !== configKey(lab);
+  if (running && otherConfigs && scenario.prepare !== "fresh" && driver.reconfigure) {
+    // A lab that takes minutes to create (clab) gets the variant's configs in place.
+    const what = await driver.reconfigure(lab, opts.signal);
+    progress({ kind: "info", message: `${scenario.name}: reconfigured the running lab (${what})` });
+    writeState(driver, lab, { key: configKey(lab), dirty: false });
+    preparation = "reconfigured";
+  } else if (scenario.prepare === "fresh" || !running || !state || state.dirty || otherConfigs) {
     progress({ kind: "info", message: `${scenario.name}: starting a fresh lab` });
-    await freshLab(lab, opts);
+    await freshLab(driver, lab, opts);
     return "fresh";
   }
   try {
     await waitFor(
       async () => {
-        const bad = (await convergenceState(lab, workPaths(lab.name))).filter((c) => !c.ok);
+        const bad = (await driver.convergence(lab)).filter((c) => !c.ok);
         return bad.length === 0 || bad.map((c) => `${c.name}: ${c.problems.join("; ")}`).join("\n");
       },
       {
@@ -128,14 +133,14 @@ async function prepare(
         ...(opts.signal ? { signal: opts.signal } : {}),
       },
     );
-    return "reconverged";
+    return preparation;
   } catch (err) {
     if (!(err instanceof TimeoutError)) throw err;
     progress({
       kind: "warn",
       message: `${scenario.name}: the lab did not reconverge (${err.diagnosis.split("\n")[0]}); starting fresh`,
     });
-    await freshLab(lab, opts);
+    await freshLab(driver, lab, opts);
     return "fresh";
   }
 }
@@ -147,6 +152,7 @@ export async function runScenario(
   opts: EngineOptions = {},
 ): Promise<ScenarioResult> {
   let lab = applyVariant(baseLab, variant);
+  const driver = opts.driver ?? (await selectDriver("netns"));
   const events: LabEvent[] = [];
   const record = (e: LabEvent) => {
     events.push(e);
@@ -158,6 +164,7 @@ export async function runScenario(
     title: scenario.title,
     file: scenario.file,
     variant: variant.name,
+    runtime: driver.runtime,
     status: "pass",
     preparation: "fresh",
     startedAt,
@@ -174,15 +181,21 @@ export async function runScenario(
   let dirty = false;
   let timers: TimerInfo = { sessions: new Map(), gracefulRestartS: new Map() };
   let upChecks: Record<string, number> = {};
+  // Refused before anything runs: a step this runtime cannot perform would make the numbers lie.
+  const refused = driver.unsupported(scenario);
+  if (refused.length) {
+    result.status = "skipped";
+    result.skipReason = refused.map((r) => `line ${r.step.line}: ${r.why}`).join("; ");
+    return result;
+  }
   try {
-    result.preparation = await prepare(lab, scenario, opts);
+    result.preparation = await prepare(driver, lab, scenario, opts);
     result.startedAt = Date.now();
-    if (scenario.prepare !== "down") {
-      watchers = await startWatchers(lab, record);
-      timers = await readTimers(lab);
+    let labUp = scenario.prepare !== "down";
+    if (labUp) {
+      watchers = await startWatchers(driver, lab, record);
+      timers = await readTimers(driver, lab);
     }
-    let ctx: DaemonContext | undefined =
-      scenario.prepare === "down" ? undefined : daemonContext(lab, new Journal(workPaths(lab.name).journal));
     for (const [index, step] of scenario.steps.entries()) {
       opts.signal?.throwIfAborted();
       const sr = await runStep(index, step);
@@ -215,16 +228,16 @@ export async function runScenario(
           await sleep(step.ms, opts.signal);
           return done("pass");
         case "traffic":
-          probes.push(startProbe(lab, step));
+          probes.push(await startProbe(driver, lab, step));
           return done("pass");
         case "measure": {
-          const value = await pathMtu(lab, step.pathMtu.from, step.pathMtu.to, step.pathMtu.max);
+          const value = await pathMtu(driver, lab, step.pathMtu.from, step.pathMtu.to, step.pathMtu.max);
           return done(value > 0 ? "pass" : "fail", { value, seen: `largest packet ${value} bytes` });
         }
         case "expect": {
           const expected = describeExpectation(step.expect);
           try {
-            const w = await waitFor(() => checkExpectation(lab, step.expect), {
+            const w = await waitFor(() => checkExpectation(driver, lab, step.expect), {
               what: expected,
               budgetMs: step.withinMs,
               intervalMs: 200,
@@ -243,11 +256,11 @@ export async function runScenario(
         case "fault": {
           const target = faultTarget(step.fault);
           if (step.fault.kind === "lab") {
-            const up = await netnsUp(lab, {
+            const up = await driver.up(lab, {
               budgetMs: opts.convergeBudgetMs ?? 90_000,
               ...(opts.signal ? { signal: opts.signal } : {}),
             });
-            writeState(lab, { key: configKey(lab), dirty: false });
+            writeState(driver, lab, { key: configKey(lab), dirty: false });
             upChecks = up.timings?.checks ?? {};
             record({
               t: t0,
@@ -257,22 +270,22 @@ export async function runScenario(
               detail: `converged in ${((up.timings?.convergedMs ?? 0) / 1000).toFixed(1)} s`,
             });
             // The lab did not exist before: read what happened from BIRD's log and tables.
-            watchers = await startWatchers(lab, record, { fromStart: true });
-            for (const e of await routeEventsFromBird(lab)) record(e);
-            timers = await readTimers(lab);
-            ctx = daemonContext(lab, new Journal(workPaths(lab.name).journal));
+            watchers = await startWatchers(driver, lab, record, { fromStart: true });
+            for (const e of await routeEventsFromBird(driver, lab)) record(e);
+            timers = await readTimers(driver, lab);
+            labUp = true;
             return done("pass", {
               seen: `lab up in ${((up.timings?.convergedMs ?? 0) / 1000).toFixed(1)} s`,
             });
           }
-          if (!ctx) throw new Error("the lab is not up: start the scenario with a `fault: { lab: up }` step");
-          const out: FaultOutcome = await applyFault(ctx, step.fault);
+          if (!labUp)
+            throw new Error("the lab is not up: start the scenario with a `fault: { lab: up }` step");
+          const out: FaultOutcome = await driver.fault(lab, step.fault);
           record({ t: Date.now(), kind: "fault", action: step.fault.action, target, detail: out.detail });
           if (out.revert) reverts.push({ what: `${step.fault.action} ${target}`, fn: out.revert });
           if (out.dirty) dirty = true;
           if (out.lab) {
             lab = out.lab;
-            ctx = { ...ctx, lab: out.lab, plan: planNetns(out.lab) };
             await watchers?.addNode?.(
               out.lab,
               step.fault.kind === "node" && step.fault.action === "add" ? step.fault.node.name : "",
@@ -306,7 +319,7 @@ export async function runScenario(
     result.probes = streams;
     result.outages = streams.flatMap((s) => computeOutages(s));
     await watchers?.stop();
-    if (dirty) writeState(lab, { key: configKey(lab), dirty: true });
+    if (dirty) writeState(driver, lab, { key: configKey(lab), dirty: true });
     result.endedAt = Date.now();
   }
   const stepIds = new Map(scenario.steps.flatMap((s, i) => (s.id ? [[s.id, i] as const] : [])));

@@ -1,16 +1,13 @@
 // Expectations: read the live state once and say whether it matches; the engine polls this
-// within the step's budget. A miss returns what was seen, for the report.
-import { BirdClient } from "../bird/client.ts";
-import { getProtocol } from "../bird/protocols.ts";
+// within the step's budget. A miss returns what was seen, for the report. Runtime-specific
+// access (BIRD, namespaces, speakers, addresses) goes through the driver.
+import { parseProtocols, showProtocolsCommand } from "../bird/protocols.ts";
 import { parseRoutes } from "../bird/routes.ts";
-import { gobgpNeighbors } from "../gobgp/cli.ts";
-import { gobgpSpeakers } from "../render/gobgp.ts";
 import { fibRoutes, ping } from "../runtime/netns/observe.ts";
-import { workPaths } from "../runtime/workdir.ts";
 import type { Lab } from "../topology/model.ts";
-import { run } from "../util/exec.ts";
+import { run, type Where } from "../util/exec.ts";
+import type { LabDriver } from "./driver.ts";
 import type { Expectation } from "./model.ts";
-import { addressOf, namespaceOf } from "./targets.ts";
 
 export function describeExpectation(e: Expectation): string {
   switch (e.kind) {
@@ -26,21 +23,21 @@ export function describeExpectation(e: Expectation): string {
 }
 
 /** true when the expectation holds, else what was seen instead. */
-export async function checkExpectation(lab: Lab, e: Expectation): Promise<true | string> {
+export async function checkExpectation(driver: LabDriver, lab: Lab, e: Expectation): Promise<true | string> {
   switch (e.kind) {
     case "session": {
-      const state = await sessionState(lab, e.on, e.peer);
+      const state = await sessionState(driver, lab, e.on, e.peer);
       const established = state === "Established" || state === "established";
       return established === (e.state === "established") || `session ${e.on}/${e.peer} is ${state}`;
     }
     case "route": {
-      const via = await routeVia(lab, e.on, e.prefix, e.table);
+      const via = await routeVia(driver, lab, e.on, e.prefix, e.table);
       if (!e.present) return via === null || `${e.prefix} is present on ${e.on} via ${via}`;
       if (via === null) return `${e.prefix} is absent from ${e.on}`;
       return !e.via || via === e.via || `${e.prefix} on ${e.on} is via ${via}, not ${e.via}`;
     }
     case "ping": {
-      const r = await ping(namespaceOf(lab, e.from), addressOf(lab, e.to), {
+      const r = await ping(await driver.enter(lab, e.from), await driver.addressOf(lab, e.to), {
         count: 2,
         intervalS: 0.2,
         ...(e.size !== undefined ? { size: e.size } : {}),
@@ -51,62 +48,55 @@ export async function checkExpectation(lab: Lab, e: Expectation): Promise<true |
       return r.received === 0 || `${r.received}/${r.sent} replies, expected none`;
     }
     case "tcp": {
-      const ok = await tcpConnect(namespaceOf(lab, e.from), addressOf(lab, e.to), e.port);
+      const ok = await tcpConnect(await driver.enter(lab, e.from), await driver.addressOf(lab, e.to), e.port);
       return ok === e.ok || `connect ${ok ? "succeeded" : "failed"}`;
     }
   }
 }
 
-export async function sessionState(lab: Lab, on: string, peer: string): Promise<string> {
+export async function sessionState(driver: LabDriver, lab: Lab, on: string, peer: string): Promise<string> {
   if (lab.routers.some((r) => r.name === on)) {
-    let c: BirdClient | undefined;
     try {
-      c = await BirdClient.connect(workPaths(lab.name).birdSocket(on), 2000);
-      const p = await getProtocol(c, peer);
+      // All protocols, then by name: a missing name is then an answer, not a BIRD error.
+      const text = await driver.bird(lab, on, showProtocolsCommand(undefined, true));
+      const p = parseProtocols(text).find((x) => x.name === peer);
       return p ? p.info || p.state : `no protocol ${peer}`;
     } catch (err) {
       return `unknown (BIRD not answering: ${(err as Error).message})`;
-    } finally {
-      c?.close();
     }
   }
-  const node = lab.nodes.find((n) => n.name === on);
-  const speaker = node ? gobgpSpeakers(node)[0] : undefined;
-  if (!node || !speaker) return "no speaker";
+  if (!lab.nodes.some((n) => n.name === on)) return "no speaker";
   try {
-    const nb = (await gobgpNeighbors(namespaceOf(lab, on), speaker.apiPort)).find((x) => x.address === peer);
+    const nb = (await driver.speakerNeighbors(lab, on)).find((x) => x.address === peer);
     return nb ? nb.state : `no neighbor ${peer}`;
-  } catch {
-    return "unknown (gobgpd not answering)";
+  } catch (err) {
+    return `unknown (speaker not answering: ${(err as Error).message.split("\n")[0]})`;
   }
 }
 
 /** The next hop of a prefix in a router's FIB or BIRD table, or null when absent. */
 export async function routeVia(
+  driver: LabDriver,
   lab: Lab,
   router: string,
   prefix: string,
   table: "fib" | "bird",
 ): Promise<string | null> {
   if (table === "fib") {
-    const r = (await fibRoutes(namespaceOf(lab, router))).find((x) => x.dst === prefix);
+    const r = (await fibRoutes(await driver.enter(lab, router))).find((x) => x.dst === prefix);
     return r ? (r.gateway ?? r.dev ?? "direct") : null;
   }
-  let c: BirdClient | undefined;
   try {
-    c = await BirdClient.connect(workPaths(lab.name).birdSocket(router), 2000);
-    const routes = parseRoutes((await c.request("show route")).text);
+    const routes = parseRoutes(await driver.bird(lab, router, "show route"));
     const best = routes.find((x) => x.prefix === prefix && x.primary);
     return best ? (best.nextHops[0] ?? best.iface ?? "direct") : null;
   } catch {
     return null;
-  } finally {
-    c?.close();
   }
 }
 
 /** A TCP connect from inside a namespace; the address and port are validated values. */
-export async function tcpConnect(ns: string, address: string, port: number, timeoutS = 2): Promise<boolean> {
+export async function tcpConnect(ns: Where, address: string, port: number, timeoutS = 2): Promise<boolean> {
   const r = await run(["timeout", String(timeoutS), "bash", "-c", `exec 3<>/dev/tcp/${address}/${port}`], {
     netns: ns,
     allowFailure: true,
@@ -116,9 +106,15 @@ export async function tcpConnect(ns: string, address: string, port: number, time
 }
 
 /** The largest IPv4 packet (bytes, headers included) that crosses with do-not-fragment set. */
-export async function pathMtu(lab: Lab, from: string, to: string, max: number): Promise<number> {
-  const ns = namespaceOf(lab, from);
-  const address = addressOf(lab, to);
+export async function pathMtu(
+  driver: LabDriver,
+  lab: Lab,
+  from: string,
+  to: string,
+  max: number,
+): Promise<number> {
+  const ns = await driver.enter(lab, from);
+  const address = await driver.addressOf(lab, to);
   const fits = async (packet: number) =>
     (await ping(ns, address, { count: 1, intervalS: 0.2, size: packet - 28, dontFragment: true }))
       .received === 1;

@@ -1,10 +1,9 @@
 // The timers a scenario's bounds follow from, read from the live daemons when the scenario
 // starts: negotiated hold and keepalive per BIRD session, BFD detection times, and the
 // node speakers' settings from the resolved CRDs.
-import { BirdClient } from "../bird/client.ts";
-import { getProtocols } from "../bird/protocols.ts";
-import { workPaths } from "../runtime/workdir.ts";
+import { parseProtocols, showProtocolsCommand } from "../bird/protocols.ts";
 import type { Lab } from "../topology/model.ts";
+import type { LabDriver } from "./driver.ts";
 
 export interface SessionTimers {
   holdS: number;
@@ -20,14 +19,14 @@ export interface TimerInfo {
   gracefulRestartS: Map<string, number>;
 }
 
-export async function readTimers(lab: Lab): Promise<TimerInfo> {
+export async function readTimers(driver: LabDriver, lab: Lab): Promise<TimerInfo> {
   const sessions = new Map<string, SessionTimers>();
   for (const r of lab.routers) {
-    let c: BirdClient | undefined;
     try {
-      c = await BirdClient.connect(workPaths(lab.name).birdSocket(r.name), 2000);
-      const bfd = await bfdTimeouts(c);
-      for (const p of (await getProtocols(c, true)).filter((x) => x.proto === "BGP")) {
+      const bird = (command: string) => driver.bird(lab, r.name, command);
+      const bfd = await bfdTimeouts(bird);
+      const protocols = parseProtocols(await bird(showProtocolsCommand(undefined, true)));
+      for (const p of protocols.filter((x) => x.proto === "BGP")) {
         if (p.holdTime === undefined) continue;
         sessions.set(`${r.name}/${p.name}`, {
           holdS: p.holdTime,
@@ -37,8 +36,6 @@ export async function readTimers(lab: Lab): Promise<TimerInfo> {
       }
     } catch {
       // A router that is down right now contributes no timers; its bounds stay unknown.
-    } finally {
-      c?.close();
     }
   }
   const gracefulRestartS = new Map<string, number>();
@@ -50,10 +47,10 @@ export async function readTimers(lab: Lab): Promise<TimerInfo> {
 }
 
 /** `show bfd sessions`: neighbor -> detection timeout in ms (the Timeout column, seconds). */
-async function bfdTimeouts(c: BirdClient): Promise<Map<string, number>> {
+async function bfdTimeouts(bird: (command: string) => Promise<string>): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   try {
-    const text = (await c.request("show bfd sessions")).text;
+    const text = await bird("show bfd sessions");
     for (const line of text.split("\n")) {
       const m = /^(\d+\.\d+\.\d+\.\d+)\s+\S+\s+(\S+)\s+.*?([\d.]+)\s+([\d.]+)\s*$/.exec(line.trim());
       if (m && m[2] === "Up") out.set(m[1] as string, Number(m[4]) * 1000);

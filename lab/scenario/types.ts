@@ -95,9 +95,13 @@ export interface ScenarioResult {
   title: string;
   file: string;
   variant: string;
-  status: "pass" | "fail" | "error" | "interrupted";
+  status: "pass" | "fail" | "error" | "interrupted" | "skipped";
+  /** Runtime the scenario ran on (netns or clab). */
+  runtime?: string;
+  /** Why a skipped scenario did not run (a step its runtime cannot perform). */
+  skipReason?: string;
   /** How the lab was prepared: a fresh lab, or the running lab brought back to converged. */
-  preparation: "fresh" | "reconverged";
+  preparation: "fresh" | "reconverged" | "reconfigured";
   startedAt: number;
   endedAt: number;
   steps: StepResult[];
@@ -110,6 +114,8 @@ export interface ScenarioResult {
 
 export interface RunReport {
   lab: string;
+  /** Runtime the scenarios ran on (netns or clab). */
+  runtime?: string;
   startedAt: number;
   endedAt: number;
   interrupted: boolean;

@@ -4,8 +4,9 @@ import { spawn } from "node:child_process";
 import { CommandError } from "./errors.ts";
 
 export interface RunOptions {
-  /** Run inside this network namespace (via `ip netns exec`). */
-  netns?: string;
+  /** Run inside this network namespace: its name (`ip netns exec`), or a command prefix that
+   * enters one (e.g. nsenter into a container's namespace). */
+  netns?: Where;
   /** Data written to stdin. */
   input?: string;
   /** Kill the command after this long. */
@@ -21,8 +22,21 @@ export interface RunResult {
   stderr: string;
 }
 
-export function inNetns(netns: string | undefined, argv: string[]): string[] {
-  return netns ? ["ip", "netns", "exec", netns, ...argv] : argv;
+/** Where a command runs: a named network namespace, or a prefix that enters one. */
+export type Where = string | readonly string[];
+
+export function inNetns(netns: Where | undefined, argv: string[]): string[] {
+  if (netns === undefined || netns === "") return argv;
+  return typeof netns === "string" ? ["ip", "netns", "exec", netns, ...argv] : [...netns, ...argv];
+}
+
+/** A short name of a place for messages. */
+export function whereLabel(netns: Where): string {
+  return typeof netns === "string" ? netns : netns.join(" ");
+}
+
+function label(netns: Where | undefined): string | undefined {
+  return netns === undefined ? undefined : whereLabel(netns);
 }
 
 export function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
@@ -47,12 +61,12 @@ export function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
       : undefined;
     child.on("error", (err) => {
       if (timer) clearTimeout(timer);
-      reject(new CommandError(argv, null, stdout, `${stderr}${err.message}`, opts.netns));
+      reject(new CommandError(argv, null, stdout, `${stderr}${err.message}`, label(opts.netns)));
     });
     child.on("close", (code) => {
       if (timer) clearTimeout(timer);
       if (code !== 0 && !opts.allowFailure) {
-        reject(new CommandError(argv, code, stdout, stderr, opts.netns));
+        reject(new CommandError(argv, code, stdout, stderr, label(opts.netns)));
       } else {
         resolve({ code, stdout, stderr });
       }

@@ -7,9 +7,8 @@ import {
   toMarkdown,
   writeReports,
 } from "../../lab/report/scenario/index.ts";
-import { netnsDown } from "../../lab/runtime/netns/down.ts";
-import { planNetns } from "../../lab/runtime/netns/plan.ts";
-import { labsRoot, workPaths } from "../../lab/runtime/workdir.ts";
+import { labsRoot } from "../../lab/runtime/workdir.ts";
+import { selectDriver } from "../../lab/scenario/driver.ts";
 import { runScenario } from "../../lab/scenario/engine.ts";
 import { loadScenario, SCENARIO_DIR } from "../../lab/scenario/load.ts";
 import type { Scenario } from "../../lab/scenario/model.ts";
@@ -18,13 +17,14 @@ import { Diagnostics, ValidationError } from "../../lab/topology/diagnostics.ts"
 import { formatProgress } from "../../lab/util/progress.ts";
 import { COMMON_OPTIONS, type Command, EXIT, parse, UsageError } from "../cli-kit.ts";
 import { loadForCommand } from "./load.ts";
+import { runtimeChoice } from "./up.ts";
 
 export const runCmd: Command = {
   name: "run",
   summary:
     "run scenarios (names from configs/scenarios or files), report as table, JSON, JUnit, Markdown and SVG",
   usage:
-    "lab run [--topology FILE] [--name LAB] [--quick | --all | SCENARIO...] [--variant NAME] [--out DIR] [--keep] [--list]",
+    "lab run [--topology FILE] [--name LAB] [--runtime netns|clab [--k8s kind|k3d] [--pod-image IMAGE]] [--quick | --all | SCENARIO...] [--variant NAME] [--out DIR] [--keep] [--list]",
   async run(argv, ctx) {
     const { values, positionals } = parse(
       this,
@@ -37,9 +37,13 @@ export const runCmd: Command = {
         variant: { type: "string", multiple: true },
         out: { type: "string", short: "o" },
         keep: { type: "boolean" },
+        runtime: { type: "string", default: "netns" },
+        k8s: { type: "string" },
+        "pod-image": { type: "string" },
       },
       true,
     );
+    const choice = runtimeChoice(values);
     const lab = await loadForCommand(values);
     const available = readdirSync(SCENARIO_DIR)
       .filter((f) => /\.ya?ml$/.test(f))
@@ -70,8 +74,19 @@ export const runCmd: Command = {
       );
       return EXIT.ok;
     }
+    const driver = await selectDriver(choice.name, {
+      ...(choice.k8s ? { k8s: choice.k8s } : {}),
+      ...(choice.podImage ? { podImage: choice.podImage } : {}),
+    });
     const t0 = Date.now();
-    const report: RunReport = { lab: lab.name, startedAt: t0, endedAt: t0, interrupted: false, results: [] };
+    const report: RunReport = {
+      lab: lab.name,
+      runtime: driver.runtime,
+      startedAt: t0,
+      endedAt: t0,
+      interrupted: false,
+      results: [],
+    };
     const progress = (e: Parameters<typeof formatProgress>[0]) => ctx.err(formatProgress(e, Date.now() - t0));
     try {
       for (const s of chosen) {
@@ -82,12 +97,14 @@ export const runCmd: Command = {
           if (ctx.signal.aborted) break;
           ctx.err(`\n=== ${s.name} [${v.name}]: ${s.title}`);
           const result = await runScenario(lab, s, v, {
+            driver,
             signal: ctx.signal,
             progress,
             onEvent: (e) => ctx.err(formatLiveEvent(e, t0)),
           });
           report.results.push(result);
-          ctx.err(`=== ${s.name} [${v.name}]: ${result.status}${result.error ? ` (${result.error})` : ""}`);
+          const why = result.error ?? result.skipReason;
+          ctx.err(`=== ${s.name} [${v.name}]: ${result.status}${why ? ` (${why})` : ""}`);
         }
       }
     } finally {
@@ -102,15 +119,14 @@ export const runCmd: Command = {
         `${formatSummaryTable(report)}\n\nreports: ${written.json}, ${written.junit}, ${written.markdown}${written.svgs.length ? `, ${written.svgs.length} SVG timelines in ${dir}` : ""}`,
       );
       if (!values.keep) {
-        await netnsDown(
-          workPaths(lab.name),
-          planNetns(lab).namespaces.map((n) => n.name),
-        );
+        await driver.down(lab);
         ctx.err("lab removed (--keep leaves it running)");
       }
     }
     if (report.interrupted) return EXIT.interrupted;
-    return report.results.every((r) => r.status === "pass" && r.metrics.every((m) => m.withinBound !== false))
+    // A scenario its runtime cannot run is reported as skipped, with why, and fails nothing.
+    const ran = report.results.filter((r) => r.status !== "skipped");
+    return ran.every((r) => r.status === "pass" && r.metrics.every((m) => m.withinBound !== false))
       ? EXIT.ok
       : EXIT.failure;
   },

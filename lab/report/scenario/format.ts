@@ -56,6 +56,7 @@ export const STATUS_TEXT: Record<ScenarioResult["status"], string> = {
   fail: "FAIL",
   error: "ERROR",
   interrupted: "INTERRUPTED",
+  skipped: "SKIPPED",
 };
 
 /**

@@ -113,6 +113,14 @@ function metricCase(m: Metric): Case {
 
 /** Errors and interruptions are not any one step's fault: they get their own test case. */
 function runCase(r: ScenarioResult): Case[] {
+  if (r.status === "skipped")
+    return [
+      {
+        name: `scenario runs on the ${r.runtime ?? "selected"} runtime`,
+        seconds: 0,
+        outcome: { tag: "skipped", type: "unsupported", message: r.skipReason ?? "not run" },
+      },
+    ];
   if (r.status !== "error" && r.status !== "interrupted") return [];
   const message =
     r.error ?? (r.status === "interrupted" ? "run interrupted before the scenario finished" : "error");

@@ -16,6 +16,7 @@ const STATUS_ICON: Record<ScenarioResult["status"], string> = {
   fail: "❌ fail",
   error: "💥 error",
   interrupted: "⏹️ interrupted",
+  skipped: "⏭️ skipped",
 };
 
 const VERDICT_ICON = { ok: "✅", out: "❌", "no-value": "❔", unbounded: "" } as const;

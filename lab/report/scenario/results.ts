@@ -70,10 +70,18 @@ export interface RunCounts {
   fail: number;
   error: number;
   interrupted: number;
+  skipped: number;
 }
 
 export function runCounts(report: RunReport): RunCounts {
-  const c: RunCounts = { runs: report.results.length, pass: 0, fail: 0, error: 0, interrupted: 0 };
+  const c: RunCounts = {
+    runs: report.results.length,
+    pass: 0,
+    fail: 0,
+    error: 0,
+    interrupted: 0,
+    skipped: 0,
+  };
   for (const r of report.results) c[r.status]++;
   return c;
 }
@@ -85,6 +93,7 @@ export function formatCounts(c: RunCounts): string {
     c.fail ? `${c.fail} failed` : "",
     c.error ? `${c.error} errored` : "",
     c.interrupted ? `${c.interrupted} interrupted` : "",
+    c.skipped ? `${c.skipped} skipped` : "",
   ].filter(Boolean);
   return `${c.runs} scenario run${c.runs === 1 ? "" : "s"}${parts.length ? `: ${parts.join(", ")}` : ""}`;
 }

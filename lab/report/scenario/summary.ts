@@ -62,6 +62,7 @@ function problemLines(r: ScenarioResult, key: string): string[] {
       `${key}: interrupted after ${formatSeconds(r.endedAt - r.startedAt)}; ${notRun} step(s) not finished`,
     );
   }
+  if (r.status === "skipped") lines.push(indented(`${key}: skipped: `, r.skipReason ?? "not run", ""));
   if (r.error) lines.push(indented(`${key}: error: `, r.error, ""));
   return lines.map(printable);
 }

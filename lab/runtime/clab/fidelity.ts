@@ -32,6 +32,19 @@
 //     netem is applied (containerlab tools netem, egress only: impair both ends).
 //   - Each node keeps its default route on the docker network; only the pod CIDR and the other
 //     sites' LANs go via its site router (at the real sites the router is the default gateway).
+//   Scenarios (lab/scenario/drivers/clab.ts) run unchanged, with these differences:
+//   - "speaker kill/stop" deletes the node's Cilium agent pod (grace 0, or graceful); the
+//     DaemonSet replaces it at once, so the speaker is back when Kubernetes says, not when the
+//     scenario's "start" step comes (that step waits until the new agent is Ready).
+//   - Node sessions are polled from the agents (`cilium-dbg bgp peers`, 1 s): their times carry
+//     up to a second of error, where gobgpd's event stream is exact. BIRD's log, netlink route
+//     events and probes are as exact as in the netns runtime.
+//   - netem jitter reorders packets (the relay keeps order unless asked); bursty loss and
+//     duplication use tc netem directly, containerlab's netem flags lack them.
+//   - A node joining or leaving is refused: containerlab cannot wire a container into a
+//     deployed topology, and kind cannot join one to a running cluster.
+//   - Probes enter pods' network namespaces from the host (nsenter, found by the pod's address),
+//     so they use the host's fping and ping, as the netns runtime does.
 // Both runtimes share one kernel: timers are real, but CPU contention is not a site's.
 
 import { NODE_LAN_IF } from "../../render/clab.ts";

@@ -5,7 +5,7 @@ import { getProtocols, type ProtocolInfo } from "../../bird/protocols.ts";
 import { type GobgpNeighbor, gobgpNeighbors } from "../../gobgp/cli.ts";
 import { gobgpSpeakers } from "../../render/gobgp.ts";
 import type { Lab } from "../../topology/model.ts";
-import { run } from "../../util/exec.ts";
+import { run, type Where } from "../../util/exec.ts";
 import { type FibRoute, parseIpRouteJson } from "../convergence.ts";
 
 export type { FibRoute };
@@ -62,7 +62,7 @@ export async function nodeSessions(lab: Lab): Promise<NodeSessions[]> {
   );
 }
 
-export async function fibRoutes(ns: string): Promise<FibRoute[]> {
+export async function fibRoutes(ns: Where): Promise<FibRoute[]> {
   return parseIpRouteJson(
     (await run(["ip", "-j", "-4", "route", "show"], { netns: ns, timeoutMs: 3000 })).stdout,
   );
@@ -78,7 +78,7 @@ export interface PingResult {
 
 /** A bounded ping: `count` packets `intervalS` apart, each waiting at most 1 s. */
 export async function ping(
-  ns: string,
+  ns: Where,
   target: string,
   opts: { count?: number; intervalS?: number; size?: number; dontFragment?: boolean } = {},
 ): Promise<PingResult> {
@@ -107,7 +107,7 @@ export async function ping(
 
 /** An HTTP GET over a plain TCP connection from inside a namespace; the body, or null. */
 export async function httpGet(
-  ns: string,
+  ns: Where,
   address: string,
   port: number,
   path: string,

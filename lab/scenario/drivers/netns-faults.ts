@@ -1,7 +1,9 @@
-// Faults a scenario injects into a running netns lab. Each returns how to undo it, so the
-// engine can always revert (on success, failure and Ctrl-C); faults that cannot be undone in
-// place (a node removed or added) mark the lab dirty, and the next scenario starts fresh.
-import { relayRequest } from "../emulate/zerotier/control.ts";
+// Faults a scenario injects into a running netns lab: the ZeroTier relay's impairments and
+// partitions, BIRD and gobgpd processes, nodes joining and leaving. Each returns how to undo
+// it, so the engine can always revert (on success, failure and Ctrl-C); faults that cannot be
+// undone in place (a node removed or added) mark the lab dirty, and the next scenario starts
+// fresh.
+import { relayRequest } from "../../emulate/zerotier/control.ts";
 import {
   addNode,
   killBird,
@@ -12,36 +14,13 @@ import {
   startSpeakersAgain,
   stopBird,
   stopSpeakers,
-} from "../runtime/netns/control.ts";
-import type { DaemonContext } from "../runtime/netns/daemons.ts";
-import { isAlive } from "../runtime/netns/processes.ts";
-import type { Fault } from "./model.ts";
+} from "../../runtime/netns/control.ts";
+import type { DaemonContext } from "../../runtime/netns/daemons.ts";
+import { isAlive } from "../../runtime/netns/processes.ts";
+import type { FaultOutcome } from "../driver.ts";
+import type { Fault } from "../model.ts";
 
-export interface FaultOutcome {
-  /** One line for the event stream. */
-  detail: string;
-  revert?: () => Promise<void>;
-  dirty?: boolean;
-  /** The lab grew (node added): later steps see the new node. */
-  lab?: DaemonContext["lab"];
-}
-
-export function faultTarget(f: Fault): string {
-  switch (f.kind) {
-    case "link":
-      return `zt${"direction" in f && f.direction ? ` ${f.direction}` : ""}`;
-    case "router":
-      return f.router;
-    case "speaker":
-      return f.node;
-    case "node":
-      return f.action === "add" ? f.node.name : f.node;
-    case "lab":
-      return "lab";
-  }
-}
-
-export async function applyFault(ctx: DaemonContext, f: Fault): Promise<FaultOutcome> {
+export async function applyNetnsFault(ctx: DaemonContext, f: Fault): Promise<FaultOutcome> {
   const sock = ctx.paths.relaySocket;
   switch (f.kind) {
     case "link": {

@@ -11,7 +11,7 @@
 // sequence number below xmt that has no reply line is lost.
 import { type ChildProcess, spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
-import { run } from "../../util/exec.ts";
+import { inNetns, run, type Where, whereLabel } from "../../util/exec.ts";
 import type { Outage, ProbeStream } from "../types.ts";
 
 /** Refused above this rate (packets per second). */
@@ -22,8 +22,8 @@ export const MAX_DURATION_MS = 15 * 60_000;
 export interface ProbeOptions {
   /** Stream name (Outage.stream refers to it). */
   name: string;
-  /** Namespace the packets leave from. */
-  netns: string;
+  /** Namespace the packets leave from (a name, or a prefix that enters it). */
+  netns: Where;
   /** Element names for the report. */
   from: string;
   to: string;
@@ -175,7 +175,8 @@ export class ProbeRunner {
   start(): Promise<ProbeStream> {
     if (this.result) return this.result;
     const spawnedAt = Date.now();
-    const child = spawn("ip", ["netns", "exec", this.options.netns, ...this.plan.argv], {
+    const command = inNetns(this.options.netns, this.plan.argv);
+    const child = spawn(command[0] as string, command.slice(1), {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
@@ -203,7 +204,9 @@ export class ProbeRunner {
         // fping always ends a -c run with its summary; without one it never ran (no such
         // namespace, bad arguments) or was killed.
         if (this.stoppedAt === undefined && !parseFpingSummary(stderr)) {
-          reject(new Error(`fping in ${this.options.netns} failed (exit ${code}): ${stderr.trim()}`));
+          reject(
+            new Error(`fping in ${whereLabel(this.options.netns)} failed (exit ${code}): ${stderr.trim()}`),
+          );
           return;
         }
         resolve(
@@ -331,7 +334,7 @@ export interface TcpConnectResult {
 
 /** One TCP connect from a namespace (bash /dev/tcp under `timeout`), nothing sent. */
 export async function tcpConnect(
-  ns: string,
+  ns: Where,
   address: string,
   port: number,
   timeoutMs: number,

@@ -11,6 +11,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
+import { inNetns, type Where, whereLabel } from "../../util/exec.ts";
 import type { LabEvent } from "../types.ts";
 import { localTimeToEpochMs } from "./bird-log.ts";
 
@@ -155,8 +156,8 @@ export class MonitorMessageSplitter {
 }
 
 export interface RouteMonitorOptions {
-  /** Namespace to watch. */
-  netns: string;
+  /** Namespace to watch (a name, or a prefix that enters it). */
+  netns: Where;
   /** Name for the events' `router` field (the element owning the namespace). */
   router: string;
   onEvent: (event: LabEvent) => void;
@@ -171,6 +172,7 @@ export interface RouteMonitorOptions {
 }
 
 const QUIET_FLUSH_MS = 30;
+const MONITOR_ARGV = ["ip", "-ts", "-4", "monitor", "route"];
 
 /** Runs `ip -ts -4 monitor route` in a namespace until stop() (or maxLifetimeMs). */
 export class RouteMonitor {
@@ -191,7 +193,8 @@ export class RouteMonitor {
   /** Spawns the monitor; resolves once it is subscribed to route changes (or after 1 s). */
   async start(): Promise<void> {
     if (this.child) return;
-    const child = spawn("ip", ["netns", "exec", this.opts.netns, "ip", "-ts", "-4", "monitor", "route"], {
+    const command = inNetns(this.opts.netns, MONITOR_ARGV);
+    const child = spawn(command[0] as string, command.slice(1), {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
@@ -207,14 +210,16 @@ export class RouteMonitor {
       this.emit(this.splitter.flush());
       if (!this.stopping) {
         this.opts.onError?.(
-          new Error(`ip monitor in ${this.opts.netns} exited (${code ?? sig}): ${this.stderr.trim()}`),
+          new Error(
+            `ip monitor in ${whereLabel(this.opts.netns)} exited (${code ?? sig}): ${this.stderr.trim()}`,
+          ),
         );
       }
     });
     const life = this.opts.maxLifetimeMs ?? 30 * 60_000;
     this.lifeTimer = setTimeout(() => {
       this.opts.onError?.(
-        new Error(`route monitor in ${this.opts.netns} stopped after ${life} ms (maxLifetimeMs)`),
+        new Error(`route monitor in ${whereLabel(this.opts.netns)} stopped after ${life} ms (maxLifetimeMs)`),
       );
       void this.stop();
     }, life);
@@ -263,8 +268,8 @@ export class RouteMonitor {
 }
 
 /**
- * `ip netns exec` execs the monitor in the same process: wait until the command line is the
- * monitor's and it holds a socket, i.e. it has subscribed to the route group.
+ * `ip netns exec` and nsenter exec the monitor in the same process: wait until the command line
+ * is the monitor's and it holds a socket, i.e. it has subscribed to the route group.
  */
 async function waitSubscribed(child: ChildProcess, budgetMs: number): Promise<void> {
   const pid = child.pid;
@@ -273,7 +278,7 @@ async function waitSubscribed(child: ChildProcess, budgetMs: number): Promise<vo
   while (Date.now() < deadline && child.exitCode === null) {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-      if (cmdline[1] !== "netns") {
+      if (cmdline[0] === "ip" && cmdline[1] === "-ts") {
         const fds = readdirSync(`/proc/${pid}/fd`);
         if (fds.some((fd) => readlinkSafe(`/proc/${pid}/fd/${fd}`).startsWith("socket:"))) {
           // Socket opened; bind (the subscription) follows within microseconds.

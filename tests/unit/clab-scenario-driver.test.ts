@@ -1,0 +1,308 @@
+// The clab runtime's scenario driver up to its boundary: which command each fault sends to
+// which container or tool, what it refuses before a scenario runs, and the documents it hands
+// to kubectl. containerlab, kubectl and a Cilium cluster cannot run on this machine, so the
+// containers and tools here are recorders that answer like the real ones; the commands they
+// receive inside router containers (nft, tc, birdc, bird) run for real against a Docker engine
+// in tests/integration/clab-faults.test.ts.
+import { join } from "node:path";
+import test from "ava";
+import yaml from "js-yaml";
+import type { ExecOptions, ExecResult } from "../../lab/docker/containers.ts";
+import { BIRD_WRAPPER_IN_CONTAINER } from "../../lab/render/clab.ts";
+import { parseAgentPeers, parseAgentPods } from "../../lab/runtime/clab/cilium-agent.ts";
+import type { Containers } from "../../lab/runtime/clab/control.ts";
+import { ciliumManifestsYaml } from "../../lab/runtime/clab/manifests.ts";
+import { needsTcNetem, tcNetemArgv } from "../../lab/runtime/clab/netem-tc.ts";
+import type { ExternalTools, ToolCall, ToolOutput } from "../../lab/runtime/clab/tools.ts";
+import { ClabDriver } from "../../lab/scenario/drivers/clab.ts";
+import {
+  ACTIVE_CONFIG_MARKER,
+  directionRouters,
+  KILL_BIRD,
+  VARIANT_WRAPPER_IN_CONTAINER,
+  variantWrapper,
+} from "../../lab/scenario/drivers/clab-faults.ts";
+import { applyVariant, runScenario } from "../../lab/scenario/engine.ts";
+import { loadScenario, SCENARIO_DIR } from "../../lab/scenario/load.ts";
+import { loadLab } from "../../lab/topology/load.ts";
+import { LabError } from "../../lab/util/errors.ts";
+
+const lab = await loadLab();
+const scenario = (name: string) => loadScenario(join(SCENARIO_DIR, `${name}.yaml`), lab);
+
+type Answer = (container: string, argv: string[]) => Partial<ExecResult> | undefined;
+
+/** Records every exec and file write; answers like a running router container unless told otherwise. */
+class RecordingContainers implements Containers {
+  execs: { container: string; argv: string[] }[] = [];
+  files: { container: string; path: string; content: string }[] = [];
+  constructor(private readonly answer: Answer = () => undefined) {}
+  async exec(container: string, argv: string[], _opts?: ExecOptions): Promise<ExecResult> {
+    this.execs.push({ container, argv });
+    return { exitCode: 0, stdout: "", stderr: "", ...this.answer(container, argv) };
+  }
+  async putFile(container: string, path: string, content: string): Promise<void> {
+    this.files.push({ container, path, content });
+  }
+  async inspect(): Promise<never> {
+    throw new Error("not used");
+  }
+  async logs(): Promise<string> {
+    throw new Error("not used");
+  }
+  async kill(): Promise<void> {}
+  async pause(): Promise<void> {}
+  async unpause(): Promise<void> {}
+  async list(): Promise<[]> {
+    return [];
+  }
+}
+
+class RecordingTools implements ExternalTools {
+  calls: ToolCall[] = [];
+  constructor(private readonly answer: (argv: string[]) => string = () => "") {}
+  which(): string | undefined {
+    return undefined;
+  }
+  async run(call: ToolCall): Promise<ToolOutput> {
+    this.calls.push(call);
+    return { code: 0, stdout: this.answer(call.argv), stderr: "" };
+  }
+}
+
+function driverWith(containers: RecordingContainers, tools: RecordingTools = new RecordingTools()) {
+  return new ClabDriver({ k8s: "kind", containers, tools });
+}
+
+const agentList = (node: string, ...pods: { name: string; ready: boolean; deleting?: boolean }[]) =>
+  JSON.stringify({
+    items: pods.map((p) => ({
+      metadata: {
+        name: p.name,
+        ...(p.deleting ? { deletionTimestamp: "2026-11-26T09:00:00Z" } : {}),
+      },
+      spec: { nodeName: node },
+      status: { conditions: [{ type: "Ready", status: p.ready ? "True" : "False" }] },
+    })),
+  });
+
+test("directions are the relay's site names, mapped to the routers at each end", (t) => {
+  t.deepEqual(directionRouters(lab, undefined), {
+    from: ["router-home", "router-mine"],
+    to: ["router-home", "router-mine"],
+  });
+  t.deepEqual(directionRouters(lab, "home->mine"), { from: ["router-home"], to: ["router-mine"] });
+  t.throws(() => directionRouters(lab, "home->moon"), {
+    instanceOf: LabError,
+    message: /no site named moon/,
+  });
+});
+
+test("node joins and removals are refused before anything runs, naming the step's line", async (t) => {
+  const containers = new RecordingContainers();
+  const tools = new RecordingTools();
+  const driver = driverWith(containers, tools);
+  const join = scenario("node-join");
+  const refused = driver.unsupported(join);
+  t.true(refused.length >= 1);
+  t.regex(refused[0]?.why ?? "", /cannot join a new node/);
+  for (const name of [
+    "cold-start",
+    "zt-outage-30s",
+    "router-home-restart",
+    "speaker-restart",
+    "impaired-vpn",
+    "mtu",
+  ])
+    t.deepEqual(driver.unsupported(scenario(name)), [], name);
+  const result = await runScenario(lab, join, join.variants[0] as never, { driver });
+  t.is(result.status, "skipped");
+  t.is(result.runtime, "clab");
+  t.regex(result.skipReason ?? "", /^line \d+: node add/);
+  t.deepEqual(containers.execs, [], "nothing touched");
+  t.deepEqual(tools.calls, []);
+});
+
+test("link down: nftables drops installed where packets arrive; the revert removes them there", async (t) => {
+  const containers = new RecordingContainers();
+  const driver = driverWith(containers);
+  const out = await driver.fault(lab, { kind: "link", action: "down", direction: "home->mine" });
+  t.regex(out.detail, /silent: zt0 stays up/);
+  t.deepEqual(
+    [...new Set(containers.execs.map((e) => e.container))],
+    ["clab-xsite-router-mine"],
+    "only the receiving end drops",
+  );
+  t.true(containers.execs.every((e) => e.argv[0] === "nft"));
+  const before = containers.execs.length;
+  await out.revert?.();
+  t.true(containers.execs.length > before);
+  t.true(containers.execs.slice(before).every((e) => e.container === "clab-xsite-router-mine"));
+});
+
+test("impairments: containerlab tools netem on the sending end; bursty loss through tc netem's gemodel", async (t) => {
+  const containers = new RecordingContainers();
+  const tools = new RecordingTools();
+  const driver = driverWith(containers, tools);
+  const plain = await driver.fault(lab, {
+    kind: "link",
+    action: "impair",
+    direction: "mine->home",
+    impairment: { delayMs: 40, jitterMs: 10, lossPct: 2 },
+  });
+  t.is(tools.calls.length, 1);
+  t.deepEqual(tools.calls[0]?.argv.slice(0, 4), ["containerlab", "tools", "netem", "set"]);
+  t.true(tools.calls[0]?.argv.includes("clab-xsite-router-mine"));
+  await plain.revert?.();
+  t.deepEqual(containers.execs.at(-1), {
+    container: "clab-xsite-router-mine",
+    argv: ["tc", "qdisc", "del", "dev", "zt0", "root"],
+  });
+  const burst = { pEnterBad: 10, pLeaveBad: 40, lossInBadPct: 100, lossInGoodPct: 0 };
+  t.true(needsTcNetem({ burst }));
+  t.false(needsTcNetem({ delayMs: 40, lossPct: 2 }));
+  await driver.fault(lab, { kind: "link", action: "impair", direction: "both", impairment: { burst } });
+  const tc = containers.execs.filter((e) => e.argv[0] === "tc" && e.argv[2] === "replace");
+  t.deepEqual(
+    tc.map((e) => e.container),
+    ["clab-xsite-router-home", "clab-xsite-router-mine"],
+  );
+  t.deepEqual(tc[0]?.argv, tcNetemArgv("zt0", { burst }));
+  t.deepEqual(tc[0]?.argv.slice(7), ["loss", "gemodel", "10%", "40%", "100%", "0%"]);
+});
+
+test("router kill: SIGKILL inside the container; the revert starts BIRD on the config it ran", async (t) => {
+  let birdUp = true;
+  const containers = new RecordingContainers((_c, argv) => {
+    if (argv.join(" ") === KILL_BIRD.join(" ")) birdUp = false;
+    if (argv[0] === "birdc" && argv.includes("status"))
+      return birdUp
+        ? { stdout: "BIRD 2.0.12 ready.\nBIRD 2.0.12\nDaemon is up and running\n" }
+        : { exitCode: 1 };
+    if (argv[0] === "cat" && argv[1] === ACTIVE_CONFIG_MARKER) return { exitCode: 1, stderr: "No such file" };
+    return undefined;
+  });
+  const driver = driverWith(containers);
+  const out = await driver.fault(lab, { kind: "router", action: "kill", router: "router-home" });
+  t.false(birdUp);
+  await out.revert?.();
+  const start = containers.execs.find((e) => e.argv[0] === "bird");
+  t.deepEqual(start, {
+    container: "clab-xsite-router-home",
+    argv: ["bird", "-c", BIRD_WRAPPER_IN_CONTAINER, "-s", "/run/bird/bird.ctl"],
+  });
+});
+
+test("reconfigure: the variant and its wrapper are copied in, BIRD configured, the choice remembered", async (t) => {
+  const variant = join(lab.configDir, "routers/variants/bfd-short-timers/router-home.conf");
+  const wrapper = `log "/var/log/bird/bird.log" all;\ninclude "/etc/bird/bird.conf";`;
+  const containers = new RecordingContainers((_c, argv) => {
+    if (argv[0] === "cat" && argv[1] === BIRD_WRAPPER_IN_CONTAINER) return { stdout: wrapper };
+    if (argv[0] === "cat") return { stdout: "the real file" };
+    if (argv[0] === "birdc" && argv.includes("configure"))
+      return { stdout: "BIRD 2.0.12 ready.\nReconfigured\n" };
+    return undefined;
+  });
+  const driver = driverWith(containers);
+  const out = await driver.fault(lab, {
+    kind: "router",
+    action: "reconfigure",
+    router: "router-home",
+    config: variant,
+  });
+  t.regex(out.detail, /Reconfigured/);
+  const paths = containers.files.map((f) => f.path);
+  t.deepEqual(paths, ["/etc/bird/variant/bird.conf", VARIANT_WRAPPER_IN_CONTAINER, ACTIVE_CONFIG_MARKER]);
+  t.is(containers.files[1]?.content.trim(), variantWrapper(wrapper));
+  t.regex(containers.files[1]?.content ?? "", /^log "\/var\/log\/bird\/bird.log" all;$/m, "same logging");
+  const configure = containers.execs.find((e) => e.argv.includes("configure"));
+  t.is(configure?.argv.at(-1), `"${VARIANT_WRAPPER_IN_CONTAINER}"`);
+});
+
+test("reconfigure refused by BIRD is an error with BIRD's answer", async (t) => {
+  const containers = new RecordingContainers((_c, argv) => {
+    if (argv[0] === "cat") return { stdout: "x" };
+    if (argv.includes("configure"))
+      return { stdout: 'BIRD 2.0.12 ready.\n/etc/bird/variant/bird.conf:3:1 syntax error, unexpected "}"\n' };
+    return undefined;
+  });
+  const driver = driverWith(containers);
+  const config = join(lab.configDir, "routers/variants/bfd-short-timers/router-home.conf");
+  await t.throwsAsync(
+    driver.fault(lab, { kind: "router", action: "reconfigure", router: "router-home", config }),
+    {
+      instanceOf: LabError,
+      message: /router-home refused .*syntax error/,
+    },
+  );
+});
+
+test("speaker kill: the node's agent pod deleted at once; the revert waits for its replacement", async (t) => {
+  let deleted = false;
+  const tools = new RecordingTools((argv) => {
+    if (argv.includes("delete")) {
+      deleted = true;
+      return "";
+    }
+    if (argv.includes("get"))
+      return deleted
+        ? agentList(
+            "xsite-worker",
+            { name: "cilium-old", ready: false, deleting: true },
+            { name: "cilium-new", ready: true },
+          )
+        : agentList("xsite-worker", { name: "cilium-old", ready: true });
+    return "";
+  });
+  const driver = driverWith(new RecordingContainers(), tools);
+  const out = await driver.fault(lab, { kind: "speaker", action: "kill", node: "yuuko-k8s" });
+  t.regex(out.detail, /cilium-old deleted at once/);
+  const del = tools.calls.find((c) => c.argv.includes("delete"))?.argv ?? [];
+  t.true(del.includes("--grace-period=0") && del.includes("--force") && del.includes("cilium-old"));
+  const get = tools.calls[0]?.argv ?? [];
+  t.true(get.includes("spec.nodeName=xsite-worker"), "yuuko-k8s is kind's first worker");
+  await out.revert?.();
+  t.pass();
+});
+
+test("agent pods and peers parse from the Kubernetes and cilium-dbg JSON shapes", (t) => {
+  t.deepEqual(
+    parseAgentPods(agentList("n", { name: "a", ready: true }, { name: "b", ready: false, deleting: true })),
+    [
+      { name: "a", ready: true, deleting: false },
+      { name: "b", ready: false, deleting: true },
+    ],
+  );
+  t.deepEqual(
+    parseAgentPeers(
+      JSON.stringify([
+        {
+          "local-asn": 64514,
+          "peer-asn": 64515,
+          "peer-address": "192.168.0.1",
+          "session-state": "established",
+        },
+      ]),
+    ),
+    [{ address: "192.168.0.1", localAsn: 64514, peerAsn: 64515, state: "established" }],
+  );
+  t.deepEqual(parseAgentPeers("null"), []);
+  t.throws(() => parseAgentPeers("{}"), { instanceOf: LabError });
+});
+
+test("the Cilium manifests for kubectl apply carry a variant's PeerConfig and no loader fields", (t) => {
+  const gr = applyVariant(lab, {
+    name: "gr",
+    routers: {},
+    peerConfig: { gracefulRestart: { enabled: true, restartTimeSeconds: 120 } },
+  });
+  const docs = yaml.loadAll(ciliumManifestsYaml(gr)) as Record<string, unknown>[];
+  t.is(docs.length, lab.cilium.length);
+  t.deepEqual(
+    docs.map((d) => d.kind),
+    lab.cilium.map((m) => m.kind),
+  );
+  t.true(docs.every((d) => !("source" in d)));
+  const peer = docs.find((d) => d.kind === "CiliumBGPPeerConfig") as { spec: { gracefulRestart: unknown } };
+  t.deepEqual(peer.spec.gracefulRestart, { enabled: true, restartTimeSeconds: 120 });
+});
