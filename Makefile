@@ -51,11 +51,11 @@ test: deps-test lint ## lint, unit and integration tests (what CI runs)
 	@npx ava tests/unit
 	@npx ava --concurrency 1 tests/integration
 
-scenarios: deps ## every scenario, all variants (long: real BGP timers take minutes)
-	@$(LAB) run --topology $(TOPOLOGY) --all
+scenarios: deps ## every scenario, all variants (long: real BGP timers take minutes; RUNTIME=clab K8S=kind|k3d)
+	@$(LAB) run --topology $(TOPOLOGY) --runtime $(RUNTIME) $(if $(filter clab,$(RUNTIME)),--k8s $(K8S)) --all
 
-scenarios-quick: deps ## the quick set CI runs (every step kind, for real)
-	@$(LAB) run --topology $(TOPOLOGY) --quick
+scenarios-quick: deps ## the quick set CI runs (every step kind, for real; RUNTIME=clab K8S=kind|k3d)
+	@$(LAB) run --topology $(TOPOLOGY) --runtime $(RUNTIME) $(if $(filter clab,$(RUNTIME)),--k8s $(K8S)) --quick
 
 soak: deps-test ## 50 up/down cycles (SOAK_CYCLES=N): nothing may leak, the host may not change
 	@SOAK_CYCLES=$${SOAK_CYCLES:-50} npx ava --timeout 60m tests/integration/guarantees-cleanup.test.ts
