@@ -34,6 +34,9 @@ export type RecordEvent = (e: LabEvent) => void;
 
 export interface LabDriver {
   readonly runtime: RuntimeName;
+  /** Checks, before any scenario runs, that the machine has what this runtime needs; throws a
+   * LabError naming each missing piece with its install command. */
+  preflight(lab: Lab): Promise<void>;
   /** Why each step this runtime cannot run is refused; empty when the scenario can run. */
   unsupported(scenario: Scenario): { step: ScenarioStep; why: string }[];
 

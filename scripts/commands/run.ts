@@ -78,6 +78,8 @@ export const runCmd: Command = {
       ...(choice.k8s ? { k8s: choice.k8s } : {}),
       ...(choice.podImage ? { podImage: choice.podImage } : {}),
     });
+    // What the runtime needs is checked once, before the first scenario, not once per scenario.
+    if (chosen.some((s) => driver.unsupported(s).length === 0)) await driver.preflight(lab);
     const t0 = Date.now();
     const report: RunReport = {
       lab: lab.name,

@@ -3,7 +3,7 @@
 // before creating anything when something is missing. No fakes: where the machine has a tool,
 // the test expects it to be found.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,7 @@ import {
   formatMissing,
   installHints,
   type MissingPrerequisite,
+  SCENARIO_COMMANDS,
 } from "../../lab/runtime/clab/prerequisites.ts";
 import { type ExternalTools, HostTools } from "../../lab/runtime/clab/tools.ts";
 import { clabUp } from "../../lab/runtime/clab/up.ts";
@@ -65,6 +66,20 @@ for (const cmd of ["containerlab", "kind", "kubectl"]) {
     t.is(names(kind.missing).includes(cmd), !onPath(cmd));
   });
 }
+
+test("scenarios add the host tools they run inside lab namespaces, each missing exactly when absent", async (t) => {
+  const withScenarios = await checkPrerequisites({ k8s: "kind", tools, scenarios: true });
+  for (const { cmd, pkg } of SCENARIO_COMMANDS) {
+    const entry = withScenarios.missing.find((m) => m.what === cmd);
+    t.is(entry !== undefined, !onPath(cmd), cmd);
+    if (entry) t.is(entry.install, `apt-get install -y ${pkg}`);
+  }
+  t.deepEqual(
+    withScenarios.missing.filter((m) => !SCENARIO_COMMANDS.some((c) => c.cmd === m.what)).map((m) => m.what),
+    names(kind.missing),
+    "the runtime's own list is unchanged",
+  );
+});
 
 test("k3d replaces kind in the list when --k8s k3d", (t) => {
   t.false(names(k3d.missing).includes("kind"));
@@ -150,6 +165,45 @@ refuseTest("`lab up --runtime clab` names every missing prerequisite, exits 1 an
   t.deepEqual(netnsNamed(name), before, "no network namespaces");
 });
 
+refuseTest(
+  "`lab run --runtime clab` checks once, before any scenario: exit 1, no report, nothing created",
+  (t) => {
+    const workdir = mkdtempSync(join(tmpdir(), "xs-clab-cli-"));
+    t.teardown(() => rmSync(workdir, { recursive: true, force: true }));
+    const out = join(workdir, "reports");
+    const r = spawnSync(
+      "npx",
+      ["tsx", "scripts/lab.ts", "run", "--quick", "--runtime", "clab", "--name", "clrun", "--out", out],
+      { cwd: REPO, env: { ...process.env, LAB_WORKDIR: workdir }, encoding: "utf8", timeout: 120_000 },
+    );
+    t.is(r.status, 1, r.stderr);
+    t.is(r.stderr.match(/cannot start: /g)?.length, 1, "said once, not once per scenario");
+    for (const m of kind.missing) t.true(r.stderr.includes(`  - ${m.what}: `), `names ${m.what}`);
+    t.deepEqual(readdirSync(workdir), [], "no report, no work files");
+  },
+);
+
+test("`lab run node-join --runtime clab`: skipped with why, in every report, exit 0, no tool needed", (t) => {
+  const workdir = mkdtempSync(join(tmpdir(), "xs-clab-cli-"));
+  t.teardown(() => rmSync(workdir, { recursive: true, force: true }));
+  const out = join(workdir, "reports");
+  const r = spawnSync(
+    "npx",
+    ["tsx", "scripts/lab.ts", "run", "node-join", "--runtime", "clab", "--name", "clskip", "--out", out],
+    { cwd: REPO, env: { ...process.env, LAB_WORKDIR: workdir }, encoding: "utf8", timeout: 120_000 },
+  );
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stderr, /=== node-join \[seed\]: skipped \(line \d+: node add: the clab runtime cannot join/);
+  t.regex(r.stdout, /node-join\s+seed\s+SKIPPED/);
+  const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as {
+    runtime: string;
+    results: { status: string; skipReason: string }[];
+  };
+  t.is(report.runtime, "clab");
+  t.is(report.results[0]?.status, "skipped");
+  t.regex(readFileSync(join(out, "junit.xml"), "utf8"), /<skipped message="line \d+: node add: /);
+});
+
 test("`lab down --runtime clab` of a lab that never ran: nothing to remove, exit 0", (t) => {
   const workdir = mkdtempSync(join(tmpdir(), "xs-clab-cli-"));
   t.teardown(() => rmSync(workdir, { recursive: true, force: true }));
@@ -172,6 +226,7 @@ test("bad runtime choices are usage errors (exit 2)", (t) => {
     [["up", "--k8s", "kind"], /--k8s: only the clab runtime runs Kubernetes/],
     [["up", "--runtime", "clab", "--k8s", "minikube"], /--k8s "minikube" is not supported/],
     [["down", "--all", "--runtime", "clab"], /--all removes the leftovers of netns labs/],
+    [["run", "cold-start", "--k8s", "kind"], /--k8s: only the clab runtime runs Kubernetes/],
   ];
   for (const [args, message] of cases) {
     const r = spawnSync("npx", ["tsx", "scripts/lab.ts", ...args], {

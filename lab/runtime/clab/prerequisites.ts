@@ -35,7 +35,17 @@ export interface PrerequisiteOptions {
   isRoot?: boolean;
   /** For download URLs in the hints; default from process.arch. */
   arch?: string;
+  /** Also what scenarios use on the host: nsenter, ip, ping and fping run inside lab namespaces. */
+  scenarios?: boolean;
 }
+
+/** Host commands scenarios run inside containers' and pods' network namespaces. */
+export const SCENARIO_COMMANDS: { cmd: string; pkg: string }[] = [
+  { cmd: "nsenter", pkg: "util-linux" },
+  { cmd: "ip", pkg: "iproute2" },
+  { cmd: "ping", pkg: "iputils-ping" },
+  { cmd: "fping", pkg: "fping" },
+];
 
 export interface Prerequisites {
   missing: MissingPrerequisite[];
@@ -103,6 +113,14 @@ export async function checkPrerequisites(opts: PrerequisiteOptions): Promise<Pre
       install: `${hints.helm}\n      or: ${hints.cilium}`,
     });
   command("kubectl");
+  if (opts.scenarios)
+    for (const c of SCENARIO_COMMANDS)
+      if (!has(c.cmd))
+        missing.push({
+          what: c.cmd,
+          problem: "not found on PATH (scenarios run it inside the lab's network namespaces)",
+          install: `apt-get install -y ${c.pkg}`,
+        });
   return { missing, ciliumInstaller: hasHelm ? "helm" : hasCiliumCli ? "cilium" : null, hasCiliumCli };
 }
 

@@ -11,8 +11,10 @@ import { clabConvergenceState } from "../../runtime/clab/converge.ts";
 import { enterArgv, findNetnsWithAddress } from "../../runtime/clab/enter.ts";
 import { ciliumManifestsYaml } from "../../runtime/clab/manifests.ts";
 import { testPods } from "../../runtime/clab/observe.ts";
-import { clabPaths } from "../../runtime/clab/paths.ts";
+import { clabPaths, readState } from "../../runtime/clab/paths.ts";
+import { requirePrerequisites } from "../../runtime/clab/prerequisites.ts";
 import { ClabRuntime } from "../../runtime/clab/runtime.ts";
+import { HostTools } from "../../runtime/clab/tools.ts";
 import type { CheckResult, UpResult } from "../../runtime/runtime.ts";
 import { isIPv4 } from "../../topology/ipv4.ts";
 import type { Lab } from "../../topology/model.ts";
@@ -52,6 +54,17 @@ export class ClabDriver implements LabDriver {
     const m = clusterMembers(lab, c.k8s, c.cluster).find((x) => x.node.name === node);
     if (!m) throw new LabError(`no Kubernetes node stands for ${node} in lab ${lab.name}`);
     return m.container;
+  }
+
+  /** The runtime's prerequisites (as `up` checks them) and the host tools scenarios use. */
+  async preflight(lab: Lab): Promise<void> {
+    const c = this.options;
+    await requirePrerequisites({
+      // A running lab's distribution wins, as for down.
+      k8s: readState(clabPaths(lab.name))?.k8s ?? c.k8s ?? "kind",
+      tools: c.tools ?? new HostTools(),
+      scenarios: true,
+    });
   }
 
   unsupported(scenario: Scenario): { step: ScenarioStep; why: string }[] {

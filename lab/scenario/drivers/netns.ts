@@ -9,6 +9,7 @@ import { daemonContext } from "../../runtime/netns/daemons.ts";
 import { netnsDown } from "../../runtime/netns/down.ts";
 import { Journal } from "../../runtime/netns/journal.ts";
 import { planNetns } from "../../runtime/netns/plan.ts";
+import { checkPrerequisites } from "../../runtime/netns/prerequisites.ts";
 import { convergenceState, netnsUp } from "../../runtime/netns/up.ts";
 import type { CheckResult, UpResult } from "../../runtime/runtime.ts";
 import { workPaths } from "../../runtime/workdir.ts";
@@ -22,6 +23,10 @@ import { applyNetnsFault } from "./netns-faults.ts";
 
 export class NetnsDriver implements LabDriver {
   readonly runtime = "netns" as const;
+
+  preflight(_lab: Lab): Promise<void> {
+    return checkPrerequisites();
+  }
 
   /** The netns runtime runs every step kind. */
   unsupported(): [] {
