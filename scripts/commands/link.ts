@@ -1,15 +1,23 @@
+import { existsSync } from "node:fs";
 import { parseDirection, parseImpairmentArgs } from "../../lab/emulate/zerotier/args.ts";
 import { type RelayRequest, relayRequest } from "../../lab/emulate/zerotier/control.ts";
 import { formatRelayStatus } from "../../lab/emulate/zerotier/format.ts";
+import { formatZtStatus } from "../../lab/runtime/clab/link-status.ts";
+import { clabPaths } from "../../lab/runtime/clab/paths.ts";
 import { workPaths } from "../../lab/runtime/workdir.ts";
+import type { Fault } from "../../lab/scenario/model.ts";
+import type { Lab } from "../../lab/topology/model.ts";
 import { type Command, EXIT, UsageError } from "../cli-kit.ts";
 import { loadForCommand } from "./load.ts";
+import { runtimeChoice } from "./up.ts";
 
 const USAGE = `lab link zt show [--json]
        lab link zt set [--delay 30ms] [--jitter 5ms] [--reorder] [--loss 1%] [--burst P,R,LOSS] [--rate 10mbit] [--duplicate 0.5%] [--direction home->mine|both]
        lab link zt down|up [--direction home->mine|both]     (down = silent blackhole, the interfaces stay up)
        lab link zt reset                                       (no impairment, counters kept)
-  common: [--topology FILE] [--name LAB]`;
+  common: [--topology FILE] [--name LAB] [--runtime netns|clab]
+  clab: down/up are nftables drops on zt0's ingress (zt0 stays up); set is containerlab tools
+        netem (tc netem for --burst and --duplicate) on the sending end; show reads both ends`;
 
 export const link: Command = {
   name: "link",
@@ -20,12 +28,14 @@ export const link: Command = {
     const rest: string[] = [];
     const sel: { topology?: string; name?: string } = {};
     let json = false;
+    let runtime: string | undefined;
     for (let i = 0; i < argv.length; i++) {
       const w = argv[i] as string;
-      if (w === "--topology" || w === "-t" || w === "--name") {
+      if (w === "--topology" || w === "-t" || w === "--name" || w === "--runtime") {
         const v = argv[++i];
         if (v === undefined) throw new UsageError(`${w} needs a value`, `usage: ${USAGE}`);
         if (w === "--name") sel.name = v;
+        else if (w === "--runtime") runtime = v;
         else sel.topology = v;
       } else if (w === "--json") json = true;
       else rest.push(w);
@@ -36,6 +46,7 @@ export const link: Command = {
         `unknown link "${which ?? ""}"`,
         `the lab has one emulated link, zt (ZeroTier)\nusage: ${USAGE}`,
       );
+    const choice = runtimeChoice(runtime === undefined ? {} : { runtime });
     const lab = await loadForCommand(sel);
     const sites = lab.sites.map((s) => s.name);
     let request: RelayRequest;
@@ -63,11 +74,40 @@ export const link: Command = {
       default:
         throw new UsageError(`unknown link operation "${op ?? ""}"`, `usage: ${USAGE}`);
     }
+    if (choice.name === "clab") return clabLink(lab, request, json, ctx.out);
     const reply = await relayRequest(workPaths(lab.name).relaySocket, request);
     ctx.out(json ? JSON.stringify(reply.status, null, 2) : formatRelayStatus(reply.status));
     return EXIT.ok;
   },
 };
+
+/** The same operations on a clab lab, through its scenario driver's link faults (not reverted). */
+async function clabLink(
+  lab: Lab,
+  request: RelayRequest,
+  json: boolean,
+  out: (s: string) => void,
+): Promise<number> {
+  if (!existsSync(clabPaths(lab.name).state))
+    throw new UsageError(
+      `clab lab ${lab.name} is not running`,
+      "start it with: sudo make lab-up RUNTIME=clab",
+    );
+  const { ClabDriver } = await import("../../lab/scenario/drivers/clab.ts");
+  const driver = new ClabDriver();
+  const fault: Fault | undefined =
+    request.op === "set"
+      ? { kind: "link", action: "impair", direction: request.direction, impairment: request.impairment }
+      : request.op === "down" || request.op === "up"
+        ? { kind: "link", action: request.op, ...(request.direction ? { direction: request.direction } : {}) }
+        : request.op === "reset"
+          ? { kind: "link", action: "reset" }
+          : undefined;
+  if (fault) await driver.fault(lab, fault);
+  const ends = await driver.linkStatus(lab);
+  out(json ? JSON.stringify({ runtime: "clab", ends }, null, 2) : formatZtStatus(ends));
+  return EXIT.ok;
+}
 
 function directionFlag(flags: string[], sites: string[]): string | undefined {
   if (flags.length === 0) return undefined;

@@ -3,6 +3,7 @@
 // scripts run for real inside router containers in tests/integration/clab-faults.test.ts.
 import test from "ava";
 import type { ExecOptions, ExecResult } from "../../lab/docker/containers.ts";
+import { rootQdisc } from "../../lab/runtime/clab/link-status.ts";
 import {
   type ElementExec,
   netemArgv,
@@ -212,4 +213,18 @@ test("netem: names that could pass for flags are refused; reset", (t) => {
     ...["-n", "clab-xsite-router-mine", "-i", "zt0"],
   ]);
   t.throws(() => netemResetArgv("", "zt0"), { instanceOf: LabError });
+});
+
+test("rootQdisc: the root line of `tc qdisc show` as this machine's tc prints it, netem included", (t) => {
+  t.is(rootQdisc("qdisc noqueue 0: root refcnt 2 \n"), "noqueue");
+  t.is(
+    rootQdisc("qdisc tbf 8001: root refcnt 2 rate 1Mbit burst 4Kb lat 400ms \n"),
+    "tbf rate 1Mbit burst 4Kb lat 400ms",
+  );
+  // netem's line as iproute2 6.1 prints it (this kernel has no netem to produce it live).
+  t.is(
+    rootQdisc("qdisc netem 8002: root refcnt 2 limit 1000 delay 40ms  10ms loss 2%\n"),
+    "netem limit 1000 delay 40ms 10ms loss 2%",
+  );
+  t.is(rootQdisc(""), "");
 });

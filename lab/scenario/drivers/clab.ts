@@ -9,6 +9,7 @@ import { CiliumAgents } from "../../runtime/clab/cilium-agent.ts";
 import { type ClabContext, type ClabOptions, clabContext, probeOf } from "../../runtime/clab/context.ts";
 import { clabConvergenceState } from "../../runtime/clab/converge.ts";
 import { enterArgv, findNetnsWithAddress } from "../../runtime/clab/enter.ts";
+import { type ZtEndStatus, ztStatus } from "../../runtime/clab/link-status.ts";
 import { ciliumManifestsYaml } from "../../runtime/clab/manifests.ts";
 import { testPods } from "../../runtime/clab/observe.ts";
 import { clabPaths, readState } from "../../runtime/clab/paths.ts";
@@ -206,6 +207,14 @@ export class ClabDriver implements LabDriver {
       stopped = true;
       await loop;
     };
+  }
+
+  /** Both ends of the ZeroTier link: drops installed and counted, the qdisc on zt0. */
+  linkStatus(lab: Lab): Promise<ZtEndStatus[]> {
+    return ztStatus(
+      this.ctx(lab).control,
+      lab.routers.map((r) => r.name),
+    );
   }
 
   fault(lab: Lab, f: Fault): Promise<FaultOutcome> {
