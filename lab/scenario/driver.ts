@@ -34,6 +34,10 @@ export type RecordEvent = (e: LabEvent) => void;
 
 export interface LabDriver {
   readonly runtime: RuntimeName;
+  /** How long a lab of this runtime may take to (re)converge, unless the caller says otherwise. */
+  readonly convergeBudgetMs: number;
+  /** How often its convergence checks may be read while waiting (clab's go through kubectl). */
+  readonly convergeIntervalMs: number;
   /** Checks, before any scenario runs, that the machine has what this runtime needs; throws a
    * LabError naming each missing piece with its install command. */
   preflight(lab: Lab): Promise<void>;

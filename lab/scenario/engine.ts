@@ -24,7 +24,7 @@ export interface EngineOptions {
   /** Live view: one call per event as it happens. */
   onEvent?: (e: LabEvent) => void;
   progress?: ProgressSink;
-  /** Budget to bring a lab (back) to converged before a scenario. */
+  /** Budget to bring a lab (back) to converged before a scenario (default: the runtime's). */
   convergeBudgetMs?: number;
 }
 
@@ -87,7 +87,7 @@ function writeState(driver: LabDriver, lab: Lab, state: LabState): void {
 async function freshLab(driver: LabDriver, lab: Lab, opts: EngineOptions): Promise<void> {
   await driver.down(lab);
   await driver.up(lab, {
-    budgetMs: opts.convergeBudgetMs ?? 90_000,
+    budgetMs: opts.convergeBudgetMs ?? driver.convergeBudgetMs,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   writeState(driver, lab, { key: configKey(lab), dirty: false });
@@ -128,8 +128,8 @@ async function prepare(
       },
       {
         what: "lab back to converged",
-        budgetMs: opts.convergeBudgetMs ?? 90_000,
-        intervalMs: 500,
+        budgetMs: opts.convergeBudgetMs ?? driver.convergeBudgetMs,
+        intervalMs: driver.convergeIntervalMs,
         ...(opts.signal ? { signal: opts.signal } : {}),
       },
     );
@@ -257,7 +257,7 @@ export async function runScenario(
           const target = faultTarget(step.fault);
           if (step.fault.kind === "lab") {
             const up = await driver.up(lab, {
-              budgetMs: opts.convergeBudgetMs ?? 90_000,
+              budgetMs: opts.convergeBudgetMs ?? driver.convergeBudgetMs,
               ...(opts.signal ? { signal: opts.signal } : {}),
             });
             writeState(driver, lab, { key: configKey(lab), dirty: false });

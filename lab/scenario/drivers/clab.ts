@@ -16,6 +16,7 @@ import { clabPaths, readState } from "../../runtime/clab/paths.ts";
 import { requirePrerequisites } from "../../runtime/clab/prerequisites.ts";
 import { ClabRuntime } from "../../runtime/clab/runtime.ts";
 import { HostTools } from "../../runtime/clab/tools.ts";
+import { DEFAULT_CLAB_CONVERGE_BUDGET_MS } from "../../runtime/clab/up.ts";
 import type { CheckResult, UpResult } from "../../runtime/runtime.ts";
 import { isIPv4 } from "../../topology/ipv4.ts";
 import type { Lab } from "../../topology/model.ts";
@@ -32,6 +33,8 @@ const SPEAKER_WATCH_MAX_MS = 30 * 60_000;
 
 export class ClabDriver implements LabDriver {
   readonly runtime = "clab" as const;
+  readonly convergeBudgetMs = DEFAULT_CLAB_CONVERGE_BUDGET_MS;
+  readonly convergeIntervalMs = 2000;
   private readonly contexts = new Map<string, ClabContext>();
 
   constructor(private readonly options: ClabOptions = {}) {}

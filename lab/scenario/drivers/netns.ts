@@ -10,7 +10,7 @@ import { netnsDown } from "../../runtime/netns/down.ts";
 import { Journal } from "../../runtime/netns/journal.ts";
 import { planNetns } from "../../runtime/netns/plan.ts";
 import { checkPrerequisites } from "../../runtime/netns/prerequisites.ts";
-import { convergenceState, netnsUp } from "../../runtime/netns/up.ts";
+import { convergenceState, DEFAULT_CONVERGE_BUDGET_MS, netnsUp } from "../../runtime/netns/up.ts";
 import type { CheckResult, UpResult } from "../../runtime/runtime.ts";
 import { workPaths } from "../../runtime/workdir.ts";
 import type { Lab } from "../../topology/model.ts";
@@ -23,6 +23,8 @@ import { applyNetnsFault } from "./netns-faults.ts";
 
 export class NetnsDriver implements LabDriver {
   readonly runtime = "netns" as const;
+  readonly convergeBudgetMs = DEFAULT_CONVERGE_BUDGET_MS;
+  readonly convergeIntervalMs = 500;
 
   preflight(_lab: Lab): Promise<void> {
     return checkPrerequisites();
