@@ -70,3 +70,29 @@ test("appendStepSummary appends to $GITHUB_STEP_SUMMARY and says whether it wrot
   t.is(await readFile(file, "utf8"), "# one\n# two\n");
   t.false(await appendStepSummary("# three", {}));
 });
+
+test("a scenario its runtime cannot run is shown skipped, with why, and the runtime is named", (t) => {
+  const base = coldStartReport;
+  const first = base.results[0];
+  if (!first) throw new Error("fixture has no result");
+  const skipped = {
+    ...base,
+    runtime: "clab",
+    results: [
+      {
+        ...first,
+        status: "skipped" as const,
+        runtime: "clab",
+        skipReason: "line 12: node add: the clab runtime cannot join a new node",
+        steps: [],
+        metrics: [],
+        events: [],
+      },
+    ],
+  };
+  const md = toMarkdown(skipped);
+  t.regex(md, /^# Lab .*: scenario report \(runtime clab\)$/m);
+  t.regex(md, /^1 scenario run: 1 skipped · /m);
+  t.regex(md, /⏭️ skipped/);
+  t.regex(md, /\*\*Skipped:\*\* line 12: node add: the clab runtime cannot join a new node/);
+});

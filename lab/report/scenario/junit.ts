@@ -54,6 +54,7 @@ function suite(r: ScenarioResult, key: string): { xml: string; counts: Counts } 
       variant: r.variant,
       preparation: r.preparation,
       status: r.status,
+      ...(r.runtime ? { runtime: r.runtime } : {}),
     }).map(([name, value]) => `      <property${attributes({ name, value })}/>`),
     "    </properties>",
   ];

@@ -26,7 +26,7 @@ export function toMarkdown(report: RunReport, opts: MarkdownOptions = {}): strin
   const keys = new Map(report.results.map((r, i) => [r, allKeys[i] ?? r.scenario]));
   const started = new Date(report.startedAt).toISOString();
   const out = [
-    `# Lab ${text(report.lab)}: scenario report`,
+    `# Lab ${text(report.lab)}: scenario report${report.runtime ? ` (runtime ${text(report.runtime)})` : ""}`,
     "",
     `${formatCounts(runCounts(report))} · started ${started} · ${formatSeconds(report.endedAt - report.startedAt)}`,
   ];
@@ -63,6 +63,7 @@ function resultSection(r: ScenarioResult, key: string, opts: MarkdownOptions): s
   ];
   const out = [`### ${text(r.variant)} ${STATUS_ICON[r.status]}`, "", facts.join(" · ")];
   if (r.error) out.push("", `**Error:** ${text(r.error)}`);
+  if (r.skipReason) out.push("", `**Skipped:** ${text(r.skipReason)}`);
   if (r.metrics.length) {
     out.push("", row(["metric", "value", "bound", "", "why"]), row(["---", "--:", "---", ":-:", "---"]));
     for (const m of r.metrics) {
