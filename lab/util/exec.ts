@@ -11,6 +11,10 @@ export interface RunOptions {
   input?: string;
   /** Kill the command after this long. */
   timeoutMs?: number;
+  /** On timeout or abort, SIGTERM first and SIGKILL only after this long (default: SIGKILL at once). */
+  graceMs?: number;
+  /** Stops the command (as on timeout) and rejects with the signal's reason. */
+  signal?: AbortSignal;
   /** Do not throw on a non-zero exit; the caller inspects `code`. */
   allowFailure?: boolean;
   env?: NodeJS.ProcessEnv;
@@ -20,6 +24,8 @@ export interface RunResult {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** The command was stopped because it outlived timeoutMs. */
+  timedOut?: boolean;
 }
 
 /** Where a command runs: a named network namespace, or a prefix that enters one. */
@@ -44,6 +50,7 @@ export function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
   const [cmd, ...args] = full;
   if (!cmd) throw new Error("run: empty command");
   return new Promise((resolve, reject) => {
+    if (opts.signal?.aborted) return reject(opts.signal.reason);
     const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], env: opts.env ?? process.env });
     let stdout = "";
     let stderr = "";
@@ -53,22 +60,37 @@ export function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
     child.stderr.setEncoding("utf8").on("data", (d: string) => {
       stderr += d;
     });
+    let timedOut = false;
+    let killer: NodeJS.Timeout | undefined;
+    const stop = () => {
+      if (opts.graceMs === undefined) return void child.kill("SIGKILL");
+      child.kill("SIGTERM");
+      killer ??= setTimeout(() => child.kill("SIGKILL"), opts.graceMs);
+    };
     const timer = opts.timeoutMs
       ? setTimeout(() => {
+          timedOut = true;
           stderr += `\n(killed after ${opts.timeoutMs} ms)`;
-          child.kill("SIGKILL");
+          stop();
         }, opts.timeoutMs)
       : undefined;
+    opts.signal?.addEventListener("abort", stop, { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      clearTimeout(killer);
+      opts.signal?.removeEventListener("abort", stop);
+    };
     child.on("error", (err) => {
-      if (timer) clearTimeout(timer);
+      done();
       reject(new CommandError(argv, null, stdout, `${stderr}${err.message}`, label(opts.netns)));
     });
     child.on("close", (code) => {
-      if (timer) clearTimeout(timer);
-      if (code !== 0 && !opts.allowFailure) {
+      done();
+      if (opts.signal?.aborted) reject(opts.signal.reason);
+      else if (code !== 0 && !opts.allowFailure) {
         reject(new CommandError(argv, code, stdout, stderr, label(opts.netns)));
       } else {
-        resolve({ code, stdout, stderr });
+        resolve({ code, stdout, stderr, ...(timedOut ? { timedOut } : {}) });
       }
     });
     child.stdin.on("error", () => {});

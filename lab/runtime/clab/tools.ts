@@ -6,9 +6,9 @@
 // Containers themselves (exec, logs, kill, pause) are driven through the Docker engine API
 // (lab/docker/containers.ts), never through the docker CLI.
 
-import { spawn } from "node:child_process";
 import { findExecutable } from "../../docker/tools.ts";
 import { CommandError } from "../../util/errors.ts";
+import { type RunResult, run } from "../../util/exec.ts";
 
 export interface ToolCall {
   argv: string[];
@@ -67,54 +67,28 @@ export class HostTools implements ExternalTools {
     return findExecutable(cmd);
   }
 
-  run(call: ToolCall): Promise<ToolOutput> {
-    const [cmd, ...args] = call.argv;
-    if (!cmd) return Promise.reject(new Error("ExternalTools.run: empty command"));
+  /** util/exec's run, with the grace period and the ToolError the clab runtime reports. */
+  async run(call: ToolCall): Promise<ToolOutput> {
+    if (call.argv.length === 0) throw new Error("ExternalTools.run: empty command");
     const timeoutMs = call.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
-    return new Promise((resolve, reject) => {
-      call.signal?.throwIfAborted();
-      const child = spawn(cmd, args, {
-        stdio: ["pipe", "pipe", "pipe"],
+    let r: RunResult;
+    try {
+      r = await run(call.argv, {
+        timeoutMs,
+        graceMs: KILL_GRACE_MS,
+        allowFailure: true,
         env: call.env ? { ...process.env, ...call.env } : process.env,
+        ...(call.input !== undefined ? { input: call.input } : {}),
+        ...(call.signal ? { signal: call.signal } : {}),
       });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (d: string) => {
-        stdout += d;
-      });
-      child.stderr.setEncoding("utf8").on("data", (d: string) => {
-        stderr += d;
-      });
-      let timedOut = false;
-      let killer: NodeJS.Timeout | undefined;
-      const stop = () => {
-        child.kill("SIGTERM");
-        killer ??= setTimeout(() => child.kill("SIGKILL"), KILL_GRACE_MS);
-      };
-      const timer = setTimeout(() => {
-        timedOut = true;
-        stop();
-      }, timeoutMs);
-      const onAbort = () => stop();
-      call.signal?.addEventListener("abort", onAbort, { once: true });
-      const done = () => {
-        clearTimeout(timer);
-        clearTimeout(killer);
-        call.signal?.removeEventListener("abort", onAbort);
-      };
-      child.on("error", (err) => {
-        done();
-        reject(new ToolError(call.argv, null, stdout, `${stderr}${err.message}`));
-      });
-      child.on("close", (code) => {
-        done();
-        if (call.signal?.aborted) return reject(call.signal.reason);
-        if (timedOut) return reject(new ToolError(call.argv, code, stdout, stderr, timeoutMs));
-        if (code !== 0 && !call.allowFailure) return reject(new ToolError(call.argv, code, stdout, stderr));
-        resolve({ code, stdout, stderr });
-      });
-      child.stdin.on("error", () => {});
-      child.stdin.end(call.input ?? "");
-    });
+    } catch (err) {
+      // Could not start (no such command): the same error type as a failed one.
+      if (err instanceof CommandError) throw new ToolError(call.argv, null, err.stdout, err.stderr);
+      throw err;
+    }
+    const stderr = r.timedOut ? r.stderr.replace(/\n\(killed after \d+ ms\)$/, "") : r.stderr;
+    if (r.timedOut) throw new ToolError(call.argv, r.code, r.stdout, stderr, timeoutMs);
+    if (r.code !== 0 && !call.allowFailure) throw new ToolError(call.argv, r.code, r.stdout, stderr);
+    return { code: r.code, stdout: r.stdout, stderr };
   }
 }
