@@ -31,17 +31,8 @@ import {
 } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import test from "ava";
-import { ContainerControl } from "../../lab/docker/containers.ts";
-import { type PrivateEngine, startPrivateEngine } from "../../lab/docker/engine.ts";
-import { leftoverPids, mountPointsUnder } from "../../lab/docker/leftovers.ts";
-import { rootfsPaths } from "../../lab/docker/rootfs.ts";
-import {
-  buildRouterImage,
-  DEFAULT_CACHE_DIR,
-  ROUTER_IMAGE,
-  ROUTER_ROOTFS,
-} from "../../lab/docker/router-image.ts";
-import { findExecutable, isRoot } from "../../lab/docker/tools.ts";
+import type { ContainerControl } from "../../lab/docker/containers.ts";
+import type { PrivateEngine } from "../../lab/docker/engine.ts";
 import {
   BIRD_CONF_IN_CONTAINER,
   BIRD_LOG_DIR_IN_CONTAINER,
@@ -50,6 +41,7 @@ import {
   clabBirdWrapper,
   ROUTER_ZT_IF,
 } from "../../lab/render/clab.ts";
+import { formatSeconds as secs } from "../../lab/report/scenario/format.ts";
 import { clabContainer } from "../../lab/runtime/clab/control.ts";
 import { clabPaths } from "../../lab/runtime/clab/paths.ts";
 import { HostTools } from "../../lab/runtime/clab/tools.ts";
@@ -68,8 +60,16 @@ import { loadLab } from "../../lab/topology/load.ts";
 import type { Lab, Router } from "../../lab/topology/model.ts";
 import { run } from "../../lab/util/exec.ts";
 import { waitFor } from "../../lab/util/wait.ts";
+import {
+  assertRouterEngineGone,
+  cleanupRouterEngine,
+  execMust,
+  routerEngineSkipReason,
+  runIdleRouter,
+  startRouterEngine,
+  wireZtLink,
+} from "../helpers/router-engine.ts";
 
-const CACHE_DIR = DEFAULT_CACHE_DIR;
 const HOME = "router-home";
 const MINE = "router-mine";
 /** Only in router-home's variant config; inside the cluster's pod CIDR. */
@@ -125,19 +125,7 @@ protocol bgp ${s.protocol} {
 `;
 }
 
-function skipReason(): string | undefined {
-  if (process.platform !== "linux") return "not Linux";
-  if (!isRoot()) return "needs root to run dockerd";
-  if (!findExecutable("dockerd")) return "dockerd is missing (apt-get install -y docker.io)";
-  const missing = ["ip", "nsenter"].filter((c) => !findExecutable(c));
-  if (missing.length) return `missing ${missing.join(", ")}`;
-  const cached = existsSync(rootfsPaths(CACHE_DIR, ROUTER_ROOTFS).tarball);
-  if (!cached && !findExecutable("debootstrap"))
-    return "debootstrap is missing (apt-get install -y debootstrap)";
-  return undefined;
-}
-
-const reason = skipReason();
+const reason = routerEngineSkipReason(["ip", "nsenter"]);
 if (reason) {
   console.log(`clab-driver integration tests skipped: ${reason}`);
   test.skip(`clab driver against router containers (${reason})`, () => {});
@@ -164,14 +152,9 @@ if (reason) {
   let homePrefix = "";
   let minePrefix = "";
 
-  const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   /** exec in a router's container (by element name) that must succeed; its stdout. */
-  const must = async (router: string, argv: string[]): Promise<string> => {
-    const r = await containers.exec(clabContainer(LAB_NAME, router), argv, { timeoutMs: 10_000 });
-    if (r.exitCode !== 0)
-      throw new Error(`${argv.join(" ")} in ${router}: exit ${r.exitCode}: ${r.stderr}${r.stdout}`);
-    return r.stdout;
-  };
+  const must = (router: string, argv: string[]): Promise<string> =>
+    execMust(containers, clabContainer(LAB_NAME, router), argv);
   /** ztDropped wants exec by element name. */
   const elements = {
     exec: (router: string, argv: string[], opts?: { timeoutMs?: number }) =>
@@ -236,51 +219,34 @@ if (reason) {
     ];
     for (const s of specs) writeFileSync(s.router.birdConf, birdConf(s));
 
-    let started = performance.now();
-    engine = await startPrivateEngine({ root: engineRoot });
-    containers = new ContainerControl(engine.docker);
-    t.log(`engine up in ${secs(performance.now() - started)}`);
-    started = performance.now();
-    const built = await buildRouterImage({ docker: engine.docker, method: "offline", cacheDir: CACHE_DIR });
-    t.log(`image built in ${secs(performance.now() - started)} (rootfs cached: ${built.rootfsCached})`);
-    started = performance.now();
+    ({ engine, containers } = await startRouterEngine(t, engineRoot));
+    const started = performance.now();
 
     const paths = clabPaths(LAB_NAME);
     const localtime = existsSync("/etc/localtime") ? ["/etc/localtime:/etc/localtime:ro"] : [];
     for (const s of specs) {
       mkdirSync(paths.birdLogDir(s.router.name), { recursive: true });
-      await containers.run({
+      await runIdleRouter(containers, {
         name: clabContainer(LAB_NAME, s.router.name),
-        image: ROUTER_IMAGE,
-        cmd: ["sleep", "infinity"],
         networkMode: "none",
-        capAdd: ["NET_ADMIN"],
         binds: [`${paths.birdLogDir(s.router.name)}:${BIRD_LOG_DIR_IN_CONTAINER}:rw`, ...localtime],
         sysctls: { "net.ipv4.ip_forward": "1" },
         labels: LABEL,
       });
     }
     // The veth pair is born in a namespace of its own, and each end moves into a router.
-    await run(["ip", "netns", "add", TMPNS]);
-    await run(["ip", "-n", TMPNS, "link", "add", "name", "xa", "type", "veth", "peer", "name", "xb"]);
-    for (const s of specs) {
-      const { pid } = await containers.inspect(clabContainer(LAB_NAME, s.router.name));
-      await run(["ip", "-n", TMPNS, "link", "set", s.end, "netns", String(pid)]);
-    }
-    await run(["ip", "netns", "del", TMPNS]);
+    const end = (s: Spec) => ({
+      container: clabContainer(LAB_NAME, s.router.name),
+      iface: s.end,
+      address: s.router.zerotierAddress,
+    });
+    await wireZtLink(containers, [end(specs[0] as Spec), end(specs[1] as Spec)], {
+      mtu: lab.zerotier.mtu,
+      prefixLength: lab.zerotier.network.prefixLength,
+      tmpns: TMPNS,
+    });
     for (const s of specs) {
       const r = s.router.name;
-      await must(r, ["ip", "link", "set", s.end, "name", ROUTER_ZT_IF]);
-      await must(r, ["ip", "link", "set", ROUTER_ZT_IF, "mtu", String(lab.zerotier.mtu)]);
-      await must(r, [
-        "ip",
-        "addr",
-        "add",
-        `${s.router.zerotierAddress}/${lab.zerotier.network.prefixLength}`,
-        "dev",
-        ROUTER_ZT_IF,
-      ]);
-      await must(r, ["ip", "link", "set", ROUTER_ZT_IF, "up"]);
       await containers.putFile(clabContainer(LAB_NAME, r), BIRD_CONF_IN_CONTAINER, birdConf(s));
       await containers.putFile(
         clabContainer(LAB_NAME, r),
@@ -295,16 +261,7 @@ if (reason) {
   });
 
   test.after.always(async () => {
-    if (engine) {
-      for (const c of await containers.list(LABEL).catch(() => [])) {
-        await containers.remove(c.name, { force: true, ignoreMissing: true }).catch(() => {});
-      }
-      await engine.stop();
-    }
-    await run(["ip", "netns", "del", TMPNS], { allowFailure: true });
-    if (mountPointsUnder(readFileSync("/proc/self/mountinfo", "utf8"), engineRoot).length === 0) {
-      rmSync(engineRoot, { recursive: true, force: true });
-    }
+    await cleanupRouterEngine({ engine, label: LABEL, root: engineRoot, tmpns: TMPNS });
     rmSync(workdir, { recursive: true, force: true });
   });
 
@@ -630,10 +587,7 @@ if (reason) {
     t.is(birds.length, 2, "one BIRD per router before removal");
 
     for (const s of specs) await containers.remove(clabContainer(LAB_NAME, s.router.name), { force: true });
-    t.deepEqual(await containers.list(LABEL), []);
-    await engine.stop();
-    t.deepEqual(await leftoverPids(engineRoot), []);
+    await assertRouterEngineGone(t, engine, { label: LABEL, root: engineRoot, tmpns: TMPNS });
     t.deepEqual(inRouters(), [], "no process left in the routers' namespaces");
-    t.false((await run(["ip", "netns", "list"])).stdout.includes(TMPNS));
   });
 }

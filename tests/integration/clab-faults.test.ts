@@ -9,25 +9,24 @@
 // nothing to the routers. Needs root and docker.io (+ debootstrap unless the root filesystem is
 // cached in .lab/cache). About 45 s with a warm cache.
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import test from "ava";
-import { ContainerControl, type ExecResult } from "../../lab/docker/containers.ts";
-import { type PrivateEngine, startPrivateEngine } from "../../lab/docker/engine.ts";
-import { leftoverPids, mountPointsUnder } from "../../lab/docker/leftovers.ts";
-import { rootfsPaths } from "../../lab/docker/rootfs.ts";
-import {
-  buildRouterImage,
-  DEFAULT_CACHE_DIR,
-  ROUTER_IMAGE,
-  ROUTER_ROOTFS,
-} from "../../lab/docker/router-image.ts";
-import { findExecutable, isRoot } from "../../lab/docker/tools.ts";
+import type { ContainerControl, ExecResult } from "../../lab/docker/containers.ts";
+import type { PrivateEngine } from "../../lab/docker/engine.ts";
+import { formatSeconds as secs } from "../../lab/report/scenario/format.ts";
 import { ztDown, ztDropped, ztUp } from "../../lab/runtime/clab/zt-fault.ts";
-import { run } from "../../lab/util/exec.ts";
 import { waitFor } from "../../lab/util/wait.ts";
+import {
+  assertRouterEngineGone,
+  cleanupRouterEngine,
+  execMust,
+  routerEngineSkipReason,
+  runIdleRouter,
+  startRouterEngine,
+  wireZtLink,
+} from "../helpers/router-engine.ts";
 
-const CACHE_DIR = DEFAULT_CACHE_DIR;
 const LABEL = { "xsite.test": "clab-faults" };
 const SOCKET = "/run/bird/bird.ctl";
 const CONF = "/etc/bird/bird.conf";
@@ -90,17 +89,7 @@ protocol bgp zt {
 `;
 }
 
-function skipReason(): string | undefined {
-  if (!isRoot()) return "needs root to run dockerd";
-  if (!findExecutable("dockerd")) return "dockerd is missing (apt-get install -y docker.io)";
-  if (!findExecutable("ip")) return "ip is missing (apt-get install -y iproute2)";
-  const cached = existsSync(rootfsPaths(CACHE_DIR, ROUTER_ROOTFS).tarball);
-  if (!cached && !findExecutable("debootstrap"))
-    return "debootstrap is missing (apt-get install -y debootstrap)";
-  return undefined;
-}
-
-const reason = skipReason();
+const reason = routerEngineSkipReason(["ip"]);
 if (reason) {
   console.log(`clab-faults integration tests skipped: ${reason}`);
   test.skip(`clab router faults (${reason})`, () => {});
@@ -113,12 +102,7 @@ if (reason) {
   const exec = async (router: string, argv: string[]): Promise<ExecResult> =>
     control.exec(router, argv, { timeoutMs: 10_000 });
   /** exec that must succeed; its stdout. */
-  const must = async (router: string, argv: string[]): Promise<string> => {
-    const r = await exec(router, argv);
-    if (r.exitCode !== 0)
-      throw new Error(`${argv.join(" ")} in ${router}: exit ${r.exitCode}: ${r.stderr}${r.stdout}`);
-    return r.stdout;
-  };
+  const must = (router: string, argv: string[]): Promise<string> => execMust(control, router, argv);
   const birdc = (router: string, ...args: string[]) => exec(router, ["birdc", "-s", SOCKET, ...args]);
   const startBird = (router: string, conf = CONF) => must(router, ["bird", "-c", conf, "-s", SOCKET]);
 
@@ -146,40 +130,16 @@ if (reason) {
     }[];
     return link[0]?.stats64.rx.packets ?? Number.NaN;
   };
-  const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
   test.before(async (t) => {
-    let started = performance.now();
-    engine = await startPrivateEngine({ root });
-    control = new ContainerControl(engine.docker);
-    t.log(`engine up in ${secs(performance.now() - started)}`);
-    started = performance.now();
-    const built = await buildRouterImage({ docker: engine.docker, method: "offline", cacheDir: CACHE_DIR });
-    t.log(`image built in ${secs(performance.now() - started)} (rootfs cached: ${built.rootfsCached})`);
-    started = performance.now();
+    ({ engine, containers: control } = await startRouterEngine(t, root));
+    const started = performance.now();
 
-    for (const r of ROUTERS) {
-      await control.run({
-        name: r.name,
-        image: ROUTER_IMAGE,
-        cmd: ["sleep", "infinity"],
-        capAdd: ["NET_ADMIN"],
-        labels: LABEL,
-      });
-    }
+    for (const r of ROUTERS) await runIdleRouter(control, { name: r.name, labels: LABEL });
     // The veth pair is born in a namespace of its own, and each end moves into a router.
-    await run(["ip", "netns", "add", TMPNS]);
-    await run(["ip", "-n", TMPNS, "link", "add", "name", "va", "type", "veth", "peer", "name", "vb"]);
+    const end = (r: RouterSpec) => ({ container: r.name, iface: r.end, address: r.address });
+    await wireZtLink(control, [end(R1), end(R2)], { mtu: ZT_MTU, prefixLength: 30, tmpns: TMPNS });
     for (const r of ROUTERS) {
-      const { pid } = await control.inspect(r.name);
-      await run(["ip", "-n", TMPNS, "link", "set", r.end, "netns", String(pid)]);
-    }
-    await run(["ip", "netns", "del", TMPNS]);
-    for (const r of ROUTERS) {
-      await must(r.name, ["ip", "link", "set", r.end, "name", "zt0"]);
-      await must(r.name, ["ip", "link", "set", "zt0", "mtu", String(ZT_MTU)]);
-      await must(r.name, ["ip", "addr", "add", `${r.address}/30`, "dev", "zt0"]);
-      await must(r.name, ["ip", "link", "set", "zt0", "up"]);
       await control.putFile(r.name, CONF, birdConf(r));
       await startBird(r.name);
     }
@@ -192,18 +152,7 @@ if (reason) {
     );
   });
 
-  test.after.always(async () => {
-    if (engine) {
-      for (const c of await control.list(LABEL).catch(() => [])) {
-        await control.remove(c.name, { force: true, ignoreMissing: true }).catch(() => {});
-      }
-      await engine.stop();
-    }
-    await run(["ip", "netns", "del", TMPNS], { allowFailure: true });
-    if (mountPointsUnder(readFileSync("/proc/self/mountinfo", "utf8"), root).length === 0) {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+  test.after.always(() => cleanupRouterEngine({ engine, label: LABEL, root, tmpns: TMPNS }));
 
   test.serial(
     "putFile: content, mode and owner, parent directories made, an existing file replaced",
@@ -334,9 +283,6 @@ if (reason) {
   test.serial("remove and stop: no container, no engine process, no namespace left", async (t) => {
     if (!engine) return t.fail();
     for (const r of ROUTERS) await control.remove(r.name, { force: true });
-    t.deepEqual(await control.list(LABEL), []);
-    await engine.stop();
-    t.deepEqual(await leftoverPids(root), []);
-    t.false((await run(["ip", "netns", "list"])).stdout.includes(TMPNS));
+    await assertRouterEngineGone(t, engine, { label: LABEL, root, tmpns: TMPNS });
   });
 }

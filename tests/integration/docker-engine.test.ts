@@ -2,26 +2,25 @@
 // alone), the router image built offline, and BIRD in a NetworkMode "none" container driven
 // through exec, kill, start, pause, stop and logs. Needs root and docker.io (+ debootstrap
 // unless the root filesystem is cached in .lab/cache). About 30 s with a warm cache.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "ava";
-import { ContainerControl } from "../../lab/docker/containers.ts";
-import { type PrivateEngine, startPrivateEngine } from "../../lab/docker/engine.ts";
+import type { ContainerControl } from "../../lab/docker/containers.ts";
+import type { PrivateEngine } from "../../lab/docker/engine.ts";
 import { DockerError } from "../../lab/docker/errors.ts";
-import { leftoverPids, mountPointsUnder } from "../../lab/docker/leftovers.ts";
-import { rootfsPaths } from "../../lab/docker/rootfs.ts";
-import {
-  buildRouterImage,
-  DEFAULT_CACHE_DIR,
-  ROUTER_IMAGE,
-  ROUTER_ROOTFS,
-} from "../../lab/docker/router-image.ts";
-import { findExecutable, isRoot } from "../../lab/docker/tools.ts";
+import { mountPointsUnder } from "../../lab/docker/leftovers.ts";
+import { buildRouterImage, ROUTER_IMAGE } from "../../lab/docker/router-image.ts";
+import { findExecutable } from "../../lab/docker/tools.ts";
 import { LabError, TimeoutError } from "../../lab/util/errors.ts";
 import { run } from "../../lab/util/exec.ts";
 import { waitFor } from "../../lab/util/wait.ts";
+import {
+  assertRouterEngineGone,
+  cleanupRouterEngine,
+  routerEngineSkipReason,
+  startRouterEngine,
+} from "../helpers/router-engine.ts";
 
-const CACHE_DIR = DEFAULT_CACHE_DIR;
 const LABEL = { "xsite.test": "docker-engine" };
 const BIRD = "xs-bird";
 const SOCKET = "/run/bird.ctl";
@@ -35,15 +34,6 @@ protocol static static1 {
 }
 `;
 
-function skipReason(): string | undefined {
-  if (!isRoot()) return "needs root to run dockerd";
-  if (!findExecutable("dockerd")) return "dockerd is missing (apt-get install -y docker.io)";
-  const cached = existsSync(rootfsPaths(CACHE_DIR, ROUTER_ROOTFS).tarball);
-  if (!cached && !findExecutable("debootstrap"))
-    return "debootstrap is missing (apt-get install -y debootstrap)";
-  return undefined;
-}
-
 /** What a dockerd started without the safety flags would change on the host. */
 async function hostNetwork(): Promise<string> {
   const forward = readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim();
@@ -53,7 +43,7 @@ async function hostNetwork(): Promise<string> {
   return `ip_forward=${forward}\n${rules}`;
 }
 
-const reason = skipReason();
+const reason = routerEngineSkipReason();
 if (reason) {
   console.log(`docker-engine integration tests skipped: ${reason}`);
   test.skip(`docker engine integration (${reason})`, () => {});
@@ -74,15 +64,7 @@ if (reason) {
 
   test.before(async (t) => {
     networkBefore = await hostNetwork();
-    let started = performance.now();
-    engine = await startPrivateEngine({ root });
-    t.log(`engine up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    control = new ContainerControl(engine.docker);
-    started = performance.now();
-    const built = await buildRouterImage({ docker: engine.docker, method: "offline", cacheDir: CACHE_DIR });
-    t.log(
-      `image built in ${((performance.now() - started) / 1000).toFixed(1)} s (rootfs cached: ${built.rootfsCached})`,
-    );
+    ({ engine, containers: control } = await startRouterEngine(t, root));
     mkdirSync(confDir);
     writeFileSync(join(confDir, "bird.conf"), BIRD_CONF);
     await control.run({
@@ -95,17 +77,7 @@ if (reason) {
     await waitFor(birdUp, { what: "BIRD answering in its container", budgetMs: 15_000 });
   });
 
-  test.after.always(async () => {
-    if (engine) {
-      for (const c of await control.list(LABEL).catch(() => [])) {
-        await control.remove(c.name, { force: true, ignoreMissing: true }).catch(() => {});
-      }
-      await engine.stop();
-    }
-    if (mountPointsUnder(readFileSync("/proc/self/mountinfo", "utf8"), root).length === 0) {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+  test.after.always(() => cleanupRouterEngine({ engine, label: LABEL, root }));
 
   test.serial("the image carries the package versions the lab expects", async (t) => {
     const images = await engine?.docker.listImages({ filters: { reference: [ROUTER_IMAGE] } });
@@ -263,8 +235,7 @@ if (reason) {
     await control.remove(BIRD, { force: true });
     t.false(await control.exists(BIRD));
     await t.notThrowsAsync(control.remove(BIRD, { ignoreMissing: true }));
-    await engine.stop();
-    t.deepEqual(await leftoverPids(root), []);
+    await assertRouterEngineGone(t, engine, { label: LABEL, root });
     t.deepEqual(mountPointsUnder(readFileSync("/proc/self/mountinfo", "utf8"), root), []);
     t.false(existsSync("/sys/class/net/docker0"));
     t.is(await hostNetwork(), networkBefore);
