@@ -10,6 +10,8 @@ import type { Lab } from "../../lab/topology/model.ts";
 export interface SeedLab {
   /** The loaded lab (available from the tests on). */
   readonly lab: Lab;
+  /** The lab once loaded and cleaned: for a file's own before hook (ava runs hooks concurrently). */
+  readonly ready: Promise<Lab>;
   /** Removes the lab: journal-based down plus every namespace its plan names. */
   down(): Promise<DownReport>;
 }
@@ -17,6 +19,14 @@ export interface SeedLab {
 /** Registers the before/after hooks; `why` is the reason the file's tests are skipped, if any. */
 export function useSeedLab(name: string, why: string | null): SeedLab {
   let lab: Lab | undefined;
+  let loaded: (l: Lab) => void = () => {};
+  let failed: (err: unknown) => void = () => {};
+  const ready = new Promise<Lab>((resolve, reject) => {
+    loaded = resolve;
+    failed = reject;
+  });
+  // Files that never await it must not see an unhandled rejection.
+  ready.catch(() => undefined);
   const down = async (): Promise<DownReport> =>
     lab
       ? netnsDown(
@@ -26,8 +36,14 @@ export function useSeedLab(name: string, why: string | null): SeedLab {
       : { processes: 0, namespaces: 0 };
   test.before(async () => {
     if (why) return;
-    lab = { ...(await loadLab()), name };
-    await down();
+    try {
+      lab = { ...(await loadLab()), name };
+      await down();
+      loaded(lab);
+    } catch (err) {
+      failed(err);
+      throw err;
+    }
   });
   test.after.always(async () => {
     await down();
@@ -37,6 +53,7 @@ export function useSeedLab(name: string, why: string | null): SeedLab {
       if (!lab) throw new Error(`test lab ${name} is not loaded`);
       return lab;
     },
+    ready,
     down,
   };
 }

@@ -3,7 +3,6 @@
 import { existsSync } from "node:fs";
 import test from "ava";
 import { relayRequest } from "../../lab/emulate/zerotier/control.ts";
-import { netnsDown } from "../../lab/runtime/netns/down.ts";
 import { listNetns } from "../../lab/runtime/netns/ip.ts";
 import { Journal } from "../../lab/runtime/netns/journal.ts";
 import { fibRoutes, httpGet, ping } from "../../lab/runtime/netns/observe.ts";
@@ -11,9 +10,9 @@ import { nsName, planNetns } from "../../lab/runtime/netns/plan.ts";
 import { isAlive } from "../../lab/runtime/netns/processes.ts";
 import { netnsUp, type UpResult } from "../../lab/runtime/netns/up.ts";
 import { workPaths } from "../../lab/runtime/workdir.ts";
-import { loadLab } from "../../lab/topology/load.ts";
 import type { Lab } from "../../lab/topology/model.ts";
 import { run } from "../../lab/util/exec.ts";
+import { useSeedLab } from "../helpers/lab-fixture.ts";
 import { netnsUnavailable } from "../helpers/root.ts";
 
 const why = netnsUnavailable();
@@ -21,26 +20,15 @@ if (why) console.log(`netns-lab tests skipped: ${why}`);
 const t = why ? test.skip : test.serial;
 
 const NAME = "itlab";
+const seed = useSeedLab(NAME, why);
 let lab: Lab;
 let first: UpResult;
 const ns = (what: string) => nsName(NAME, what);
 
 test.before(async () => {
   if (why) return;
-  lab = { ...(await loadLab()), name: NAME };
-  await netnsDown(
-    workPaths(NAME),
-    planNetns(lab).namespaces.map((n) => n.name),
-  );
+  lab = await seed.ready;
   first = await netnsUp(lab, { budgetMs: 90_000 });
-});
-
-test.after.always(async () => {
-  if (why || !lab) return;
-  await netnsDown(
-    workPaths(NAME),
-    planNetns(lab).namespaces.map((n) => n.name),
-  );
 });
 
 t("up converges and reports its timings", (tt) => {
@@ -133,19 +121,13 @@ t("down removes every namespace, process and file it created, and is idempotent"
   const paths = workPaths(NAME);
   const procs = new Journal(paths.journal).entries().flatMap((e) => (e.kind === "process" ? [e] : []));
   tt.true(procs.length >= 2 + 1 + 2 * lab.nodes.length, "relay, BIRDs, gobgpd and kubelets were journaled");
-  await netnsDown(
-    paths,
-    planNetns(lab).namespaces.map((n) => n.name),
-  );
+  await seed.down();
   tt.deepEqual(
     (await listNetns()).filter((n) => n.startsWith(`${NAME}-`)),
     [],
   );
   for (const p of procs) tt.false(isAlive(p.pid, p.startTime), `${p.name} (pid ${p.pid}) still alive`);
   tt.false(existsSync(paths.root));
-  const second = await netnsDown(
-    paths,
-    planNetns(lab).namespaces.map((n) => n.name),
-  );
+  const second = await seed.down();
   tt.deepEqual(second, { processes: 0, namespaces: 0 });
 });

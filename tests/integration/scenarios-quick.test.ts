@@ -5,12 +5,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
-import { netnsDown } from "../../lab/runtime/netns/down.ts";
 import { listNetns } from "../../lab/runtime/netns/ip.ts";
-import { planNetns } from "../../lab/runtime/netns/plan.ts";
-import { workPaths } from "../../lab/runtime/workdir.ts";
 import type { RunReport } from "../../lab/scenario/types.ts";
-import { loadLab } from "../../lab/topology/load.ts";
+import { useSeedLab } from "../helpers/lab-fixture.ts";
 import { netnsUnavailable } from "../helpers/root.ts";
 
 const why = netnsUnavailable();
@@ -18,6 +15,8 @@ if (why) console.log(`quick scenario set skipped: ${why}`);
 const t = why ? test.skip : test.serial;
 
 const NAME = "itquick";
+// Removes the lab before the run (a leftover of an earlier one) and after it.
+useSeedLab(NAME, why);
 const out = mkdtempSync(join(tmpdir(), "scenarios-quick-"));
 let report: RunReport;
 let exitCode: number | null;
@@ -37,13 +36,7 @@ test.before(() => {
   else console.log(r.stderr.slice(-4000));
 });
 
-test.after.always(async () => {
-  if (why) return;
-  const lab = await loadLab();
-  await netnsDown(
-    workPaths(NAME),
-    planNetns({ ...lab, name: NAME }).namespaces.map((n) => n.name),
-  );
+test.after.always(() => {
   rmSync(out, { recursive: true, force: true });
 });
 
