@@ -28,6 +28,8 @@ import { applyClabFault, type ClabFaultContext, reconfigureRouter } from "./clab
 
 /** How often the Cilium agents' peers are polled for session events (kubectl exec each time). */
 const SPEAKER_POLL_MS = 1000;
+/** How long a pod address read from the API server is reused. */
+const POD_ADDRESS_TTL_MS = 5000;
 /** A speaker watch never outlives this. */
 const SPEAKER_WATCH_MAX_MS = 30 * 60_000;
 
@@ -36,6 +38,9 @@ export class ClabDriver implements LabDriver {
   readonly convergeBudgetMs = DEFAULT_CLAB_CONVERGE_BUDGET_MS;
   readonly convergeIntervalMs = 2000;
   private readonly contexts = new Map<string, ClabContext>();
+  /** Expectations poll every 200 ms: pod addresses (kubectl) and namespaces (a /proc scan) are reused. */
+  private readonly podAddresses = new Map<string, { address: string; at: number }>();
+  private readonly podPids = new Map<string, { address: string; pid: number }>();
 
   constructor(private readonly options: ClabOptions = {}) {}
 
@@ -143,12 +148,18 @@ export class ClabDriver implements LabDriver {
       return enterArgv(state.pid);
     }
     const address = await this.addressOf(lab, element);
+    const key = `${lab.name}/${element}`;
+    const known = this.podPids.get(key);
+    // A pod keeps its namespace while it keeps its address; a replaced pod gets a new address.
+    if (known && known.address === address && existsSync(`/proc/${known.pid}/ns/net`))
+      return enterArgv(known.pid);
     const pid = await findNetnsWithAddress(address);
     if (pid === undefined)
       throw new LabError(
         `no network namespace on this host holds pod ${element}'s address ${address}`,
         "the clab runtime enters pods through their network namespace: run the lab on this host, as root",
       );
+    this.podPids.set(key, { address, pid });
     return enterArgv(pid);
   }
 
@@ -158,9 +169,13 @@ export class ClabDriver implements LabDriver {
     if (router) return router.lanAddress;
     const node = lab.nodes.find((n) => n.name === target);
     if (node) return node.address;
+    const key = `${lab.name}/${target}`;
+    const cached = this.podAddresses.get(key);
+    if (cached && Date.now() - cached.at < POD_ADDRESS_TTL_MS) return cached.address;
     const pod = (await testPods(probeOf(this.ctx(lab)))).find((p) => p.name === target);
     if (!pod?.ip)
       throw new LabError(`test pod ${target} has no address${pod ? ` (${pod.phase})` : " (not found)"}`);
+    this.podAddresses.set(key, { address: pod.ip, at: Date.now() });
     return pod.ip;
   }
 
