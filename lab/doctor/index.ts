@@ -2,6 +2,7 @@
 // function of a Probe (systemProbe() for the real machine), so all of it runs in tests too.
 import { labsRoot } from "../runtime/workdir.ts";
 import { clabFindings, commandFindings, kernelFindings, systemFindings } from "./checks.ts";
+import { clabLabFindings, clabLabStates } from "./clab-labs.ts";
 import { type Finding, netnsRuntimeReady } from "./finding.ts";
 import { collectLabStates, leftoverFindings } from "./leftovers.ts";
 import type { Probe } from "./probe.ts";
@@ -35,6 +36,10 @@ export async function runDoctor(probe: Probe, opts: DoctorOptions = {}): Promise
     probe.platform === "linux"
       ? leftoverFindings(await collectLabStates(probe, opts.labsRoot ?? labsRoot()))
       : [];
-  const findings = [...system, ...kernel, ...commands, ...clab, ...leftovers];
+  const clabLabs = clabLabFindings(
+    clabLabStates(opts.labsRoot ?? labsRoot()),
+    probe.uid === 0 ? "" : "sudo ",
+  );
+  const findings = [...system, ...kernel, ...commands, ...clab, ...clabLabs, ...leftovers];
   return { ready: netnsRuntimeReady(findings), findings };
 }

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
+import { clabLabFindings, clabLabStates } from "../../lab/doctor/clab-labs.ts";
 import {
   collectLabStates,
   DOWN_ALL,
@@ -14,6 +15,7 @@ import {
   recognisedLabs,
 } from "../../lab/doctor/leftovers.ts";
 import type { Probe } from "../../lab/doctor/probe.ts";
+import { clabPaths, writeState } from "../../lab/runtime/clab/paths.ts";
 import type { JournalEntry } from "../../lab/runtime/netns/journal.ts";
 import { planNetns } from "../../lab/runtime/netns/plan.ts";
 import { loadLab } from "../../lab/topology/load.ts";
@@ -278,4 +280,41 @@ test("collecting: journals, name-recognised namespaces and the processes in them
     ],
   );
   t.false(JSON.stringify(findings).includes("gexp1"), "a namespace that is not a lab's is never mentioned");
+});
+
+test("clab labs that are up come from their state files and get the command that removes them", (t) => {
+  const root = mkdtempSync(join(tmpdir(), "xs-doctor-clab-"));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  writeState(clabPaths("xsite", root), {
+    lab: "xsite",
+    k8s: "kind",
+    cluster: "xsite",
+    createdAt: "2026-11-26T09:00:00.000Z",
+    convergedAt: "2026-11-26T09:04:00.000Z",
+  });
+  writeState(clabPaths("half", root), {
+    lab: "half",
+    k8s: "k3d",
+    cluster: "half",
+    createdAt: "2026-11-26T10:00:00.000Z",
+  });
+  // Not labs: a netns lab's dir, a clab dir without state, a name no lab can have.
+  mkdirSync(join(root, "other"), { recursive: true });
+  mkdirSync(join(root, "clab-nostate"), { recursive: true });
+  mkdirSync(join(root, "clab-Bad-Name"), { recursive: true });
+  const states = clabLabStates(root);
+  t.deepEqual(
+    states.map((s) => s.lab),
+    ["half", "xsite"],
+  );
+  const findings = clabLabFindings(states, "sudo ");
+  t.deepEqual(findings[0], {
+    id: "clab.lab.half",
+    area: "clab",
+    severity: "info",
+    message: "clab lab half is up (k3d cluster half, created 2026-11-26T10:00:00.000Z, never converged)",
+    fix: "sudo npm run lab -- down --runtime clab --name half",
+  });
+  t.regex(findings[1]?.message ?? "", /converged 2026-11-26T09:04:00.000Z\)$/);
+  t.deepEqual(clabLabStates(join(root, "missing")), []);
 });
