@@ -37,40 +37,49 @@ export async function startWatchers(
   const known = opts.fromStart
     ? new Map<string, Map<string, "up" | "down">>()
     : await snapshot(driver, lab, record);
-  for (const r of lab.routers) {
-    // Following from the end: tell the parser which protocols are sessions and their state now.
-    const context = new BirdLogContext();
-    for (const [proto, state] of known.get(r.name) ?? []) context.assume(proto, state);
-    const follower = new BirdLogFollower({
-      file: driver.birdLogFile(lab, r.name),
-      router: r.name,
-      onEvent: record,
-      context,
-      from: opts.fromStart ? 0 : "end",
-      onError: (e) => note(`BIRD log of ${r.name}: ${e.message}`),
-    });
-    await follower.start();
-    stoppers.push(() => follower.stop());
-    const monitor = new RouteMonitor({
-      netns: await driver.enter(lab, r.name),
-      router: r.name,
-      onEvent: record,
-      filter: (p) => inCluster(lab, p),
-      onError: (e) => note(`route monitor of ${r.name}: ${e.message}`),
-    });
-    await monitor.start();
-    stoppers.push(() => monitor.stop());
-  }
+  const stopAll = async () => {
+    const started = stoppers.splice(0).reverse();
+    for (const s of started) await s().catch(() => undefined);
+  };
   const watchNode = async (l: Lab, name: string) => {
     stoppers.push(await driver.watchSpeaker(l, name, record));
   };
-  for (const n of lab.nodes) await watchNode(lab, n.name);
-  return {
-    stop: async () => {
-      for (const s of stoppers.reverse()) await s().catch(() => undefined);
-    },
-    addNode: watchNode,
-  };
+  try {
+    await startRouterWatchers();
+    for (const n of lab.nodes) await watchNode(lab, n.name);
+  } catch (err) {
+    // Half-started sources would outlive the scenario (followers, monitor processes).
+    await stopAll();
+    throw err;
+  }
+  return { stop: stopAll, addNode: watchNode };
+
+  async function startRouterWatchers(): Promise<void> {
+    for (const r of lab.routers) {
+      // Following from the end: tell the parser which protocols are sessions and their state now.
+      const context = new BirdLogContext();
+      for (const [proto, state] of known.get(r.name) ?? []) context.assume(proto, state);
+      const follower = new BirdLogFollower({
+        file: driver.birdLogFile(lab, r.name),
+        router: r.name,
+        onEvent: record,
+        context,
+        from: opts.fromStart ? 0 : "end",
+        onError: (e) => note(`BIRD log of ${r.name}: ${e.message}`),
+      });
+      await follower.start();
+      stoppers.push(() => follower.stop());
+      const monitor = new RouteMonitor({
+        netns: await driver.enter(lab, r.name),
+        router: r.name,
+        onEvent: record,
+        filter: (p) => inCluster(lab, p),
+        onError: (e) => note(`route monitor of ${r.name}: ${e.message}`),
+      });
+      await monitor.start();
+      stoppers.push(() => monitor.stop());
+    }
+  }
 }
 
 /**
