@@ -4,6 +4,7 @@
 // containers and tools here are recorders that answer like the real ones; the commands they
 // receive inside router containers (nft, tc, birdc, bird) run for real against a Docker engine
 // in tests/integration/clab-faults.test.ts.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "ava";
 import yaml from "js-yaml";
@@ -24,6 +25,7 @@ import {
 } from "../../lab/scenario/drivers/clab-faults.ts";
 import { applyVariant, runScenario } from "../../lab/scenario/engine.ts";
 import { loadScenario, SCENARIO_DIR } from "../../lab/scenario/load.ts";
+import type { LabEvent } from "../../lab/scenario/types.ts";
 import { loadLab } from "../../lab/topology/load.ts";
 import { LabError } from "../../lab/util/errors.ts";
 
@@ -305,4 +307,84 @@ test("the Cilium manifests for kubectl apply carry a variant's PeerConfig and no
   t.true(docs.every((d) => !("source" in d)));
   const peer = docs.find((d) => d.kind === "CiliumBGPPeerConfig") as { spec: { gracefulRestart: unknown } };
   t.deepEqual(peer.spec.gracefulRestart, { enabled: true, restartTimeSeconds: 120 });
+});
+
+test("speaker watch: the agent's peers polled, one event per change, one note while it does not answer", async (t) => {
+  const answers = ["established", "established", "fail", "fail", "active"];
+  let polls = 0;
+  const tools = new RecordingTools((argv) => {
+    if (argv.includes("get")) return agentList("xsite-worker", { name: "cilium-a", ready: true });
+    const state = answers[Math.min(polls++, answers.length - 1)];
+    if (state === "fail")
+      throw new Error('error: unable to upgrade connection: container not found ("cilium-agent")');
+    return JSON.stringify([
+      { "peer-address": "192.168.191.10", "local-asn": 64514, "peer-asn": 64513, "session-state": state },
+    ]);
+  });
+  const driver = driverWith(new RecordingContainers(), tools);
+  const events: LabEvent[] = [];
+  const stop = await driver.watchSpeaker(lab, "yuuko-k8s", (e) => events.push(e));
+  while (polls < answers.length) await new Promise((r) => setTimeout(r, 100));
+  await stop();
+  const seen = events.map((e) =>
+    e.kind === "session"
+      ? `${e.owner} ${e.peer} ${e.state} ${e.source}`
+      : e.kind === "note"
+        ? e.message
+        : e.kind,
+  );
+  t.deepEqual(seen, [
+    "yuuko-k8s 192.168.191.10 up poll",
+    'Cilium agent of yuuko-k8s not answering: error: unable to upgrade connection: container not found ("cilium-agent")',
+    "yuuko-k8s 192.168.191.10 down poll",
+  ]);
+  const exec = tools.calls.find((c) => c.argv.includes("exec"))?.argv ?? [];
+  t.deepEqual(exec.slice(exec.indexOf("cilium-a")), [
+    "cilium-a",
+    "--container",
+    "cilium-agent",
+    "--",
+    "cilium-dbg",
+    "bgp",
+    "peers",
+    "-o",
+    "json",
+  ]);
+});
+
+test("reconfigure in place: every router to the lab's bird.conf, the lab's Cilium manifests applied", async (t) => {
+  const wrapper = `log "/var/log/bird/bird.log" all;\ninclude "/etc/bird/bird.conf";`;
+  const real = new Map(lab.routers.map((r) => [`clab-xsite-${r.name}`, readFileSync(r.birdConf, "utf8")]));
+  const containers = new RecordingContainers((c, argv) => {
+    if (argv[0] === "cat" && argv[1] === BIRD_WRAPPER_IN_CONTAINER) return { stdout: wrapper };
+    if (argv[0] === "cat") return { stdout: real.get(c) ?? "" };
+    if (argv.includes("configure"))
+      return { stdout: "BIRD 2.0.12 ready.\nReading configuration from x\nReconfigured\n" };
+    return undefined;
+  });
+  const tools = new RecordingTools();
+  const driver = driverWith(containers, tools);
+  const bfd = applyVariant(lab, {
+    name: "bfd",
+    routers: { "router-home": join(lab.configDir, "routers/variants/bfd-short-timers/router-home.conf") },
+    peerConfig: { gracefulRestart: { enabled: true } },
+  });
+  const what = await driver.reconfigure(bfd);
+  t.regex(what, /router-home: .*Reconfigured; router-mine: .*Reconfigured; \d+ Cilium manifests applied/);
+  // router-home gets the variant copied in; router-mine's file is the bound real one: no copy.
+  t.deepEqual(
+    containers.files.map((f) => `${f.container} ${f.path}`),
+    [
+      "clab-xsite-router-home /etc/bird/variant/bird.conf",
+      `clab-xsite-router-home ${VARIANT_WRAPPER_IN_CONTAINER}`,
+      `clab-xsite-router-home ${ACTIVE_CONFIG_MARKER}`,
+    ],
+  );
+  const mineConfigure = containers.execs.find(
+    (e) => e.container === "clab-xsite-router-mine" && e.argv.includes("configure"),
+  );
+  t.is(mineConfigure?.argv.at(-1), `"${BIRD_WRAPPER_IN_CONTAINER}"`);
+  const apply = tools.calls.find((c) => c.argv.includes("apply"));
+  t.deepEqual(apply?.argv.slice(-3), ["apply", "-f", "-"]);
+  t.regex(apply?.input ?? "", /kind: CiliumBGPPeerConfig[\s\S]*gracefulRestart:\n\s+enabled: true/);
 });
