@@ -57,6 +57,8 @@ export interface LabDriver {
    */
   reconfigure?(lab: Lab, signal?: AbortSignal): Promise<string>;
 
+  /** Pod CIDRs the lab's cluster allocated differently from the topology: topology -> lab. */
+  podCidrMap(lab: Lab): Promise<Map<string, string>>;
   /** BIRD's answer to one command on a router; throws when BIRD does not answer. */
   bird(lab: Lab, router: string, command: string): Promise<string>;
   /** Where host tools run inside the network namespace of a router, node or pod. */

@@ -11,6 +11,7 @@ import { waitFor } from "../util/wait.ts";
 import { type FaultOutcome, faultTarget, type LabDriver, selectDriver } from "./driver.ts";
 import { checkExpectation, describeExpectation, pathMtu } from "./expects.ts";
 import { computeMetric } from "./metrics.ts";
+import { PodCidrs } from "./pod-cidrs.ts";
 import type { Scenario, ScenarioStep, Variant } from "./model.ts";
 import { computeOutages } from "./sources/probe.ts";
 import { readTimers, type TimerInfo } from "./timers.ts";
@@ -154,7 +155,10 @@ export async function runScenario(
   let lab = applyVariant(baseLab, variant);
   const driver = opts.driver ?? (await selectDriver("netns"));
   const events: LabEvent[] = [];
-  const record = (e: LabEvent) => {
+  // Route events in the topology's prefixes, whatever the lab's cluster allocated.
+  let cidrs = new PodCidrs();
+  const record = (raw: LabEvent) => {
+    const e = cidrs.event(raw);
     events.push(e);
     opts.onEvent?.(e);
   };
@@ -192,7 +196,12 @@ export async function runScenario(
     result.preparation = await prepare(driver, lab, scenario, opts);
     result.startedAt = Date.now();
     let labUp = scenario.prepare !== "down";
+    const learnCidrs = async () => {
+      cidrs = new PodCidrs(await driver.podCidrMap(lab));
+      if (!cidrs.identity) record({ t: Date.now(), kind: "note", message: `pod CIDRs: ${cidrs.describe()}` });
+    };
     if (labUp) {
+      await learnCidrs();
       watchers = await startWatchers(driver, lab, record);
       timers = await readTimers(driver, lab);
     }
@@ -237,7 +246,7 @@ export async function runScenario(
         case "expect": {
           const expected = describeExpectation(step.expect);
           try {
-            const w = await waitFor(() => checkExpectation(driver, lab, step.expect), {
+            const w = await waitFor(() => checkExpectation(driver, lab, cidrs.expectation(step.expect)), {
               what: expected,
               budgetMs: step.withinMs,
               intervalMs: 200,
@@ -270,6 +279,7 @@ export async function runScenario(
               detail: `converged in ${((up.timings?.convergedMs ?? 0) / 1000).toFixed(1)} s`,
             });
             // The lab did not exist before: read what happened from BIRD's log and tables.
+            await learnCidrs();
             watchers = await startWatchers(driver, lab, record, { fromStart: true });
             for (const e of await routeEventsFromBird(driver, lab)) record(e);
             timers = await readTimers(driver, lab);

@@ -388,3 +388,31 @@ test("reconfigure in place: every router to the lab's bird.conf, the lab's Ciliu
   t.deepEqual(apply?.argv.slice(-3), ["apply", "-f", "-"]);
   t.regex(apply?.input ?? "", /kind: CiliumBGPPeerConfig[\s\S]*gracefulRestart:\n\s+enabled: true/);
 });
+
+test("pod CIDRs: where the cluster's join-order allocation differs from the topology", async (t) => {
+  // kind's allocation for this lab: control plane first, then the workers as they joined.
+  const allocation: Record<string, string> = {
+    "xsite-control-plane": "10.42.0.0/24",
+    "xsite-worker": "10.42.1.0/24",
+    "xsite-worker2": "10.42.2.0/24",
+  };
+  const tools = new RecordingTools((argv) =>
+    argv.includes("nodes")
+      ? JSON.stringify({
+          items: Object.entries(allocation).map(([name, cidr]) => ({
+            metadata: { name },
+            spec: { podCIDR: cidr, podCIDRs: [cidr] },
+          })),
+        })
+      : "",
+  );
+  const map = await driverWith(new RecordingContainers(), tools).podCidrMap(lab);
+  const expected = new Map<string, string>();
+  for (const n of lab.nodes) {
+    const member = ["sakamoto", "yuuko-k8s", "nano"].indexOf(n.name);
+    const actual = Object.values(allocation)[member];
+    if (actual && actual !== n.podCidr.text) expected.set(n.podCidr.text, actual);
+  }
+  t.deepEqual(map, expected);
+  t.true(map.size > 0, "the seed's 10.42.3.0/24 for yuuko-k8s cannot come out of a 3-node join order");
+});

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
 import type { CheckResult, UpResult } from "../../lab/runtime/runtime.ts";
-import type { FaultOutcome, LabDriver, SpeakerNeighbor } from "../../lab/scenario/driver.ts";
+import type { FaultOutcome, LabDriver, RecordEvent, SpeakerNeighbor } from "../../lab/scenario/driver.ts";
 import { runScenario } from "../../lab/scenario/engine.ts";
 import type { Scenario, ScenarioStep, Variant } from "../../lab/scenario/model.ts";
 import { loadLab } from "../../lab/topology/load.ts";
@@ -57,6 +57,10 @@ class RecordingDriver implements LabDriver {
     if (!canReconfigure) this.reconfigure = undefined;
   }
   async preflight(): Promise<void> {}
+  cidrMap = new Map<string, string>();
+  async podCidrMap(): Promise<Map<string, string>> {
+    return this.cidrMap;
+  }
   unsupported(s: Scenario) {
     return this.refuse ? s.steps.map((step) => ({ step, why: this.refuse as string })) : [];
   }
@@ -83,7 +87,7 @@ class RecordingDriver implements LabDriver {
     this.calls.push(`reconfigure ${l.routers.map((r) => r.birdConf).join(",")}`);
     return "configured";
   };
-  async bird(): Promise<string> {
+  async bird(_lab: Lab, _router: string, _command: string): Promise<string> {
     throw new Error("no routers");
   }
   async enter(): Promise<string> {
@@ -98,7 +102,7 @@ class RecordingDriver implements LabDriver {
   birdLogFile(): string {
     return "/nonexistent";
   }
-  async watchSpeaker(_lab: Lab, _node: string): Promise<() => Promise<void>> {
+  async watchSpeaker(_lab: Lab, _node: string, _record: RecordEvent): Promise<() => Promise<void>> {
     return async () => {};
   }
   async fault(): Promise<FaultOutcome> {
@@ -230,4 +234,49 @@ test("event sources that fail to start stop the ones already started, and the sc
   t.is(r.status, "error");
   t.regex(r.error ?? "", /^no agent on /);
   t.deepEqual(stopped, started, "the first node's watch was stopped again");
+});
+
+test("pod CIDRs the cluster allocated differently: expectations asked, events reported, in topology terms", async (t) => {
+  const { driver, done } = setup();
+  t.teardown(done);
+  // This cluster gave yuuko-k8s 10.42.2.0/24 where the topology (and the scenario) say 10.42.3.0/24.
+  driver.cidrMap = new Map([["10.42.3.0/24", "10.42.2.0/24"]]);
+  const asked: string[] = [];
+  driver.bird = async (_l: Lab, router: string, command: string) => {
+    asked.push(`${router}: ${command}`);
+    return "Table master4:\n10.42.2.0/24         unicast [yuuko_k8s 2026-11-26 09:00:00.000] * (100) [AS64514i]\n\tvia 192.168.6.10 on lan0";
+  };
+  driver.watchSpeaker = async (_l: Lab, node: string, record: RecordEvent) => {
+    if (node === "yuuko-k8s")
+      record({
+        t: Date.now(),
+        kind: "route",
+        router: "router-home",
+        prefix: "10.42.2.0/24",
+        change: "add",
+        source: "netlink",
+      });
+    return async () => {};
+  };
+  const steps: ScenarioStep[] = [
+    {
+      kind: "expect",
+      expect: { kind: "route", on: "router-home", prefix: "10.42.3.0/24", table: "bird", present: true },
+      withinMs: 1000,
+      line: 7,
+    },
+  ];
+  const r = await runScenario(lab, scenario("reconverged", steps), SEED, { driver });
+  t.is(r.status, "pass", JSON.stringify(r.steps));
+  t.true(asked.includes("router-home: show route"));
+  const routes = r.events.filter((e) => e.kind === "route");
+  t.deepEqual(
+    routes.map((e) => (e.kind === "route" ? e.prefix : "")),
+    ["10.42.3.0/24"],
+  );
+  t.true(
+    r.events.some(
+      (e) => e.kind === "note" && e.message === "pod CIDRs: 10.42.3.0/24 is 10.42.2.0/24 in this lab",
+    ),
+  );
 });

@@ -25,7 +25,9 @@
 //     `ip route get <remote node>` in the control-plane container must leave through the site
 //     router's LAN address on the LAN interface (not through the docker network).
 //   - Pod CIDRs are allocated per node by the controller manager in join order, not taken from
-//     the topology: checks use the real allocation (Node.spec.podCIDRs); a difference is warned.
+//     the topology: checks use the real allocation (Node.spec.podCIDRs); a difference is warned,
+//     and scenarios translate (lab/scenario/pod-cidrs.ts): their files, metrics and reports keep
+//     the topology's prefixes.
 //   - Test pod addresses come from Cilium's IPAM, not from the topology.
 //   - kind runs kubeadm's Kubernetes, not k3s (k3d does, with a bpffs mount workaround).
 //   - The ZeroTier link is a plain veth (MTU 2800): no UDP encapsulation, no loss or delay unless

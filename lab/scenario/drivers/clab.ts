@@ -7,11 +7,11 @@ import { existsSync } from "node:fs";
 import { clusterMembers } from "../../render/k8s-cluster.ts";
 import { CiliumAgents } from "../../runtime/clab/cilium-agent.ts";
 import { type ClabContext, type ClabOptions, clabContext, probeOf } from "../../runtime/clab/context.ts";
-import { clabConvergenceState } from "../../runtime/clab/converge.ts";
+import { allocatedPodCidrs, clabConvergenceState } from "../../runtime/clab/converge.ts";
 import { enterArgv, findNetnsWithAddress } from "../../runtime/clab/enter.ts";
 import { type ZtEndStatus, ztStatus } from "../../runtime/clab/link-status.ts";
 import { ciliumManifestsYaml } from "../../runtime/clab/manifests.ts";
-import { testPods } from "../../runtime/clab/observe.ts";
+import { kubeNodes, testPods } from "../../runtime/clab/observe.ts";
 import { clabPaths, readState } from "../../runtime/clab/paths.ts";
 import { requirePrerequisites } from "../../runtime/clab/prerequisites.ts";
 import { ClabRuntime } from "../../runtime/clab/runtime.ts";
@@ -129,6 +129,18 @@ export class ClabDriver implements LabDriver {
     });
     answers.push(`${lab.cilium.length} Cilium manifests applied`);
     return answers.join("; ");
+  }
+
+  /** Kubernetes allocates node pod CIDRs in join order: where that differs from the topology. */
+  async podCidrMap(lab: Lab): Promise<Map<string, string>> {
+    const probe = probeOf(this.ctx(lab));
+    const allocated = allocatedPodCidrs(probe, await kubeNodes(probe));
+    const out = new Map<string, string>();
+    for (const n of lab.nodes) {
+      const actual = allocated.get(n.name)?.[0];
+      if (actual && actual !== n.podCidr.text) out.set(n.podCidr.text, actual);
+    }
+    return out;
   }
 
   async bird(lab: Lab, router: string, command: string): Promise<string> {

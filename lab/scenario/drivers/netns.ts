@@ -58,6 +58,11 @@ export class NetnsDriver implements LabDriver {
     return convergenceState(lab, workPaths(lab.name));
   }
 
+  /** Pods get the topology's CIDRs here. */
+  async podCidrMap(): Promise<Map<string, string>> {
+    return new Map();
+  }
+
   async bird(lab: Lab, router: string, command: string): Promise<string> {
     const c = await BirdClient.connect(workPaths(lab.name).birdSocket(router), 2000);
     try {
