@@ -11,8 +11,8 @@ import { waitFor } from "../util/wait.ts";
 import { type FaultOutcome, faultTarget, type LabDriver, selectDriver } from "./driver.ts";
 import { checkExpectation, describeExpectation, pathMtu } from "./expects.ts";
 import { computeMetric } from "./metrics.ts";
-import { PodCidrs } from "./pod-cidrs.ts";
 import type { Scenario, ScenarioStep, Variant } from "./model.ts";
+import { PodCidrs } from "./pod-cidrs.ts";
 import { computeOutages } from "./sources/probe.ts";
 import { readTimers, type TimerInfo } from "./timers.ts";
 import type { LabEvent, ProbeStream, ScenarioResult, StepResult } from "./types.ts";
@@ -343,6 +343,7 @@ export async function runScenario(
       stepIds,
       timers,
       upChecks,
+      runtime: driver.runtime,
     }),
   );
   events.sort((a, b) => a.t - b.t);

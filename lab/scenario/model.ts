@@ -59,7 +59,8 @@ export interface MetricSpec {
   stream?: string;
   step?: string;
   after?: string;
-  bound?: BoundKind | { min?: number; max?: number; why: string };
+  /** A literal bound may belong to one runtime (e.g. gobgpd's dial delay is the netns runtime's). */
+  bound?: BoundKind | { min?: number; max?: number; why: string; runtime?: "netns" | "clab" };
 }
 
 export interface Variant {

@@ -186,3 +186,42 @@ test("session flaps count downs after the anchor; up-check reads the up timings"
   t.false(flaps.withinBound);
   t.is(computeMetric({ name: "s", measure: "up-check", check: "sessions" }, i).value, 9_800);
 });
+
+test("a bound written for one runtime applies there only; elsewhere the value stands unbounded, saying why", (t) => {
+  const spec: MetricSpec = {
+    name: "yuuko_established_ms",
+    measure: "session-up",
+    on: "router-home",
+    peer: "yuuko_k8s",
+    bound: { max: 20_000, why: "gobgpd 3.10 first dial 5-10 s after start", runtime: "netns" },
+  };
+  const up = (at: number): LabEvent => ({
+    t: T0 + at,
+    kind: "session",
+    owner: "router-home",
+    peer: "yuuko_k8s",
+    state: "up",
+    source: "bird-log",
+  });
+  const netns = computeMetric(spec, input([up(240_000)], { runtime: "netns" }));
+  t.false(netns.withinBound, "4 minutes is out of the netns bound");
+  t.deepEqual(netns.bound, { max: 20_000, why: "gobgpd 3.10 first dial 5-10 s after start" });
+  const clab = computeMetric(spec, input([up(240_000)], { runtime: "clab" }));
+  t.is(clab.value, 240_000);
+  t.is(clab.withinBound, null);
+  t.is(clab.bound?.max, undefined);
+  t.regex(clab.bound?.why ?? "", /\(a netns bound, not applied on clab\)$/);
+  const gobgp = computeMetric({ ...spec, bound: "gobgp-connect" }, input([up(30_000)], { runtime: "clab" }));
+  t.is(gobgp.withinBound, null);
+  t.regex(gobgp.bound?.why ?? "", /bounds the netns runtime/);
+});
+
+test("a bound that only says why there is none gives no verdict (graceful restart off)", (t) => {
+  const m = computeMetric(
+    { name: "gr", measure: "session-down", on: "nano", peer: "x", bound: "graceful-restart" },
+    input([down(5_000, "nano", "x")]),
+  );
+  t.is(m.value, 5_000);
+  t.deepEqual(m.bound, { why: "graceful restart off" });
+  t.is(m.withinBound, null);
+});

@@ -34,7 +34,8 @@ export function formatBound(bound: MetricBound | undefined, unit: Metric["unit"]
 export type Verdict = "ok" | "out" | "no-value" | "unbounded";
 
 export function verdict(m: Metric): Verdict {
-  if (!m.bound) return "unbounded";
+  // A bound that only says why there is none (BFD off, another runtime's) bounds nothing.
+  if (!m.bound || (m.bound.min === undefined && m.bound.max === undefined)) return "unbounded";
   if (m.value === null || m.withinBound === null) return "no-value";
   return m.withinBound ? "ok" : "out";
 }
