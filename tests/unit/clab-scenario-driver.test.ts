@@ -416,3 +416,33 @@ test("pod CIDRs: where the cluster's join-order allocation differs from the topo
   t.deepEqual(map, expected);
   t.true(map.size > 0, "the seed's 10.42.3.0/24 for yuuko-k8s cannot come out of a 3-node join order");
 });
+
+test("impairments add up per end, as the relay's do: a burst keeps the delay set before it", async (t) => {
+  const containers = new RecordingContainers();
+  const tools = new RecordingTools();
+  const driver = driverWith(containers, tools);
+  await driver.fault(lab, {
+    kind: "link",
+    action: "impair",
+    direction: "both",
+    impairment: { delayMs: 40, jitterMs: 10, lossPct: 2 },
+  });
+  const burst = { pEnterBad: 10, pLeaveBad: 40, lossInBadPct: 100, lossInGoodPct: 0 };
+  const out = await driver.fault(lab, {
+    kind: "link",
+    action: "impair",
+    direction: "both",
+    impairment: { burst },
+  });
+  const tc = containers.execs.filter((e) => e.argv[0] === "tc" && e.argv[2] === "replace");
+  t.is(tc.length, 2);
+  t.deepEqual(tc[0]?.argv.slice(7), ["delay", "40ms", "10ms", "loss", "gemodel", "10%", "40%", "100%", "0%"]);
+  t.regex(out.detail, /router-home: tc netem .*"delayMs":40/);
+  await driver.fault(lab, { kind: "link", action: "reset" });
+  await driver.fault(lab, { kind: "link", action: "impair", direction: "both", impairment: { delayMs: 5 } });
+  const last = tools.calls.at(-1)?.argv ?? [];
+  t.true(
+    last.includes("5ms") && !last.includes("--loss"),
+    `after a reset nothing is left to add to: ${last.join(" ")}`,
+  );
+});

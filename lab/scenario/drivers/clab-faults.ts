@@ -8,7 +8,9 @@
 //   speaker        the node's Cilium agent pod deleted (forced or graceful); the DaemonSet
 //                  starts a new one at once, so "start" waits until it is Ready
 // Node joins and removals are refused before a scenario runs (ClabDriver.unsupported).
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Impairment } from "../../emulate/zerotier/impairment.ts";
 import {
   BIRD_CONF_IN_CONTAINER,
   BIRD_SOCKET_IN_CONTAINER,
@@ -36,8 +38,38 @@ export interface ClabFaultContext {
   agents: CiliumAgents;
   /** Kubernetes node name of a topology node. */
   k8sNode(node: string): string;
+  /** What each router's zt0 egress is impaired with now (netem replaces; the relay merges). */
+  impairments: ImpairmentStore;
   /** Copies a file into a container (dockerode putArchive). */
   putFile(element: string, path: string, content: string): Promise<void>;
+}
+
+export interface ImpairmentStore {
+  get(router: string): Partial<Impairment>;
+  set(router: string, imp: Partial<Impairment> | undefined): void;
+}
+
+/** Kept in a JSON file of the lab (so `lab link zt set` twice adds up too), or in memory. */
+export function impairmentStore(file: string | undefined): ImpairmentStore {
+  let memory: Record<string, Partial<Impairment>> = {};
+  const load = (): Record<string, Partial<Impairment>> => {
+    if (!file || !existsSync(file)) return memory;
+    try {
+      return JSON.parse(readFileSync(file, "utf8")) as Record<string, Partial<Impairment>>;
+    } catch {
+      return {};
+    }
+  };
+  return {
+    get: (router) => load()[router] ?? {},
+    set: (router, imp) => {
+      const all = load();
+      if (imp) all[router] = imp;
+      else delete all[router];
+      memory = all;
+      if (file && existsSync(dirname(file))) writeFileSync(file, JSON.stringify(all));
+    },
+  };
 }
 
 /** The routers at each end of a direction: "both", or "<site>-><site>" (the relay's names). */
@@ -132,6 +164,7 @@ export async function reconfigureRouter(
 /** No netem on a router's zt0, whichever way it was set; "nothing to delete" is fine. */
 async function resetNetem(ctx: ClabFaultContext, router: string): Promise<void> {
   await ctx.control.exec(router, tcNetemResetArgv(ROUTER_ZT_IF), { timeoutMs: 10_000 });
+  ctx.impairments.set(router, undefined);
 }
 
 export async function applyClabFault(ctx: ClabFaultContext, f: Fault): Promise<FaultOutcome> {
@@ -140,14 +173,18 @@ export async function applyClabFault(ctx: ClabFaultContext, f: Fault): Promise<F
     case "link": {
       const ends = directionRouters(lab, f.direction);
       if (f.action === "impair") {
-        const viaTc = needsTcNetem(f.impairment);
+        // Like the relay, a change adds to what the end already has (delay stays when a burst comes).
+        const applied: string[] = [];
         for (const r of ends.from) {
-          if (viaTc) await execOk(ctx, r, tcNetemArgv(ROUTER_ZT_IF, f.impairment), "tc netem");
-          else
-            await ctx.tools.run({ argv: netemArgv(clabContainer(lab.name, r), ROUTER_ZT_IF, f.impairment) });
+          const imp = { ...ctx.impairments.get(r), ...f.impairment };
+          const viaTc = needsTcNetem(imp);
+          if (viaTc) await execOk(ctx, r, tcNetemArgv(ROUTER_ZT_IF, imp), "tc netem");
+          else await ctx.tools.run({ argv: netemArgv(clabContainer(lab.name, r), ROUTER_ZT_IF, imp) });
+          ctx.impairments.set(r, imp);
+          applied.push(`${r}: ${viaTc ? "tc netem" : "containerlab tools netem"} ${JSON.stringify(imp)}`);
         }
         return {
-          detail: `${viaTc ? "tc netem" : "containerlab tools netem"} ${JSON.stringify(f.impairment)} on zt0 of ${ends.from.join(", ")}`,
+          detail: `on zt0 of ${applied.join("; ")}`,
           revert: async () => {
             for (const r of ends.from) await resetNetem(ctx, r);
           },

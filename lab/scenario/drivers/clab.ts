@@ -24,7 +24,13 @@ import { LabError } from "../../util/errors.ts";
 import type { Where } from "../../util/exec.ts";
 import type { FaultOutcome, LabDriver, RecordEvent, SpeakerNeighbor } from "../driver.ts";
 import type { Fault, Scenario, ScenarioStep } from "../model.ts";
-import { applyClabFault, type ClabFaultContext, reconfigureRouter } from "./clab-faults.ts";
+import {
+  applyClabFault,
+  type ClabFaultContext,
+  type ImpairmentStore,
+  impairmentStore,
+  reconfigureRouter,
+} from "./clab-faults.ts";
 
 /** How often the Cilium agents' peers are polled for session events (kubectl exec each time). */
 const SPEAKER_POLL_MS = 1000;
@@ -251,6 +257,18 @@ export class ClabDriver implements LabDriver {
     return applyClabFault(this.faultContext(lab), f);
   }
 
+  private readonly stores = new Map<string, ImpairmentStore>();
+
+  private impairmentStore(lab: Lab): ImpairmentStore {
+    let store = this.stores.get(lab.name);
+    if (!store) {
+      // In the lab's directory when it exists (a running lab), else for this process only.
+      store = impairmentStore(`${clabPaths(lab.name).root}/zt-impairment.json`);
+      this.stores.set(lab.name, store);
+    }
+    return store;
+  }
+
   private faultContext(lab: Lab): ClabFaultContext {
     const c = this.ctx(lab);
     return {
@@ -260,6 +278,7 @@ export class ClabDriver implements LabDriver {
       agents: this.agents(lab),
       k8sNode: (node) => this.k8sNode(lab, node),
       putFile: (element, path, content) => c.control.putFile(element, path, content),
+      impairments: this.impairmentStore(lab),
     };
   }
 }
