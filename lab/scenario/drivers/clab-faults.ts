@@ -8,9 +8,7 @@
 //   speaker        the node's Cilium agent pod deleted (forced or graceful); the DaemonSet
 //                  starts a new one at once, so "start" waits until it is Ready
 // Node joins and removals are refused before a scenario runs (ClabDriver.unsupported).
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
-import type { Impairment } from "../../emulate/zerotier/impairment.ts";
+import { readFileSync } from "node:fs";
 import {
   BIRD_CONF_IN_CONTAINER,
   BIRD_SOCKET_IN_CONTAINER,
@@ -19,6 +17,7 @@ import {
 } from "../../render/clab.ts";
 import type { CiliumAgents } from "../../runtime/clab/cilium-agent.ts";
 import { type ClabControl, clabContainer } from "../../runtime/clab/control.ts";
+import type { ImpairmentStore } from "../../runtime/clab/impairment-store.ts";
 import { needsTcNetem, tcNetemArgv, tcNetemResetArgv } from "../../runtime/clab/netem-tc.ts";
 import type { ExternalTools } from "../../runtime/clab/tools.ts";
 import { netemArgv, ztDown, ztUp } from "../../runtime/clab/zt-fault.ts";
@@ -42,34 +41,6 @@ export interface ClabFaultContext {
   impairments: ImpairmentStore;
   /** Copies a file into a container (dockerode putArchive). */
   putFile(element: string, path: string, content: string): Promise<void>;
-}
-
-export interface ImpairmentStore {
-  get(router: string): Partial<Impairment>;
-  set(router: string, imp: Partial<Impairment> | undefined): void;
-}
-
-/** Kept in a JSON file of the lab (so `lab link zt set` twice adds up too), or in memory. */
-export function impairmentStore(file: string | undefined): ImpairmentStore {
-  let memory: Record<string, Partial<Impairment>> = {};
-  const load = (): Record<string, Partial<Impairment>> => {
-    if (!file || !existsSync(file)) return memory;
-    try {
-      return JSON.parse(readFileSync(file, "utf8")) as Record<string, Partial<Impairment>>;
-    } catch {
-      return {};
-    }
-  };
-  return {
-    get: (router) => load()[router] ?? {},
-    set: (router, imp) => {
-      const all = load();
-      if (imp) all[router] = imp;
-      else delete all[router];
-      memory = all;
-      if (file && existsSync(dirname(file))) writeFileSync(file, JSON.stringify(all));
-    },
-  };
 }
 
 /** The routers at each end of a direction: "both", or "<site>-><site>" (the relay's names). */

@@ -9,6 +9,7 @@ import { CiliumAgents } from "../../runtime/clab/cilium-agent.ts";
 import { type ClabContext, type ClabOptions, clabContext, probeOf } from "../../runtime/clab/context.ts";
 import { allocatedPodCidrs, clabConvergenceState } from "../../runtime/clab/converge.ts";
 import { enterArgv, findNetnsWithAddress } from "../../runtime/clab/enter.ts";
+import { type ImpairmentStore, impairmentStore } from "../../runtime/clab/impairment-store.ts";
 import { type ZtEndStatus, ztStatus } from "../../runtime/clab/link-status.ts";
 import { ciliumManifestsYaml } from "../../runtime/clab/manifests.ts";
 import { kubeNodes, testPods } from "../../runtime/clab/observe.ts";
@@ -24,13 +25,7 @@ import { LabError } from "../../util/errors.ts";
 import type { Where } from "../../util/exec.ts";
 import type { FaultOutcome, LabDriver, RecordEvent, SpeakerNeighbor } from "../driver.ts";
 import type { Fault, Scenario, ScenarioStep } from "../model.ts";
-import {
-  applyClabFault,
-  type ClabFaultContext,
-  type ImpairmentStore,
-  impairmentStore,
-  reconfigureRouter,
-} from "./clab-faults.ts";
+import { applyClabFault, type ClabFaultContext, reconfigureRouter } from "./clab-faults.ts";
 
 /** How often the Cilium agents' peers are polled for session events (kubectl exec each time). */
 const SPEAKER_POLL_MS = 1000;
