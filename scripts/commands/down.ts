@@ -1,6 +1,5 @@
-import { existsSync } from "node:fs";
 import { downAll, formatRemovals } from "../../lab/doctor/down-all.ts";
-import { clabPaths } from "../../lab/runtime/clab/paths.ts";
+import { clabLabUp } from "../../lab/runtime/clab/paths.ts";
 import { selectRuntime } from "../../lab/runtime/runtime.ts";
 import { formatProgress } from "../../lab/util/progress.ts";
 import { COMMON_OPTIONS, type Command, EXIT, parse, UsageError } from "../cli-kit.ts";
@@ -61,7 +60,7 @@ export const down: Command = {
         `lab ${lab.name}${runtime.name === "netns" ? "" : ` (${runtime.name})`} is not running: nothing to remove`,
       );
     else ctx.out(`lab ${lab.name} removed: ${result.summary} in ${(ms / 1000).toFixed(2)} s`);
-    if (runtime.name === "netns" && existsSync(clabPaths(lab.name).state) && !values.json)
+    if (runtime.name === "netns" && clabLabUp(lab.name) && !values.json)
       ctx.err(
         `note: a clab lab ${lab.name} is up as well; remove it with: npm run lab -- down --runtime clab`,
       );

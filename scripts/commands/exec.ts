@@ -10,7 +10,7 @@ import { workPaths } from "../../lab/runtime/workdir.ts";
 import { closest } from "../../lab/topology/diagnostics.ts";
 import type { Lab } from "../../lab/topology/model.ts";
 import { COMMON_OPTIONS, type Command, type CommandContext, parse, UsageError } from "../cli-kit.ts";
-import { loadForCommand } from "./load.ts";
+import { loadForCommand, requireClabLab } from "./load.ts";
 import { runtimeChoice } from "./up.ts";
 
 export const exec: Command = {
@@ -72,12 +72,8 @@ export const exec: Command = {
  * shown when the command ends, with its exit code.
  */
 async function clabExec(lab: Lab, target: string, cmd: string[], ctx: CommandContext): Promise<number> {
+  requireClabLab(lab);
   const paths = clabPaths(lab.name);
-  if (!existsSync(paths.state))
-    throw new UsageError(
-      `clab lab ${lab.name} is not running`,
-      "start it with: sudo make lab-up RUNTIME=clab",
-    );
   // Loaded here: the netns path never loads the Docker client.
   const { clabContext } = await import("../../lab/runtime/clab/context.ts");
   const c = clabContext(lab);

@@ -1,14 +1,12 @@
-import { existsSync } from "node:fs";
 import { parseDirection, parseImpairmentArgs } from "../../lab/emulate/zerotier/args.ts";
 import { type RelayRequest, relayRequest } from "../../lab/emulate/zerotier/control.ts";
 import { formatRelayStatus } from "../../lab/emulate/zerotier/format.ts";
 import { formatZtStatus } from "../../lab/runtime/clab/link-status.ts";
-import { clabPaths } from "../../lab/runtime/clab/paths.ts";
 import { workPaths } from "../../lab/runtime/workdir.ts";
 import type { Fault } from "../../lab/scenario/model.ts";
 import type { Lab } from "../../lab/topology/model.ts";
 import { type Command, EXIT, UsageError } from "../cli-kit.ts";
-import { loadForCommand } from "./load.ts";
+import { loadForCommand, requireClabLab } from "./load.ts";
 import { runtimeChoice } from "./up.ts";
 
 const USAGE = `lab link zt show [--json]
@@ -88,11 +86,7 @@ async function clabLink(
   json: boolean,
   out: (s: string) => void,
 ): Promise<number> {
-  if (!existsSync(clabPaths(lab.name).state))
-    throw new UsageError(
-      `clab lab ${lab.name} is not running`,
-      "start it with: sudo make lab-up RUNTIME=clab",
-    );
+  requireClabLab(lab);
   const { ClabDriver } = await import("../../lab/scenario/drivers/clab.ts");
   const driver = new ClabDriver();
   const fault: Fault | undefined =

@@ -1,6 +1,7 @@
 // Loading the topology for a command: the --topology file (default configs/topology.yaml) and
 // an optional --name that runs the same topology as a second, independent lab.
 import { checkBirdConfig } from "../../lab/bird/check.ts";
+import { clabLabUp } from "../../lab/runtime/clab/paths.ts";
 import { DEFAULT_TOPOLOGY_FILE, loadLab } from "../../lab/topology/load.ts";
 import type { Lab } from "../../lab/topology/model.ts";
 import { UsageError } from "../cli-kit.ts";
@@ -23,6 +24,15 @@ export async function loadForCommand(
     return { ...lab, name: values.name };
   }
   return lab;
+}
+
+/** Commands that act on a running clab lab refuse a lab that is not up, saying how to start it. */
+export function requireClabLab(lab: Lab): void {
+  if (!clabLabUp(lab.name))
+    throw new UsageError(
+      `clab lab ${lab.name} is not running`,
+      "start it with: sudo make lab-up RUNTIME=clab",
+    );
 }
 
 async function birdSyntax(file: string) {

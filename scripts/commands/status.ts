@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { collectStatus, formatStatus } from "../../lab/report/status.ts";
-import { clabPaths } from "../../lab/runtime/clab/paths.ts";
+import { clabLabUp } from "../../lab/runtime/clab/paths.ts";
 import { Journal } from "../../lab/runtime/netns/journal.ts";
 import { canReportStatus, selectRuntime } from "../../lab/runtime/runtime.ts";
 import { workPaths } from "../../lab/runtime/workdir.ts";
@@ -17,7 +17,7 @@ export const status: Command = {
     const choice = runtimeChoice(values);
     const lab = await loadForCommand(values);
     if (choice.name === "clab") {
-      if (!existsSync(clabPaths(lab.name).state)) {
+      if (!clabLabUp(lab.name)) {
         if (values.json) ctx.out(JSON.stringify({ lab: lab.name, runtime: "clab", running: false }));
         else ctx.out(`clab lab ${lab.name} is not running (start it with: sudo make lab-up RUNTIME=clab)`);
         return EXIT.failure;

@@ -60,6 +60,11 @@ export interface ClabState {
   convergedAt?: string;
 }
 
+/** A clab lab is up from the moment its state file exists (written before anything is created). */
+export function clabLabUp(labName: string, root = labsRoot()): boolean {
+  return existsSync(clabPaths(labName, root).state);
+}
+
 export function readState(paths: ClabPaths): ClabState | undefined {
   if (!existsSync(paths.state)) return undefined;
   try {

@@ -13,7 +13,7 @@ import { type ImpairmentStore, impairmentStore } from "../../runtime/clab/impair
 import { type ZtEndStatus, ztStatus } from "../../runtime/clab/link-status.ts";
 import { ciliumManifestsYaml } from "../../runtime/clab/manifests.ts";
 import { kubeNodes, testPods } from "../../runtime/clab/observe.ts";
-import { clabPaths, readState } from "../../runtime/clab/paths.ts";
+import { clabLabUp, clabPaths, readState } from "../../runtime/clab/paths.ts";
 import { requirePrerequisites } from "../../runtime/clab/prerequisites.ts";
 import { ClabRuntime } from "../../runtime/clab/runtime.ts";
 import { HostTools } from "../../runtime/clab/tools.ts";
@@ -92,7 +92,7 @@ export class ClabDriver implements LabDriver {
   }
 
   isUp(lab: Lab): boolean {
-    return existsSync(clabPaths(lab.name).state);
+    return clabLabUp(lab.name);
   }
 
   stateDir(lab: Lab): string {
