@@ -1,11 +1,11 @@
 // Everything `doctor` asks the machine, behind one interface, so the checks are plain functions
 // of what they are told and the tests can hand them any machine they like.
-import { accessSync, constants, readFileSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { readFileSync } from "node:fs";
 import { connectEngine, engineAddress, pingEngine } from "../docker/engine.ts";
 import { listNetns, netnsPids } from "../runtime/netns/ip.ts";
 import { isAlive } from "../runtime/netns/processes.ts";
 import { type RunResult, run } from "../util/exec.ts";
+import { executableIn, onPath, pathDirs } from "../util/executables.ts";
 
 export interface Probe {
   platform: NodeJS.Platform;
@@ -32,20 +32,6 @@ export interface Probe {
 
 const SYSTEM_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
-function executableIn(dirs: readonly string[], cmd: string): string | undefined {
-  for (const dir of dirs) {
-    if (!dir) continue;
-    const full = join(dir, cmd);
-    try {
-      accessSync(full, constants.X_OK);
-      return full;
-    } catch {
-      // Not here.
-    }
-  }
-  return undefined;
-}
-
 /** The machine this process runs on. */
 export function systemProbe(): Probe {
   let release = "";
@@ -61,8 +47,8 @@ export function systemProbe(): Probe {
     nodeVersion: process.versions.node,
     kernelRelease: release,
     pid: process.pid,
-    onPath: (cmd) => executableIn((process.env.PATH ?? "").split(delimiter), cmd),
-    installedAt: (cmd) => executableIn([...(process.env.PATH ?? "").split(delimiter), ...SYSTEM_DIRS], cmd),
+    onPath: (cmd) => onPath(cmd),
+    installedAt: (cmd) => executableIn([...pathDirs(), ...SYSTEM_DIRS], cmd),
     run: async (argv, timeoutMs = 10_000) => {
       try {
         return await run(argv, { allowFailure: true, timeoutMs });

@@ -1,7 +1,7 @@
 // What the netns runtime needs from the machine, checked before anything is created, each
 // missing piece named with the command that installs it.
 import { LabError } from "../../util/errors.ts";
-import { run } from "../../util/exec.ts";
+import { onPath } from "../../util/executables.ts";
 
 export const REQUIRED_COMMANDS: { cmd: string; pkg: string }[] = [
   { cmd: "ip", pkg: "iproute2" },
@@ -15,13 +15,8 @@ export const REQUIRED_COMMANDS: { cmd: string; pkg: string }[] = [
   { cmd: "fping", pkg: "fping" },
 ];
 
-export async function missingCommands(): Promise<{ cmd: string; pkg: string }[]> {
-  const missing: { cmd: string; pkg: string }[] = [];
-  for (const r of REQUIRED_COMMANDS) {
-    const found = await run(["sh", "-c", `command -v ${r.cmd}`], { allowFailure: true });
-    if (found.code !== 0) missing.push(r);
-  }
-  return missing;
+export function missingCommands(): { cmd: string; pkg: string }[] {
+  return REQUIRED_COMMANDS.filter((r) => onPath(r.cmd) === undefined);
 }
 
 export async function checkPrerequisites(): Promise<void> {
@@ -35,7 +30,7 @@ export async function checkPrerequisites(): Promise<void> {
       "the netns runtime needs root (network namespaces, veth, BIRD on port 179)",
       "run it with sudo, e.g. sudo make lab-up",
     );
-  const missing = await missingCommands();
+  const missing = missingCommands();
   if (missing.length) {
     const pkgs = [...new Set(missing.map((m) => m.pkg))].join(" ");
     throw new LabError(
