@@ -89,18 +89,30 @@ async function clabLink(
   requireClabLab(lab);
   const { ClabDriver } = await import("../../lab/scenario/drivers/clab.ts");
   const driver = new ClabDriver();
-  const fault: Fault | undefined =
-    request.op === "set"
-      ? { kind: "link", action: "impair", direction: request.direction, impairment: request.impairment }
-      : request.op === "down" || request.op === "up"
-        ? { kind: "link", action: request.op, ...(request.direction ? { direction: request.direction } : {}) }
-        : request.op === "reset"
-          ? { kind: "link", action: "reset" }
-          : undefined;
+  const fault = linkFault(request);
   if (fault) await driver.fault(lab, fault);
   const ends = await driver.linkStatus(lab);
   out(json ? JSON.stringify({ runtime: "clab", ends }, null, 2) : formatZtStatus(ends));
   return EXIT.ok;
+}
+
+/** The relay request as the scenario fault that does the same; show changes nothing. */
+function linkFault(request: RelayRequest): Fault | undefined {
+  switch (request.op) {
+    case "set":
+      return { kind: "link", action: "impair", direction: request.direction, impairment: request.impairment };
+    case "down":
+    case "up":
+      return {
+        kind: "link",
+        action: request.op,
+        ...(request.direction ? { direction: request.direction } : {}),
+      };
+    case "reset":
+      return { kind: "link", action: "reset" };
+    default:
+      return undefined;
+  }
 }
 
 function directionFlag(flags: string[], sites: string[]): string | undefined {
