@@ -338,6 +338,9 @@ test("speaker watch: the agent's peers polled, one event per change, one note wh
     'Cilium agent of yuuko-k8s not answering: error: unable to upgrade connection: container not found ("cilium-agent")',
     "yuuko-k8s 192.168.191.10 down poll",
   ]);
+  // The agent pod is looked up once, and again only after an exec into it failed.
+  const lookups = tools.calls.filter((c) => c.argv.includes("get")).length;
+  t.is(lookups, 3, "first poll, and after each of the two failures");
   const exec = tools.calls.find((c) => c.argv.includes("exec"))?.argv ?? [];
   t.deepEqual(exec.slice(exec.indexOf("cilium-a")), [
     "cilium-a",

@@ -59,6 +59,10 @@ export function parseAgentPeers(text: string): AgentPeer[] {
 }
 
 export class CiliumAgents {
+  /** Node -> the agent pod that last answered: a speaker watch asks every second, and the pod
+   * changes only when it is replaced (then the exec fails and the next call looks it up again). */
+  private readonly answering = new Map<string, string>();
+
   constructor(
     private readonly tools: ExternalTools,
     private readonly paths: ClabPaths,
@@ -98,14 +102,15 @@ export class CiliumAgents {
   }
 
   async peers(k8sNode: string): Promise<AgentPeer[]> {
-    const pod = await this.pod(k8sNode);
+    const pod = this.answering.get(k8sNode) ?? (await this.pod(k8sNode)).name;
+    this.answering.delete(k8sNode);
     const r = await this.tools.run({
       argv: kubectl(
         this.paths,
         "exec",
         "--namespace",
         CILIUM_NAMESPACE,
-        pod.name,
+        pod,
         "--container",
         AGENT_CONTAINER,
         "--",
@@ -117,11 +122,14 @@ export class CiliumAgents {
       ),
       timeoutMs: 20_000,
     });
-    return parseAgentPeers(r.stdout);
+    const peers = parseAgentPeers(r.stdout);
+    this.answering.set(k8sNode, pod);
+    return peers;
   }
 
   /** Deletes the node's agent pod: gracefully (SIGTERM, the agent's shutdown) or at once. */
   async restart(k8sNode: string, how: "graceful" | "kill"): Promise<string> {
+    this.answering.delete(k8sNode);
     const pod = await this.pod(k8sNode);
     const force = how === "kill" ? ["--grace-period=0", "--force"] : [];
     await this.tools.run({

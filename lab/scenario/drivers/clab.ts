@@ -39,6 +39,8 @@ export class ClabDriver implements LabDriver {
   readonly convergeBudgetMs = DEFAULT_CLAB_CONVERGE_BUDGET_MS;
   readonly convergeIntervalMs = 2000;
   private readonly contexts = new Map<string, ClabContext>();
+  /** One per context, so what it learnt about agent pods lives as long as the lab's context. */
+  private readonly agentsOf = new WeakMap<ClabContext, CiliumAgents>();
   /** Expectations poll every 200 ms: pod addresses (kubectl) and namespaces (a /proc scan) are reused. */
   private readonly podAddresses = new Map<string, { address: string; at: number }>();
   private readonly podPids = new Map<string, { address: string; pid: number }>();
@@ -56,7 +58,12 @@ export class ClabDriver implements LabDriver {
 
   private agents(lab: Lab): CiliumAgents {
     const c = this.ctx(lab);
-    return new CiliumAgents(c.tools, c.paths);
+    let a = this.agentsOf.get(c);
+    if (!a) {
+      a = new CiliumAgents(c.tools, c.paths);
+      this.agentsOf.set(c, a);
+    }
+    return a;
   }
 
   private k8sNode(lab: Lab, node: string): string {
