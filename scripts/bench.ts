@@ -3,13 +3,9 @@
 // writes the figures as JSON. A benchmark prints figures; it asserts nothing.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { BirdClient } from "../lab/bird/client.ts";
-import { getProtocols } from "../lab/bird/protocols.ts";
-import { netnsDown } from "../lab/runtime/netns/down.ts";
-import { labMemoryMiB } from "../lab/runtime/netns/memory.ts";
-import { planNetns } from "../lab/runtime/netns/plan.ts";
-import { netnsUp } from "../lab/runtime/netns/up.ts";
-import { labsRoot, workPaths } from "../lab/runtime/workdir.ts";
+import { parseProtocols, showProtocolsCommand } from "../lab/bird/protocols.ts";
+import { runtimeKind } from "../lab/runtime/registry.ts";
+import { labsRoot } from "../lab/runtime/workdir.ts";
 import { loadLab } from "../lab/topology/load.ts";
 import { table } from "../lab/util/table.ts";
 
@@ -17,6 +13,7 @@ const { values } = parseArgs({
   options: {
     runs: { type: "string", default: process.env.BENCH_RUNS ?? "3" },
     name: { type: "string", default: "bench" },
+    runtime: { type: "string", default: "netns" },
   },
 });
 const runs = Number(values.runs);
@@ -24,8 +21,8 @@ if (!Number.isInteger(runs) || runs < 1)
   throw new Error(`--runs must be a positive integer, got ${values.runs}`);
 
 const lab = { ...(await loadLab()), name: values.name as string };
-const paths = workPaths(lab.name);
-const namespaces = planNetns(lab).namespaces.map((n) => n.name);
+const handle = (await runtimeKind(values.runtime)).open(lab);
+const memoryMiB = async () => (handle.memoryMiB ? handle.memoryMiB() : 0);
 
 interface Sample {
   infraReadyMs: number;
@@ -39,14 +36,10 @@ interface Sample {
 async function lastSession(startedAt: number): Promise<string> {
   let last = { at: 0, what: "" };
   for (const r of lab.routers) {
-    const c = await BirdClient.connect(paths.birdSocket(r.name));
-    try {
-      for (const p of (await getProtocols(c)).filter((x) => x.proto === "BGP")) {
-        const at = new Date(p.since.replace(" ", "T")).getTime() - startedAt;
-        if (at > last.at) last = { at, what: `${r.name}/${p.name}` };
-      }
-    } finally {
-      c.close();
+    const text = await handle.bird(r.name, showProtocolsCommand());
+    for (const p of parseProtocols(text).filter((x) => x.proto === "BGP")) {
+      const at = new Date(p.since.replace(" ", "T")).getTime() - startedAt;
+      if (at > last.at) last = { at, what: `${r.name}/${p.name}` };
     }
   }
   const isRouterPair = lab.routers.some((r) => last.what.endsWith(`/${r.name.replace(/-/g, "_")}`));
@@ -57,19 +50,19 @@ async function lastSession(startedAt: number): Promise<string> {
 }
 
 const samples: Sample[] = [];
-await netnsDown(paths, namespaces);
+await handle.down();
 for (let i = 1; i <= runs; i++) {
   process.stderr.write(`run ${i}/${runs}: up...`);
   let peak = 0;
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      peak = Math.max(peak, await labMemoryMiB(namespaces));
+      peak = Math.max(peak, await memoryMiB());
       await new Promise((r) => setTimeout(r, 250));
     }
   })();
   const startedAt = Date.now();
-  const up = await netnsUp(lab, { budgetMs: 90_000 });
+  const up = await handle.up({ budgetMs: 90_000 });
   // Keep sampling a little after convergence: daemons grow while routes settle.
   await new Promise((r) => setTimeout(r, 1500));
   sampling = false;
@@ -77,7 +70,7 @@ for (let i = 1; i <= runs; i++) {
   const last = await lastSession(startedAt);
   process.stderr.write(` converged in ${((up.timings?.convergedMs ?? 0) / 1000).toFixed(1)} s; down...`);
   const t0 = performance.now();
-  await netnsDown(paths, namespaces);
+  await handle.down();
   const downMs = performance.now() - t0;
   process.stderr.write(` ${(downMs / 1000).toFixed(2)} s\n`);
   samples.push({
@@ -124,7 +117,7 @@ console.log(
 console.log(
   `\nlast session to establish (what bounds convergence): ${samples.map((s) => s.lastSession).join("; ")}`,
 );
-const out = `${labsRoot()}/bench/bench-netns.json`;
+const out = `${labsRoot()}/bench/bench-${handle.kind.name}.json`;
 mkdirSync(`${labsRoot()}/bench`, { recursive: true });
 writeFileSync(
   out,

@@ -1,7 +1,6 @@
 // The machine checks of `doctor`: system (Linux, root, Node.js), the kernel features the netns
 // runtime uses (tried inside a throwaway namespace, never in the host's), the commands and their
 // versions, and the optional tools of the clab runtime.
-import { REQUIRED_COMMANDS } from "../runtime/netns/prerequisites.ts";
 import type { Finding } from "./finding.ts";
 import type { Probe } from "./probe.ts";
 
@@ -84,42 +83,47 @@ interface CommandSpec {
   major?: { want: number; why: string };
 }
 
-/** What the netns runtime runs (prerequisites.ts's list), with how each says its version. */
-export const NETNS_COMMANDS: CommandSpec[] = REQUIRED_COMMANDS.map(({ cmd, pkg }) => {
-  switch (cmd) {
-    case "bird":
-      // BIRD 1.x and 3.x read a different configuration language than the seed's bird.conf.
-      return {
-        cmd,
-        pkg,
-        versionArgs: ["--version"],
-        major: { want: 2, why: "the configs are BIRD 2 syntax" },
-      };
-    case "gobgpd":
-    case "gobgp":
-      return {
-        cmd,
-        pkg,
-        versionArgs: ["--version"],
-        major: { want: 3, why: "the rendered configs and the gobgp CLI calls are GoBGP 3's" },
-      };
-    case "ip":
-    case "ss":
-      return { cmd, pkg, versionArgs: ["-V"] };
-    case "ethtool":
-      return { cmd, pkg, versionArgs: ["--version"] };
-    case "ping":
-      return { cmd, pkg, versionArgs: ["-V"] };
-    case "fping":
-      return { cmd, pkg, versionArgs: ["-v"] };
-    default:
-      return { cmd, pkg };
-  }
-});
+/** The commands a runtime kind runs (its `requiredCommands`), with how each says its version. */
+export function commandSpecs(required: readonly { cmd: string; pkg: string }[]): CommandSpec[] {
+  return required.map(({ cmd, pkg }) => {
+    switch (cmd) {
+      case "bird":
+        // BIRD 1.x and 3.x read a different configuration language than the seed's bird.conf.
+        return {
+          cmd,
+          pkg,
+          versionArgs: ["--version"],
+          major: { want: 2, why: "the configs are BIRD 2 syntax" },
+        };
+      case "gobgpd":
+      case "gobgp":
+        return {
+          cmd,
+          pkg,
+          versionArgs: ["--version"],
+          major: { want: 3, why: "the rendered configs and the gobgp CLI calls are GoBGP 3's" },
+        };
+      case "ip":
+      case "ss":
+        return { cmd, pkg, versionArgs: ["-V"] };
+      case "ethtool":
+        return { cmd, pkg, versionArgs: ["--version"] };
+      case "ping":
+        return { cmd, pkg, versionArgs: ["-V"] };
+      case "fping":
+        return { cmd, pkg, versionArgs: ["-v"] };
+      default:
+        return { cmd, pkg };
+    }
+  });
+}
 
-export async function commandFindings(probe: Probe): Promise<Finding[]> {
+export async function commandFindings(
+  probe: Probe,
+  required: readonly { cmd: string; pkg: string }[],
+): Promise<Finding[]> {
   const out: Finding[] = [];
-  for (const spec of NETNS_COMMANDS) {
+  for (const spec of commandSpecs(required)) {
     const id = `command.${spec.cmd}`;
     const path = probe.onPath(spec.cmd);
     if (!path) {

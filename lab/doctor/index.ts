@@ -1,14 +1,12 @@
 // `doctor`: can this machine run the lab, and what did earlier labs leave behind? Every check is a
 // function of a Probe (systemProbe() for the real machine), so all of it runs in tests too.
+import { DEFAULT_KIND, KIND_NAMES, runtimeKind } from "../runtime/registry.ts";
 import { labsRoot } from "../runtime/workdir.ts";
 import { clabFindings, commandFindings, kernelFindings, systemFindings } from "./checks.ts";
-import { clabLabFindings, clabLabStates } from "./clab-labs.ts";
 import { type Finding, netnsRuntimeReady } from "./finding.ts";
-import { collectLabStates, leftoverFindings } from "./leftovers.ts";
 import type { Probe } from "./probe.ts";
 
 export { type Finding, formatFindings, netnsRuntimeReady } from "./finding.ts";
-export { DOWN_ALL, downCommand } from "./leftovers.ts";
 export { type Probe, systemProbe } from "./probe.ts";
 
 export interface DoctorOptions {
@@ -26,20 +24,18 @@ export interface DoctorReport {
 
 export async function runDoctor(probe: Probe, opts: DoctorOptions = {}): Promise<DoctorReport> {
   const system = systemFindings(probe);
+  const defaultKind = await runtimeKind(DEFAULT_KIND);
   // The kernel and command checks are independent; the kernel's runs commands one at a time.
   const [kernel, commands, clab] = await Promise.all([
     kernelFindings(probe),
-    commandFindings(probe),
+    commandFindings(probe, defaultKind.requiredCommands),
     opts.clab === false ? Promise.resolve([]) : clabFindings(probe),
   ]);
-  const leftovers =
-    probe.platform === "linux"
-      ? leftoverFindings(await collectLabStates(probe, opts.labsRoot ?? labsRoot()))
-      : [];
-  const clabLabs = clabLabFindings(
-    clabLabStates(opts.labsRoot ?? labsRoot()),
-    probe.uid === 0 ? "" : "sudo ",
-  );
-  const findings = [...system, ...kernel, ...commands, ...clab, ...clabLabs, ...leftovers];
+  // Every kind's leftovers; the default kind's last, as its fixes are the ones most often run.
+  const root = opts.labsRoot ?? labsRoot();
+  const leftovers: Finding[] = [];
+  for (const name of [...KIND_NAMES.filter((k) => k !== DEFAULT_KIND), DEFAULT_KIND])
+    leftovers.push(...(await (await runtimeKind(name)).leftoverFindings(probe, root)));
+  const findings = [...system, ...kernel, ...commands, ...clab, ...leftovers];
   return { ready: netnsRuntimeReady(findings), findings };
 }

@@ -2,10 +2,10 @@
 // of what they are told and the tests can hand them any machine they like.
 import { readFileSync } from "node:fs";
 import { connectEngine, engineAddress, pingEngine } from "../docker/engine.ts";
-import { listNetns, netnsPids } from "../runtime/netns/ip.ts";
-import { isAlive } from "../runtime/netns/processes.ts";
 import { type RunResult, run } from "../util/exec.ts";
 import { executableIn, onPath, pathDirs } from "../util/executables.ts";
+import { listNetns, netnsPids } from "../util/netns.ts";
+import { isAlive } from "../util/processes.ts";
 
 export interface Probe {
   platform: NodeJS.Platform;

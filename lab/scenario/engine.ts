@@ -1,15 +1,17 @@
-// Runs scenarios against a lab through its runtime's driver (driver.ts): prepares the lab
+// Runs scenarios against a lab through its runtime's handle (lab/runtime/kind.ts): prepares the lab
 // (fresh, the running one brought back to converged, or reconfigured in place), starts the
 // event sources, executes the steps, always reverts its faults, and computes the metrics.
 // Everything that happens goes into one event stream.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolveNodeBgp } from "../cilium/node-bgp.ts";
+import { readConvergence } from "../observe/convergence.ts";
+import type { LabHandle } from "../runtime/kind.ts";
 import type { CiliumManifest, Lab } from "../topology/model.ts";
 import { TimeoutError } from "../util/errors.ts";
 import { type ProgressSink, silent } from "../util/progress.ts";
 import { waitFor } from "../util/wait.ts";
-import { type FaultOutcome, faultTarget, type LabDriver, selectDriver } from "./driver.ts";
 import { checkExpectation, describeExpectation, pathMtu } from "./expects.ts";
+import { applyFault, type FaultOutcome, faultTarget } from "./faults.ts";
 import { computeMetric } from "./metrics.ts";
 import type { Scenario, ScenarioStep, Variant } from "./model.ts";
 import { PodCidrs } from "./pod-cidrs.ts";
@@ -19,8 +21,6 @@ import type { LabEvent, ProbeStream, ScenarioResult, StepResult } from "./types.
 import { type RunningProbe, routeEventsFromBird, startProbe, startWatchers, type Watchers } from "./watch.ts";
 
 export interface EngineOptions {
-  /** How to reach the lab's runtime (default: the netns runtime's driver). */
-  driver?: LabDriver;
   signal?: AbortSignal;
   /** Live view: one call per event as it happens. */
   onEvent?: (e: LabEvent) => void;
@@ -71,66 +71,66 @@ interface LabState {
   dirty: boolean;
 }
 
-const stateFile = (driver: LabDriver, lab: Lab) => `${driver.stateDir(lab)}/scenario-state.json`;
+const stateFile = (h: LabHandle) => `${h.dir}/scenario-state.json`;
 
-function readState(driver: LabDriver, lab: Lab): LabState | null {
+function readState(h: LabHandle): LabState | null {
   try {
-    return JSON.parse(readFileSync(stateFile(driver, lab), "utf8")) as LabState;
+    return JSON.parse(readFileSync(stateFile(h), "utf8")) as LabState;
   } catch {
     return null;
   }
 }
 
-function writeState(driver: LabDriver, lab: Lab, state: LabState): void {
-  if (existsSync(driver.stateDir(lab))) writeFileSync(stateFile(driver, lab), JSON.stringify(state));
+function writeState(h: LabHandle, state: LabState): void {
+  if (existsSync(h.dir)) writeFileSync(stateFile(h), JSON.stringify(state));
 }
 
-async function freshLab(driver: LabDriver, lab: Lab, opts: EngineOptions): Promise<void> {
-  await driver.down(lab);
-  await driver.up(lab, {
-    budgetMs: opts.convergeBudgetMs ?? driver.convergeBudgetMs,
+async function freshLab(h: LabHandle, opts: EngineOptions): Promise<void> {
+  await h.down();
+  await h.up({
+    budgetMs: opts.convergeBudgetMs ?? h.convergeBudgetMs,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
-  writeState(driver, lab, { key: configKey(lab), dirty: false });
+  writeState(h, { key: configKey(h.lab), dirty: false });
 }
 
 /** Brings the lab to the state the scenario starts from; says which way it went. */
 async function prepare(
-  driver: LabDriver,
-  lab: Lab,
+  h: LabHandle,
   scenario: Scenario,
   opts: EngineOptions,
 ): Promise<ScenarioResult["preparation"]> {
   const progress = opts.progress ?? silent;
+  const { lab } = h;
   if (scenario.prepare === "down") {
-    await driver.down(lab);
+    await h.down();
     return "fresh";
   }
-  const state = readState(driver, lab);
-  const running = driver.isUp(lab);
+  const state = readState(h);
+  const running = h.isUp();
   let preparation: ScenarioResult["preparation"] = "reconverged";
   const otherConfigs = state !== null && !state.dirty && state.key !== configKey(lab);
-  if (running && otherConfigs && scenario.prepare !== "fresh" && driver.reconfigure) {
+  if (running && otherConfigs && scenario.prepare !== "fresh" && h.reconfigure) {
     // A lab that takes minutes to create (clab) gets the variant's configs in place.
-    const what = await driver.reconfigure(lab, opts.signal);
+    const what = await h.reconfigure(opts.signal);
     progress({ kind: "info", message: `${scenario.name}: reconfigured the running lab (${what})` });
-    writeState(driver, lab, { key: configKey(lab), dirty: false });
+    writeState(h, { key: configKey(lab), dirty: false });
     preparation = "reconfigured";
   } else if (scenario.prepare === "fresh" || !running || !state || state.dirty || otherConfigs) {
     progress({ kind: "info", message: `${scenario.name}: starting a fresh lab` });
-    await freshLab(driver, lab, opts);
+    await freshLab(h, opts);
     return "fresh";
   }
   try {
     await waitFor(
       async () => {
-        const bad = (await driver.convergence(lab)).filter((c) => !c.ok);
+        const bad = (await readConvergence(h)).filter((c) => !c.ok);
         return bad.length === 0 || bad.map((c) => `${c.name}: ${c.problems.join("; ")}`).join("\n");
       },
       {
         what: "lab back to converged",
-        budgetMs: opts.convergeBudgetMs ?? driver.convergeBudgetMs,
-        intervalMs: driver.convergeIntervalMs,
+        budgetMs: opts.convergeBudgetMs ?? h.convergeBudgetMs,
+        intervalMs: h.convergeIntervalMs,
         ...(opts.signal ? { signal: opts.signal } : {}),
       },
     );
@@ -141,19 +141,19 @@ async function prepare(
       kind: "warn",
       message: `${scenario.name}: the lab did not reconverge (${err.diagnosis.split("\n")[0]}); starting fresh`,
     });
-    await freshLab(driver, lab, opts);
+    await freshLab(h, opts);
     return "fresh";
   }
 }
 
+/** Runs one scenario variant on the lab behind `base` (its configs with the variant applied). */
 export async function runScenario(
-  baseLab: Lab,
+  base: LabHandle,
   scenario: Scenario,
   variant: Variant,
   opts: EngineOptions = {},
 ): Promise<ScenarioResult> {
-  let lab = applyVariant(baseLab, variant);
-  const driver = opts.driver ?? (await selectDriver("netns"));
+  let h = base.withLab(applyVariant(base.lab, variant));
   const events: LabEvent[] = [];
   // Route events in the topology's prefixes, whatever the lab's cluster allocated.
   let cidrs = new PodCidrs();
@@ -168,7 +168,7 @@ export async function runScenario(
     title: scenario.title,
     file: scenario.file,
     variant: variant.name,
-    runtime: driver.runtime,
+    runtime: h.kind.name,
     status: "pass",
     preparation: "fresh",
     startedAt,
@@ -186,24 +186,24 @@ export async function runScenario(
   let timers: TimerInfo = { sessions: new Map(), gracefulRestartS: new Map() };
   let upChecks: Record<string, number> = {};
   // Refused before anything runs: a step this runtime cannot perform would make the numbers lie.
-  const refused = driver.unsupported(scenario);
+  const refused = h.unsupported(scenario);
   if (refused.length) {
     result.status = "skipped";
     result.skipReason = refused.map((r) => `line ${r.step.line}: ${r.why}`).join("; ");
     return result;
   }
   try {
-    result.preparation = await prepare(driver, lab, scenario, opts);
+    result.preparation = await prepare(h, scenario, opts);
     result.startedAt = Date.now();
     let labUp = scenario.prepare !== "down";
     const learnCidrs = async () => {
-      cidrs = new PodCidrs(await driver.podCidrMap(lab));
+      cidrs = new PodCidrs(podCidrMap(h.lab, await h.podCidrs()));
       if (!cidrs.identity) record({ t: Date.now(), kind: "note", message: `pod CIDRs: ${cidrs.describe()}` });
     };
     if (labUp) {
       await learnCidrs();
-      watchers = await startWatchers(driver, lab, record);
-      timers = await readTimers(driver, lab);
+      watchers = await startWatchers(h, record);
+      timers = await readTimers(h);
     }
     for (const [index, step] of scenario.steps.entries()) {
       opts.signal?.throwIfAborted();
@@ -237,16 +237,16 @@ export async function runScenario(
           await sleep(step.ms, opts.signal);
           return done("pass");
         case "traffic":
-          probes.push(await startProbe(driver, lab, step));
+          probes.push(await startProbe(h, step));
           return done("pass");
         case "measure": {
-          const value = await pathMtu(driver, lab, step.pathMtu.from, step.pathMtu.to, step.pathMtu.max);
+          const value = await pathMtu(h, step.pathMtu.from, step.pathMtu.to, step.pathMtu.max);
           return done(value > 0 ? "pass" : "fail", { value, seen: `largest packet ${value} bytes` });
         }
         case "expect": {
           const expected = describeExpectation(step.expect);
           try {
-            const w = await waitFor(() => checkExpectation(driver, lab, cidrs.expectation(step.expect)), {
+            const w = await waitFor(() => checkExpectation(h, cidrs.expectation(step.expect)), {
               what: expected,
               budgetMs: step.withinMs,
               intervalMs: 200,
@@ -265,11 +265,11 @@ export async function runScenario(
         case "fault": {
           const target = faultTarget(step.fault);
           if (step.fault.kind === "lab") {
-            const up = await driver.up(lab, {
-              budgetMs: opts.convergeBudgetMs ?? driver.convergeBudgetMs,
+            const up = await h.up({
+              budgetMs: opts.convergeBudgetMs ?? h.convergeBudgetMs,
               ...(opts.signal ? { signal: opts.signal } : {}),
             });
-            writeState(driver, lab, { key: configKey(lab), dirty: false });
+            writeState(h, { key: configKey(h.lab), dirty: false });
             upChecks = up.timings?.checks ?? {};
             record({
               t: t0,
@@ -280,9 +280,9 @@ export async function runScenario(
             });
             // The lab did not exist before: read what happened from BIRD's log and tables.
             await learnCidrs();
-            watchers = await startWatchers(driver, lab, record, { fromStart: true });
-            for (const e of await routeEventsFromBird(driver, lab)) record(e);
-            timers = await readTimers(driver, lab);
+            watchers = await startWatchers(h, record, { fromStart: true });
+            for (const e of await routeEventsFromBird(h)) record(e);
+            timers = await readTimers(h);
             labUp = true;
             return done("pass", {
               seen: `lab up in ${((up.timings?.convergedMs ?? 0) / 1000).toFixed(1)} s`,
@@ -290,14 +290,14 @@ export async function runScenario(
           }
           if (!labUp)
             throw new Error("the lab is not up: start the scenario with a `fault: { lab: up }` step");
-          const out: FaultOutcome = await driver.fault(lab, step.fault);
+          const out: FaultOutcome = await applyFault(h, step.fault);
           record({ t: Date.now(), kind: "fault", action: step.fault.action, target, detail: out.detail });
           if (out.revert) reverts.push({ what: `${step.fault.action} ${target}`, fn: out.revert });
           if (out.dirty) dirty = true;
           if (out.lab) {
-            lab = out.lab;
+            h = h.withLab(out.lab);
             await watchers?.addNode?.(
-              out.lab,
+              h,
               step.fault.kind === "node" && step.fault.action === "add" ? step.fault.node.name : "",
             );
           }
@@ -329,7 +329,7 @@ export async function runScenario(
     result.probes = streams;
     result.outages = streams.flatMap((s) => computeOutages(s));
     await watchers?.stop();
-    if (dirty) writeState(driver, lab, { key: configKey(lab), dirty: true });
+    if (dirty) writeState(h, { key: configKey(h.lab), dirty: true });
     result.endedAt = Date.now();
   }
   const stepIds = new Map(scenario.steps.flatMap((s, i) => (s.id ? [[s.id, i] as const] : [])));
@@ -343,11 +343,21 @@ export async function runScenario(
       stepIds,
       timers,
       upChecks,
-      runtime: driver.runtime,
+      runtime: h.kind.name,
     }),
   );
   events.sort((a, b) => a.t - b.t);
   return result;
+}
+
+/** Topology pod CIDR -> the lab's, for the nodes whose CIDR the lab allocated otherwise. */
+export function podCidrMap(lab: Lab, actual: ReadonlyMap<string, string[]>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const n of lab.nodes) {
+    const got = actual.get(n.name)?.[0];
+    if (got && got !== n.podCidr.text) out.set(n.podCidr.text, got);
+  }
+  return out;
 }
 
 /** What a step does, without its kind (reports show the kind beside it). */

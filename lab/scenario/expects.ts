@@ -3,10 +3,9 @@
 // access (BIRD, namespaces, speakers, addresses) goes through the driver.
 import { parseProtocols, showProtocolsCommand } from "../bird/protocols.ts";
 import { parseRoutes } from "../bird/routes.ts";
-import { fibRoutes, ping } from "../runtime/netns/observe.ts";
-import type { Lab } from "../topology/model.ts";
+import { fibRoutes, ping } from "../observe/probes.ts";
+import type { LabHandle } from "../runtime/kind.ts";
 import { run, type Where } from "../util/exec.ts";
-import type { LabDriver } from "./driver.ts";
 import type { Expectation } from "./model.ts";
 
 export function describeExpectation(e: Expectation): string {
@@ -23,21 +22,21 @@ export function describeExpectation(e: Expectation): string {
 }
 
 /** true when the expectation holds, else what was seen instead. */
-export async function checkExpectation(driver: LabDriver, lab: Lab, e: Expectation): Promise<true | string> {
+export async function checkExpectation(h: LabHandle, e: Expectation): Promise<true | string> {
   switch (e.kind) {
     case "session": {
-      const state = await sessionState(driver, lab, e.on, e.peer);
+      const state = await sessionState(h, e.on, e.peer);
       const established = state === "Established" || state === "established";
       return established === (e.state === "established") || `session ${e.on}/${e.peer} is ${state}`;
     }
     case "route": {
-      const via = await routeVia(driver, lab, e.on, e.prefix, e.table);
+      const via = await routeVia(h, e.on, e.prefix, e.table);
       if (!e.present) return via === null || `${e.prefix} is present on ${e.on} via ${via}`;
       if (via === null) return `${e.prefix} is absent from ${e.on}`;
       return !e.via || via === e.via || `${e.prefix} on ${e.on} is via ${via}, not ${e.via}`;
     }
     case "ping": {
-      const r = await ping(await driver.enter(lab, e.from), await driver.addressOf(lab, e.to), {
+      const r = await ping(await h.enter(e.from), await h.addressOf(e.to), {
         count: 2,
         intervalS: 0.2,
         ...(e.size !== undefined ? { size: e.size } : {}),
@@ -48,17 +47,18 @@ export async function checkExpectation(driver: LabDriver, lab: Lab, e: Expectati
       return r.received === 0 || `${r.received}/${r.sent} replies, expected none`;
     }
     case "tcp": {
-      const ok = await tcpConnect(await driver.enter(lab, e.from), await driver.addressOf(lab, e.to), e.port);
+      const ok = await tcpConnect(await h.enter(e.from), await h.addressOf(e.to), e.port);
       return ok === e.ok || `connect ${ok ? "succeeded" : "failed"}`;
     }
   }
 }
 
-export async function sessionState(driver: LabDriver, lab: Lab, on: string, peer: string): Promise<string> {
+export async function sessionState(h: LabHandle, on: string, peer: string): Promise<string> {
+  const { lab } = h;
   if (lab.routers.some((r) => r.name === on)) {
     try {
       // All protocols, then by name: a missing name is then an answer, not a BIRD error.
-      const text = await driver.bird(lab, on, showProtocolsCommand(undefined, true));
+      const text = await h.bird(on, showProtocolsCommand(undefined, true));
       const p = parseProtocols(text).find((x) => x.name === peer);
       return p ? p.info || p.state : `no protocol ${peer}`;
     } catch (err) {
@@ -67,7 +67,7 @@ export async function sessionState(driver: LabDriver, lab: Lab, on: string, peer
   }
   if (!lab.nodes.some((n) => n.name === on)) return "no speaker";
   try {
-    const nb = (await driver.speakerNeighbors(lab, on)).find((x) => x.address === peer);
+    const nb = (await h.speakers(on)).flatMap((s) => s.sessions).find((x) => x.address === peer);
     return nb ? nb.state : `no neighbor ${peer}`;
   } catch (err) {
     return `unknown (speaker not answering: ${(err as Error).message.split("\n")[0]})`;
@@ -76,18 +76,17 @@ export async function sessionState(driver: LabDriver, lab: Lab, on: string, peer
 
 /** The next hop of a prefix in a router's FIB or BIRD table, or null when absent. */
 export async function routeVia(
-  driver: LabDriver,
-  lab: Lab,
+  h: LabHandle,
   router: string,
   prefix: string,
   table: "fib" | "bird",
 ): Promise<string | null> {
   if (table === "fib") {
-    const r = (await fibRoutes(await driver.enter(lab, router))).find((x) => x.dst === prefix);
+    const r = (await fibRoutes(await h.enter(router))).find((x) => x.dst === prefix);
     return r ? (r.gateway ?? r.dev ?? "direct") : null;
   }
   try {
-    const routes = parseRoutes(await driver.bird(lab, router, "show route"));
+    const routes = parseRoutes(await h.bird(router, "show route"));
     const best = routes.find((x) => x.prefix === prefix && x.primary);
     return best ? (best.nextHops[0] ?? best.iface ?? "direct") : null;
   } catch {
@@ -106,15 +105,9 @@ export async function tcpConnect(ns: Where, address: string, port: number, timeo
 }
 
 /** The largest IPv4 packet (bytes, headers included) that crosses with do-not-fragment set. */
-export async function pathMtu(
-  driver: LabDriver,
-  lab: Lab,
-  from: string,
-  to: string,
-  max: number,
-): Promise<number> {
-  const ns = await driver.enter(lab, from);
-  const address = await driver.addressOf(lab, to);
+export async function pathMtu(h: LabHandle, from: string, to: string, max: number): Promise<number> {
+  const ns = await h.enter(from);
+  const address = await h.addressOf(to);
   const fits = async (packet: number) =>
     (await ping(ns, address, { count: 1, intervalS: 0.2, size: packet - 28, dontFragment: true }))
       .received === 1;

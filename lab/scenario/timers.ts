@@ -2,8 +2,7 @@
 // starts: negotiated hold and keepalive per BIRD session, BFD detection times, and the
 // node speakers' settings from the resolved CRDs.
 import { parseProtocols, showProtocolsCommand } from "../bird/protocols.ts";
-import type { Lab } from "../topology/model.ts";
-import type { LabDriver } from "./driver.ts";
+import type { LabHandle } from "../runtime/kind.ts";
 
 export interface SessionTimers {
   holdS: number;
@@ -19,11 +18,12 @@ export interface TimerInfo {
   gracefulRestartS: Map<string, number>;
 }
 
-export async function readTimers(driver: LabDriver, lab: Lab): Promise<TimerInfo> {
+export async function readTimers(h: LabHandle): Promise<TimerInfo> {
+  const { lab } = h;
   const sessions = new Map<string, SessionTimers>();
   for (const r of lab.routers) {
     try {
-      const bird = (command: string) => driver.bird(lab, r.name, command);
+      const bird = (command: string) => h.bird(r.name, command);
       const bfd = await bfdTimeouts(bird);
       const protocols = parseProtocols(await bird(showProtocolsCommand(undefined, true)));
       for (const p of protocols.filter((x) => x.proto === "BGP")) {

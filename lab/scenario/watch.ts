@@ -3,10 +3,10 @@
 // traffic probes. Also a snapshot of the current state, so every timeline lane starts known.
 import { parseProtocols, showProtocolsCommand } from "../bird/protocols.ts";
 import { parseRoutes } from "../bird/routes.ts";
-import { fibRoutes } from "../runtime/netns/observe.ts";
+import { fibRoutes } from "../observe/probes.ts";
+import type { LabHandle } from "../runtime/kind.ts";
 import { containsCidr, parseCidr } from "../topology/ipv4.ts";
 import type { Lab } from "../topology/model.ts";
-import type { LabDriver } from "./driver.ts";
 import type { ScenarioStep } from "./model.ts";
 import { BirdLogContext, BirdLogFollower } from "./sources/bird-log.ts";
 import { ProbeRunner } from "./sources/probe.ts";
@@ -16,7 +16,7 @@ import type { LabEvent, ProbeStream } from "./types.ts";
 export interface Watchers {
   stop(): Promise<void>;
   /** Start following a node that joined while the scenario runs. */
-  addNode(lab: Lab, node: string): Promise<void>;
+  addNode(h: LabHandle, node: string): Promise<void>;
 }
 
 type Record = (e: LabEvent) => void;
@@ -27,26 +27,24 @@ function inCluster(lab: Lab, prefix: string): boolean {
 }
 
 export async function startWatchers(
-  driver: LabDriver,
-  lab: Lab,
+  h: LabHandle,
   record: Record,
   opts: { fromStart?: boolean } = {},
 ): Promise<Watchers> {
+  const { lab } = h;
   const stoppers: (() => Promise<void>)[] = [];
   const note = (message: string) => record({ t: Date.now(), kind: "note", message });
-  const known = opts.fromStart
-    ? new Map<string, Map<string, "up" | "down">>()
-    : await snapshot(driver, lab, record);
+  const known = opts.fromStart ? new Map<string, Map<string, "up" | "down">>() : await snapshot(h, record);
   const stopAll = async () => {
     const started = stoppers.splice(0).reverse();
     for (const s of started) await s().catch(() => undefined);
   };
-  const watchNode = async (l: Lab, name: string) => {
-    stoppers.push(await driver.watchSpeaker(l, name, record));
+  const watchNode = async (handle: LabHandle, name: string) => {
+    stoppers.push(await handle.watchSpeaker(name, record));
   };
   try {
     await startRouterWatchers();
-    for (const n of lab.nodes) await watchNode(lab, n.name);
+    for (const n of lab.nodes) await watchNode(h, n.name);
   } catch (err) {
     // Half-started sources would outlive the scenario (followers, monitor processes).
     await stopAll();
@@ -60,7 +58,7 @@ export async function startWatchers(
       const context = new BirdLogContext();
       for (const [proto, state] of known.get(r.name) ?? []) context.assume(proto, state);
       const follower = new BirdLogFollower({
-        file: driver.birdLogFile(lab, r.name),
+        file: h.birdLogFile(r.name),
         router: r.name,
         onEvent: record,
         context,
@@ -70,7 +68,7 @@ export async function startWatchers(
       await follower.start();
       stoppers.push(() => follower.stop());
       const monitor = new RouteMonitor({
-        netns: await driver.enter(lab, r.name),
+        netns: await h.enter(r.name),
         router: r.name,
         onEvent: record,
         filter: (p) => inCluster(lab, p),
@@ -86,16 +84,13 @@ export async function startWatchers(
  * Current session states and cluster routes as events, so lanes start from a known state.
  * Returns the routers' BGP protocol states (router -> protocol -> state).
  */
-async function snapshot(
-  driver: LabDriver,
-  lab: Lab,
-  record: Record,
-): Promise<Map<string, Map<string, "up" | "down">>> {
+async function snapshot(h: LabHandle, record: Record): Promise<Map<string, Map<string, "up" | "down">>> {
+  const { lab } = h;
   const t = Date.now();
   const states = new Map<string, Map<string, "up" | "down">>();
   for (const r of lab.routers) {
     try {
-      const text = await driver.bird(lab, r.name, showProtocolsCommand());
+      const text = await h.bird(r.name, showProtocolsCommand());
       const mine = new Map<string, "up" | "down">();
       states.set(r.name, mine);
       for (const p of parseProtocols(text).filter((x) => x.proto === "BGP")) {
@@ -106,8 +101,8 @@ async function snapshot(
     } catch {
       // BIRD down at the start: its lanes stay unknown until it logs.
     }
-    const fib = await driver
-      .enter(lab, r.name)
+    const fib = await h
+      .enter(r.name)
       .then(fibRoutes)
       .catch(() => []);
     for (const route of fib.filter((x) => inCluster(lab, x.dst))) {
@@ -123,7 +118,11 @@ async function snapshot(
     }
   }
   for (const n of lab.nodes) {
-    for (const nb of await driver.speakerNeighbors(lab, n.name).catch(() => []))
+    const sessions = await h
+      .speakers(n.name)
+      .then((x) => x.flatMap((s) => s.sessions))
+      .catch(() => []);
+    for (const nb of sessions)
       record({
         t,
         kind: "session",
@@ -140,10 +139,11 @@ async function snapshot(
  * For a lab that did not exist when the scenario started: when each cluster route entered each
  * router's BIRD table (`show route` with millisecond timestamps); the kernel follows within ms.
  */
-export async function routeEventsFromBird(driver: LabDriver, lab: Lab): Promise<LabEvent[]> {
+export async function routeEventsFromBird(h: LabHandle): Promise<LabEvent[]> {
+  const { lab } = h;
   const out: LabEvent[] = [];
   for (const r of lab.routers) {
-    for (const route of parseRoutes(await driver.bird(lab, r.name, "show route"))) {
+    for (const route of parseRoutes(await h.bird(r.name, "show route"))) {
       if (!route.primary || !inCluster(lab, route.prefix)) continue;
       const t = new Date(route.since.replace(" ", "T")).getTime();
       if (Number.isFinite(t))
@@ -167,16 +167,16 @@ export interface RunningProbe {
 }
 
 export async function startProbe(
-  driver: LabDriver,
-  lab: Lab,
+  h: LabHandle,
   step: Extract<ScenarioStep, { kind: "traffic" }>,
 ): Promise<RunningProbe> {
+  const { lab } = h;
   const runner = new ProbeRunner({
     name: step.name,
-    netns: await driver.enter(lab, step.from),
+    netns: await h.enter(step.from),
     from: step.from,
     to: step.to,
-    toAddress: await driver.addressOf(lab, step.to),
+    toAddress: await h.addressOf(step.to),
     intervalMs: Math.round(1000 / step.rate),
     durationMs: step.durationMs,
   });

@@ -47,3 +47,8 @@ function lastLines(text: string, n: number): string {
   const lines = text.split("\n");
   return lines.slice(-n).join("\n");
 }
+
+/** Bad input on the command line or in a request: the CLI exits 2 and shows the hint. */
+export class UsageError extends LabError {
+  override name = "UsageError";
+}

@@ -1,10 +1,7 @@
-import { downAll, formatRemovals } from "../../lab/doctor/down-all.ts";
-import { clabLabUp } from "../../lab/runtime/clab/paths.ts";
-import { selectRuntime } from "../../lab/runtime/runtime.ts";
+import { DEFAULT_KIND, KIND_NAMES, runtimeKind } from "../../lab/runtime/registry.ts";
 import { formatProgress } from "../../lab/util/progress.ts";
 import { COMMON_OPTIONS, type Command, EXIT, parse, UsageError } from "../cli-kit.ts";
-import { loadForCommand } from "./load.ts";
-import { runtimeChoice } from "./up.ts";
+import { chooseKind, KIND_OPTIONS, loadForCommand } from "./load.ts";
 
 export const down: Command = {
   name: "down",
@@ -16,8 +13,8 @@ export const down: Command = {
     const { values } = parse(this, argv, {
       ...COMMON_OPTIONS,
       all: { type: "boolean" },
-      runtime: { type: "string" },
-      k8s: { type: "string" },
+      runtime: KIND_OPTIONS.runtime,
+      k8s: KIND_OPTIONS.k8s,
     });
     const start = performance.now();
     const progress = values.json
@@ -29,41 +26,44 @@ export const down: Command = {
           "down: --all removes every lab; it takes no --name or --topology",
           `usage: ${this.usage}`,
         );
-      if (values.runtime !== undefined && values.runtime !== "netns")
+      const kind = await runtimeKind(values.runtime);
+      if (!kind.downAll)
         throw new UsageError(
-          "down: --all removes the leftovers of netns labs",
-          "remove a clab lab with: npm run lab -- down --runtime clab [--name LAB]",
+          `down: --all removes the leftovers of ${DEFAULT_KIND} labs`,
+          `remove one with: npm run lab -- down --runtime ${kind.name} [--name LAB]`,
         );
       // No topology is loaded: --all must work even when configs/ is broken.
-      const removals = await downAll({ progress });
+      const removed = await kind.downAll({ progress });
       const ms = performance.now() - start;
-      if (values.json) ctx.out(JSON.stringify({ labs: removals, ms: Math.round(ms) }));
-      else ctx.out(formatRemovals(removals, ms));
+      if (values.json) ctx.out(JSON.stringify({ labs: removed.data, ms: Math.round(ms) }));
+      else ctx.out(removed.text(ms));
       return EXIT.ok;
     }
-    const choice = runtimeChoice(values);
-    const lab = await loadForCommand(values);
-    const runtime = await selectRuntime(choice.name, choice.k8s ? { k8s: choice.k8s } : {});
-    const result = await runtime.down(lab, { progress, signal: ctx.signal });
+    const { kind, options } = await chooseKind(values);
+    const handle = kind.open(await loadForCommand(values), options);
+    const lab = handle.lab;
+    const result = await handle.down({ progress, signal: ctx.signal });
+    const qualifier = kind.name === DEFAULT_KIND ? "" : ` (${kind.name})`;
     const ms = performance.now() - start;
     if (values.json)
       ctx.out(
         JSON.stringify({
           lab: lab.name,
-          ...(runtime.name === "netns" ? {} : { runtime: runtime.name }),
+          ...(kind.name === DEFAULT_KIND ? {} : { runtime: kind.name }),
           ...result.removed,
           ms: Math.round(ms),
         }),
       );
-    else if (!result.found)
-      ctx.out(
-        `lab ${lab.name}${runtime.name === "netns" ? "" : ` (${runtime.name})`} is not running: nothing to remove`,
-      );
+    else if (!result.found) ctx.out(`lab ${lab.name}${qualifier} is not running: nothing to remove`);
     else ctx.out(`lab ${lab.name} removed: ${result.summary} in ${(ms / 1000).toFixed(2)} s`);
-    if (runtime.name === "netns" && clabLabUp(lab.name) && !values.json)
-      ctx.err(
-        `note: a clab lab ${lab.name} is up as well; remove it with: npm run lab -- down --runtime clab`,
-      );
+    // A lab of the same name of another kind is easy to forget.
+    for (const other of KIND_NAMES.filter((k) => k !== kind.name)) {
+      const o = await runtimeKind(other);
+      if (o.labUp(lab.name) && !values.json)
+        ctx.err(
+          `note: a ${o.labTitle} ${lab.name} is up as well; remove it with: npm run lab -- down --runtime ${o.name}`,
+        );
+    }
     return EXIT.ok;
   },
 };

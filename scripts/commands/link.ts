@@ -1,13 +1,8 @@
 import { parseDirection, parseImpairmentArgs } from "../../lab/emulate/zerotier/args.ts";
-import { type RelayRequest, relayRequest } from "../../lab/emulate/zerotier/control.ts";
-import { formatRelayStatus } from "../../lab/emulate/zerotier/format.ts";
-import { formatZtStatus } from "../../lab/runtime/clab/link-status.ts";
-import { workPaths } from "../../lab/runtime/workdir.ts";
-import type { Fault } from "../../lab/scenario/model.ts";
-import type { Lab } from "../../lab/topology/model.ts";
+import type { RelayRequest } from "../../lab/emulate/zerotier/control.ts";
+import type { LabHandle } from "../../lab/runtime/kind.ts";
 import { type Command, EXIT, UsageError } from "../cli-kit.ts";
-import { loadForCommand, requireClabLab } from "./load.ts";
-import { runtimeChoice } from "./up.ts";
+import { chooseKind, loadForCommand, requireUp } from "./load.ts";
 
 const USAGE = `lab link zt show [--json]
        lab link zt set [--delay 30ms] [--jitter 5ms] [--reorder] [--loss 1%] [--burst P,R,LOSS] [--rate 10mbit] [--duplicate 0.5%] [--direction home->mine|both]
@@ -44,8 +39,9 @@ export const link: Command = {
         `unknown link "${which ?? ""}"`,
         `the lab has one emulated link, zt (ZeroTier)\nusage: ${USAGE}`,
       );
-    const choice = runtimeChoice(runtime === undefined ? {} : { runtime });
-    const lab = await loadForCommand(sel);
+    const { kind, options } = await chooseKind({ runtime });
+    const handle = kind.open(await loadForCommand(sel), options);
+    const lab = handle.lab;
     const sites = lab.sites.map((s) => s.name);
     let request: RelayRequest;
     switch (op) {
@@ -72,46 +68,31 @@ export const link: Command = {
       default:
         throw new UsageError(`unknown link operation "${op ?? ""}"`, `usage: ${USAGE}`);
     }
-    if (choice.name === "clab") return clabLink(lab, request, json, ctx.out);
-    const reply = await relayRequest(workPaths(lab.name).relaySocket, request);
-    ctx.out(json ? JSON.stringify(reply.status, null, 2) : formatRelayStatus(reply.status));
+    requireUp(handle);
+    await applyLink(handle, request);
+    const state = await handle.linkState();
+    ctx.out(json ? JSON.stringify(state.data, null, 2) : state.text);
     return EXIT.ok;
   },
 };
 
-/** The same operations on a clab lab, through its scenario driver's link faults (not reverted). */
-async function clabLink(
-  lab: Lab,
-  request: RelayRequest,
-  json: boolean,
-  out: (s: string) => void,
-): Promise<number> {
-  requireClabLab(lab);
-  const { ClabDriver } = await import("../../lab/scenario/drivers/clab.ts");
-  const driver = new ClabDriver();
-  const fault = linkFault(request);
-  if (fault) await driver.fault(lab, fault);
-  const ends = await driver.linkStatus(lab);
-  out(json ? JSON.stringify({ runtime: "clab", ends }, null, 2) : formatZtStatus(ends));
-  return EXIT.ok;
-}
-
-/** The relay request as the scenario fault that does the same; show changes nothing. */
-function linkFault(request: RelayRequest): Fault | undefined {
+/** The operation through the lab's fault actions; unlike a scenario's faults, never reverted. */
+async function applyLink(h: LabHandle, request: RelayRequest): Promise<void> {
   switch (request.op) {
     case "set":
-      return { kind: "link", action: "impair", direction: request.direction, impairment: request.impairment };
+      await h.faults.linkImpair(request.direction, request.impairment);
+      return;
     case "down":
+      await h.faults.linkDown(request.direction);
+      return;
     case "up":
-      return {
-        kind: "link",
-        action: request.op,
-        ...(request.direction ? { direction: request.direction } : {}),
-      };
+      await h.faults.linkUp(request.direction);
+      return;
     case "reset":
-      return { kind: "link", action: "reset" };
+      await h.faults.linkReset();
+      return;
     default:
-      return undefined;
+      return;
   }
 }
 

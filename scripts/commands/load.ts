@@ -1,21 +1,60 @@
-// Loading the topology for a command: the --topology file (default configs/topology.yaml) and
-// an optional --name that runs the same topology as a second, independent lab.
+// What every command that acts on a lab shares: loading the topology (the --topology file,
+// default configs/topology.yaml, and an optional --name that runs the same topology as a second,
+// independent lab) and choosing the runtime kind (--runtime, with the kind's own options) from
+// the registry.
 import { checkBirdConfig } from "../../lab/bird/check.ts";
-import { clabLabUp } from "../../lab/runtime/clab/paths.ts";
+import type { KindOptions, LabHandle, RuntimeKind } from "../../lab/runtime/kind.ts";
+import { runtimeKind } from "../../lab/runtime/registry.ts";
+import { LAB_NAME } from "../../lab/topology/elements.ts";
 import { DEFAULT_TOPOLOGY_FILE, loadLab } from "../../lab/topology/load.ts";
 import type { Lab } from "../../lab/topology/model.ts";
+import { onPath } from "../../lab/util/executables.ts";
 import { UsageError } from "../cli-kit.ts";
 
+/** --runtime and the options of every kind, for util.parseArgs. Kinds check their values. */
+export const KIND_OPTIONS = {
+  runtime: { type: "string" },
+  k8s: { type: "string" },
+  "pod-image": { type: "string" },
+} as const;
+
+export interface KindChoice {
+  kind: RuntimeKind;
+  options: KindOptions;
+}
+
+/** The kind --runtime names (default netns) and its options; bad values are usage errors. */
+export async function chooseKind(values: {
+  runtime?: string | undefined;
+  k8s?: string | undefined;
+  "pod-image"?: string | undefined;
+}): Promise<KindChoice> {
+  const kind = await runtimeKind(values.runtime);
+  const options: KindOptions = {};
+  if (values.k8s !== undefined) options.k8s = values.k8s;
+  if (values["pod-image"] !== undefined) options["pod-image"] = values["pod-image"];
+  kind.checkOptions(options);
+  return { kind, options };
+}
+
 export async function loadForCommand(
-  values: { topology?: string; name?: string },
-  opts: { birdCheck?: boolean } = {},
+  values: { topology?: string | undefined; name?: string | undefined },
+  opts: { birdCheck?: boolean | "if-installed"; note?: ((text: string) => void) | undefined } = {},
 ): Promise<Lab> {
+  let birdCheck = opts.birdCheck === true;
+  if (opts.birdCheck === "if-installed") {
+    birdCheck = onPath("bird") !== undefined;
+    if (!birdCheck)
+      opts.note?.(
+        "note: bird is not installed on this host: the BIRD configs are checked when the routers start",
+      );
+  }
   const lab = await loadLab(
     values.topology ?? DEFAULT_TOPOLOGY_FILE,
-    opts.birdCheck ? { birdCheck: birdSyntax } : {},
+    birdCheck ? { birdCheck: birdSyntax } : {},
   );
   if (values.name !== undefined) {
-    if (!/^[a-z][a-z0-9]{0,7}$/.test(values.name)) {
+    if (!LAB_NAME.test(values.name)) {
       throw new UsageError(
         `--name "${values.name}" is not a valid lab name`,
         "lowercase letters and digits, starting with a letter, at most 8",
@@ -26,12 +65,12 @@ export async function loadForCommand(
   return lab;
 }
 
-/** Commands that act on a running clab lab refuse a lab that is not up, saying how to start it. */
-export function requireClabLab(lab: Lab): void {
-  if (!clabLabUp(lab.name))
+/** Commands that act on a running lab refuse a lab that is not up, saying how to start it. */
+export function requireUp(h: LabHandle): void {
+  if (!h.isUp())
     throw new UsageError(
-      `clab lab ${lab.name} is not running`,
-      "start it with: sudo make lab-up RUNTIME=clab",
+      `${h.kind.labTitle} ${h.lab.name} is not running`,
+      `start it with: ${h.kind.startHint}`,
     );
 }
 

@@ -8,16 +8,14 @@ import {
   writeReports,
 } from "../../lab/report/scenario/index.ts";
 import { labsRoot } from "../../lab/runtime/workdir.ts";
-import { selectDriver } from "../../lab/scenario/driver.ts";
-import { runScenario } from "../../lab/scenario/engine.ts";
 import { loadScenario, SCENARIO_DIR } from "../../lab/scenario/load.ts";
 import type { Scenario } from "../../lab/scenario/model.ts";
+import { runSuite, suiteVerdict } from "../../lab/scenario/suite.ts";
 import type { RunReport } from "../../lab/scenario/types.ts";
 import { Diagnostics, ValidationError } from "../../lab/topology/diagnostics.ts";
 import { formatProgress } from "../../lab/util/progress.ts";
 import { COMMON_OPTIONS, type Command, EXIT, parse, UsageError } from "../cli-kit.ts";
-import { loadForCommand } from "./load.ts";
-import { runtimeChoice } from "./up.ts";
+import { chooseKind, KIND_OPTIONS, loadForCommand } from "./load.ts";
 
 export const runCmd: Command = {
   name: "run",
@@ -37,13 +35,11 @@ export const runCmd: Command = {
         variant: { type: "string", multiple: true },
         out: { type: "string", short: "o" },
         keep: { type: "boolean" },
-        runtime: { type: "string", default: "netns" },
-        k8s: { type: "string" },
-        "pod-image": { type: "string" },
+        ...KIND_OPTIONS,
       },
       true,
     );
-    const choice = runtimeChoice(values);
+    const { kind, options } = await chooseKind(values);
     const lab = await loadForCommand(values);
     const available = readdirSync(SCENARIO_DIR)
       .filter((f) => /\.ya?ml$/.test(f))
@@ -74,44 +70,22 @@ export const runCmd: Command = {
       );
       return EXIT.ok;
     }
-    const driver = await selectDriver(choice.name, {
-      ...(choice.k8s ? { k8s: choice.k8s } : {}),
-      ...(choice.podImage ? { podImage: choice.podImage } : {}),
-    });
-    // What the runtime needs is checked once, before the first scenario, not once per scenario.
-    if (chosen.some((s) => driver.unsupported(s).length === 0)) await driver.preflight(lab);
+    const handle = kind.open(lab, options);
     const t0 = Date.now();
-    const report: RunReport = {
-      lab: lab.name,
-      runtime: driver.runtime,
-      startedAt: t0,
-      endedAt: t0,
-      interrupted: false,
-      results: [],
-    };
     const progress = (e: Parameters<typeof formatProgress>[0]) => ctx.err(formatProgress(e, Date.now() - t0));
+    let report: RunReport;
     try {
-      for (const s of chosen) {
-        const variants = values.variant?.length
-          ? s.variants.filter((v) => values.variant?.includes(v.name))
-          : s.variants;
-        for (const v of variants) {
-          if (ctx.signal.aborted) break;
-          ctx.err(`\n=== ${s.name} [${v.name}]: ${s.title}`);
-          const result = await runScenario(lab, s, v, {
-            driver,
-            signal: ctx.signal,
-            progress,
-            onEvent: (e) => ctx.err(formatLiveEvent(e, t0)),
-          });
-          report.results.push(result);
+      report = await runSuite(handle, chosen, {
+        ...(values.variant?.length ? { variants: values.variant } : {}),
+        signal: ctx.signal,
+        progress,
+        onEvent: (e) => ctx.err(formatLiveEvent(e, t0)),
+        onStart: (s, v) => ctx.err(`\n=== ${s.name} [${v.name}]: ${s.title}`),
+        onDone: (s, v, result) => {
           const why = result.error ?? result.skipReason;
           ctx.err(`=== ${s.name} [${v.name}]: ${result.status}${why ? ` (${why})` : ""}`);
-        }
-      }
-    } finally {
-      report.interrupted = ctx.signal.aborted;
-      report.endedAt = Date.now();
+        },
+      });
       const dir = resolve(
         values.out ?? `${labsRoot()}/reports/${new Date(t0).toISOString().replace(/[:.]/g, "-")}`,
       );
@@ -120,17 +94,14 @@ export const runCmd: Command = {
       ctx.out(
         `${formatSummaryTable(report)}\n\nreports: ${written.json}, ${written.junit}, ${written.markdown}${written.svgs.length ? `, ${written.svgs.length} SVG timelines in ${dir}` : ""}`,
       );
+    } finally {
       if (!values.keep) {
-        await driver.down(lab);
+        await handle.down();
         ctx.err("lab removed (--keep leaves it running)");
       }
     }
-    if (report.interrupted) return EXIT.interrupted;
-    // A scenario its runtime cannot run is reported as skipped, with why, and fails nothing.
-    const ran = report.results.filter((r) => r.status !== "skipped");
-    return ran.every((r) => r.status === "pass" && r.metrics.every((m) => m.withinBound !== false))
-      ? EXIT.ok
-      : EXIT.failure;
+    const verdict = suiteVerdict(report);
+    return verdict === "interrupted" ? EXIT.interrupted : verdict === "pass" ? EXIT.ok : EXIT.failure;
   },
 };
 

@@ -1,41 +1,25 @@
-import { existsSync } from "node:fs";
-import { collectStatus, formatStatus } from "../../lab/report/status.ts";
-import { clabLabUp } from "../../lab/runtime/clab/paths.ts";
-import { Journal } from "../../lab/runtime/netns/journal.ts";
-import { canReportStatus, selectRuntime } from "../../lab/runtime/runtime.ts";
-import { workPaths } from "../../lab/runtime/workdir.ts";
+import { collectStatus } from "../../lab/observe/status.ts";
+import { DEFAULT_KIND } from "../../lab/runtime/registry.ts";
 import { COMMON_OPTIONS, type Command, EXIT, parse } from "../cli-kit.ts";
-import { loadForCommand } from "./load.ts";
-import { runtimeChoice } from "./up.ts";
+import { chooseKind, KIND_OPTIONS, loadForCommand } from "./load.ts";
 
 export const status: Command = {
   name: "status",
   summary: "daemons, BGP sessions, 10.42 routes, ZeroTier relay impairment and counters",
   usage: "lab status [--topology FILE] [--name LAB] [--runtime netns|clab] [--json]",
   async run(argv, ctx) {
-    const { values } = parse(this, argv, { ...COMMON_OPTIONS, runtime: { type: "string" } });
-    const choice = runtimeChoice(values);
-    const lab = await loadForCommand(values);
-    if (choice.name === "clab") {
-      if (!clabLabUp(lab.name)) {
-        if (values.json) ctx.out(JSON.stringify({ lab: lab.name, runtime: "clab", running: false }));
-        else ctx.out(`clab lab ${lab.name} is not running (start it with: sudo make lab-up RUNTIME=clab)`);
-        return EXIT.failure;
-      }
-      const runtime = await selectRuntime("clab");
-      if (!canReportStatus(runtime)) return EXIT.failure;
-      const s = await runtime.status(lab);
-      ctx.out(values.json ? JSON.stringify({ running: true, ...(s.data as object) }, null, 2) : s.text);
-      return EXIT.ok;
-    }
-    const paths = workPaths(lab.name);
-    if (!existsSync(paths.journal)) {
-      if (values.json) ctx.out(JSON.stringify({ lab: lab.name, running: false }));
-      else ctx.out(`lab ${lab.name} is not running (start it with: make lab-up)`);
+    const { values } = parse(this, argv, { ...COMMON_OPTIONS, runtime: KIND_OPTIONS.runtime });
+    const { kind, options } = await chooseKind(values);
+    const handle = kind.open(await loadForCommand(values), options);
+    if (!handle.isUp()) {
+      // The default kind's answer has no runtime field, as before there were kinds.
+      const runtime = kind.name === DEFAULT_KIND ? {} : { runtime: kind.name };
+      if (values.json) ctx.out(JSON.stringify({ lab: handle.lab.name, ...runtime, running: false }));
+      else ctx.out(`${kind.labTitle} ${handle.lab.name} is not running (start it with: ${kind.startHint})`);
       return EXIT.failure;
     }
-    const s = await collectStatus(lab, paths, new Journal(paths.journal));
-    ctx.out(values.json ? JSON.stringify({ running: true, ...s }, null, 2) : formatStatus(s));
+    const s = await collectStatus(handle);
+    ctx.out(values.json ? JSON.stringify({ running: true, ...s.data }, null, 2) : s.text);
     return EXIT.ok;
   },
 };

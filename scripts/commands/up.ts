@@ -1,53 +1,9 @@
-import { findExecutable } from "../../lab/docker/tools.ts";
 import { formatFindings, hasErrors, lintLab, summarizeFindings } from "../../lab/lint/lint.ts";
-import {
-  canReportStatus,
-  isK8sDistribution,
-  isRuntimeName,
-  K8S_DISTRIBUTIONS,
-  RUNTIME_NAMES,
-  type RuntimeName,
-  selectRuntime,
-} from "../../lab/runtime/runtime.ts";
+import { collectStatus } from "../../lab/observe/status.ts";
 import { LabError } from "../../lab/util/errors.ts";
 import { formatProgress } from "../../lab/util/progress.ts";
-import { COMMON_OPTIONS, type Command, EXIT, parse, parseDuration, UsageError } from "../cli-kit.ts";
-import { loadForCommand } from "./load.ts";
-
-/** --runtime, --k8s and --pod-image as the runtime registry takes them; bad values are usage errors. */
-export function runtimeChoice(values: { runtime?: string; k8s?: string; "pod-image"?: string }): {
-  name: RuntimeName;
-  k8s?: (typeof K8S_DISTRIBUTIONS)[number];
-  podImage?: string;
-} {
-  const name = values.runtime ?? "netns";
-  if (!isRuntimeName(name))
-    throw new UsageError(
-      `runtime "${name}" is not supported`,
-      `supported runtimes are: ${RUNTIME_NAMES.join(", ")}`,
-    );
-  const clabOnly = [
-    values.k8s !== undefined ? "--k8s" : "",
-    values["pod-image"] !== undefined ? "--pod-image" : "",
-  ]
-    .filter(Boolean)
-    .join(", ");
-  if (name === "netns" && clabOnly)
-    throw new UsageError(
-      `${clabOnly}: only the clab runtime runs Kubernetes`,
-      "add --runtime clab, or leave it out",
-    );
-  if (values.k8s !== undefined && !isK8sDistribution(values.k8s))
-    throw new UsageError(
-      `--k8s "${values.k8s}" is not supported`,
-      `supported distributions are: ${K8S_DISTRIBUTIONS.join(", ")}`,
-    );
-  return {
-    name,
-    ...(values.k8s !== undefined ? { k8s: values.k8s } : {}),
-    ...(values["pod-image"] !== undefined ? { podImage: values["pod-image"] } : {}),
-  };
-}
+import { COMMON_OPTIONS, type Command, EXIT, parse, parseDuration } from "../cli-kit.ts";
+import { chooseKind, KIND_OPTIONS, loadForCommand } from "./load.ts";
 
 export const up: Command = {
   name: "up",
@@ -57,23 +13,19 @@ export const up: Command = {
   async run(argv, ctx) {
     const { values } = parse(this, argv, {
       ...COMMON_OPTIONS,
-      runtime: { type: "string", default: "netns" },
-      k8s: { type: "string" },
-      "pod-image": { type: "string" },
+      ...KIND_OPTIONS,
       budget: { type: "string" },
       "keep-on-failure": { type: "boolean" },
     });
-    const choice = runtimeChoice(values);
+    const choice = await chooseKind(values);
     // Every argument is checked before the (slower) loading and linting.
     const budgetMs = values.budget ? parseDuration("--budget", values.budget) : undefined;
-    // `bird -p` checks the real configs before anything runs. The netns runtime needs BIRD on the
-    // host anyway; the clab runtime runs it in the router image, so a host without it skips the check.
-    const birdCheck = choice.name === "netns" || findExecutable("bird") !== undefined;
-    if (!birdCheck && !values.json)
-      ctx.err(
-        "note: bird is not installed on this host: the BIRD configs are checked when the routers start",
-      );
-    const lab = await loadForCommand(values, { birdCheck });
+    // `bird -p` checks the real configs before anything runs, where BIRD is on the host (a kind
+    // that runs BIRD in its router image does not need it there).
+    const lab = await loadForCommand(values, {
+      birdCheck: "if-installed",
+      note: values.json ? undefined : ctx.err,
+    });
     // Lint first: errors stop here, before anything is created; warnings are shown.
     const findings = lintLab(lab);
     if (findings.length && !values.json)
@@ -92,19 +44,16 @@ export const up: Command = {
     const progress = values.json
       ? () => {}
       : (e: Parameters<typeof formatProgress>[0]) => ctx.err(formatProgress(e, performance.now() - start));
-    const runtime = await selectRuntime(choice.name, {
-      ...(choice.k8s ? { k8s: choice.k8s } : {}),
-      ...(choice.podImage ? { podImage: choice.podImage } : {}),
-    });
-    const result = await runtime.up(lab, {
+    const handle = choice.kind.open(lab, choice.options);
+    const result = await handle.up({
       progress,
       ...(budgetMs !== undefined ? { budgetMs } : {}),
       signal: ctx.signal,
       keepOnFailure: values["keep-on-failure"] ?? false,
     });
-    const status = canReportStatus(runtime) ? await runtime.status(lab) : undefined;
-    // The netns runtime's output is unchanged; other runtimes add their name and fidelity warnings.
-    const extra = runtime.name === "netns" ? {} : { runtime: runtime.name, warnings: result.warnings ?? [] };
+    const status = await collectStatus(handle);
+    // Fidelity warnings only from kinds that have them.
+    const extra = result.warnings ? { runtime: handle.kind.name, warnings: result.warnings } : {};
     if (values.json) {
       ctx.out(
         JSON.stringify(

@@ -8,10 +8,10 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import test from "ava";
 import { netnsDown } from "../../lab/runtime/netns/down.ts";
 import { Journal } from "../../lab/runtime/netns/journal.ts";
+import { netnsKind } from "../../lab/runtime/netns/kind.ts";
 import { planNetns } from "../../lab/runtime/netns/plan.ts";
-import { isAlive, processStartTime } from "../../lab/runtime/netns/processes.ts";
-import { netnsUp } from "../../lab/runtime/netns/up.ts";
 import { workPaths } from "../../lab/runtime/workdir.ts";
+import { isAlive, processStartTime } from "../../lab/util/processes.ts";
 import {
   CLEAN,
   diffSnapshots,
@@ -77,7 +77,7 @@ t(`${CYCLES} up/down cycles leave nothing behind and never touch the host namesp
   const fds: number[] = [];
   for (let i = 1; i <= CYCLES; i++) {
     const t0 = performance.now();
-    const up = await netnsUp(seed.lab, { budgetMs: 60_000 });
+    const up = await netnsKind.open(seed.lab).up({ budgetMs: 60_000 });
     const upMs = performance.now() - t0;
     tt.false(up.alreadyUp, `cycle ${i}: a fresh up`);
     tt.is((await labNamespaces(NAME)).length, planned, `cycle ${i}: every planned namespace exists`);

@@ -4,7 +4,7 @@
 // `exec node --import tsx` so npm's shell does not stay between, and no tsx relay process can
 // SIGKILL the CLI before it has rolled back.
 import test from "ava";
-import { isAlive } from "../../lab/runtime/netns/processes.ts";
+import { isAlive } from "../../lab/util/processes.ts";
 import { CLEAN, type CliRun, journaledProcesses, residue, runCli } from "../helpers/host-snapshot.ts";
 import { useSeedLab } from "../helpers/lab-fixture.ts";
 import { netnsUnavailable } from "../helpers/root.ts";

@@ -4,9 +4,10 @@
 // other converged, and `up` of the survivor reports it as already up.
 import { readlinkSync, statSync } from "node:fs";
 import test from "ava";
+import { readConvergence } from "../../lab/observe/convergence.ts";
 import { netnsDown } from "../../lab/runtime/netns/down.ts";
+import { netnsKind } from "../../lab/runtime/netns/kind.ts";
 import { nsName, planNetns } from "../../lab/runtime/netns/plan.ts";
-import { convergenceState, netnsUp } from "../../lab/runtime/netns/up.ts";
 import { workPaths } from "../../lab/runtime/workdir.ts";
 import { loadLab } from "../../lab/topology/load.ts";
 import type { Lab } from "../../lab/topology/model.ts";
@@ -84,7 +85,7 @@ t("two labs up at the same time converge, stay apart, and survive each other's d
   const t0 = performance.now();
   const ups = Promise.all(
     NAMES.map(async (name) => {
-      const r = await netnsUp(labs.get(name) as Lab, { budgetMs: 90_000 });
+      const r = await netnsKind.open(labs.get(name) as Lab).up({ budgetMs: 90_000 });
       return { name, r, ms: performance.now() - t0 };
     }),
   );
@@ -172,7 +173,7 @@ t("two labs up at the same time converge, stay apart, and survive each other's d
   await down("g1");
   tt.log(`g1: down in ${((performance.now() - t1) / 1000).toFixed(2)} s`);
   tt.deepEqual(await residue("g1", procs1), CLEAN);
-  const state = await convergenceState(g2, p2);
+  const state = await readConvergence(netnsKind.open(g2));
   tt.deepEqual(
     state.filter((c) => !c.ok).map((c) => `${c.name}: ${c.problems.join("; ")}`),
     [],
@@ -183,7 +184,7 @@ t("two labs up at the same time converge, stay apart, and survive each other's d
   tt.is((await labNamespaces("g2")).length, planNetns(g2).namespaces.length);
 
   // `up` of g2 again: nothing to do.
-  const again = await netnsUp(g2, { budgetMs: 30_000 });
+  const again = await netnsKind.open(g2).up({ budgetMs: 30_000 });
   tt.true(again.alreadyUp);
 
   await down("g2");

@@ -3,15 +3,16 @@
 import { existsSync } from "node:fs";
 import test from "ava";
 import { relayRequest } from "../../lab/emulate/zerotier/control.ts";
-import { listNetns } from "../../lab/runtime/netns/ip.ts";
+import { fibRoutes, httpGet, ping } from "../../lab/observe/probes.ts";
+import type { UpResult } from "../../lab/runtime/kind.ts";
 import { Journal } from "../../lab/runtime/netns/journal.ts";
-import { fibRoutes, httpGet, ping } from "../../lab/runtime/netns/observe.ts";
+import { netnsKind } from "../../lab/runtime/netns/kind.ts";
 import { nsName, planNetns } from "../../lab/runtime/netns/plan.ts";
-import { isAlive } from "../../lab/runtime/netns/processes.ts";
-import { netnsUp, type UpResult } from "../../lab/runtime/netns/up.ts";
 import { workPaths } from "../../lab/runtime/workdir.ts";
 import type { Lab } from "../../lab/topology/model.ts";
 import { run } from "../../lab/util/exec.ts";
+import { listNetns } from "../../lab/util/netns.ts";
+import { isAlive } from "../../lab/util/processes.ts";
 import { useSeedLab } from "../helpers/lab-fixture.ts";
 import { netnsUnavailable } from "../helpers/root.ts";
 
@@ -28,7 +29,7 @@ const ns = (what: string) => nsName(NAME, what);
 test.before(async () => {
   if (why) return;
   lab = await seed.ready;
-  first = await netnsUp(lab, { budgetMs: 90_000 });
+  first = await netnsKind.open(lab).up({ budgetMs: 90_000 });
 });
 
 t("up converges and reports its timings", (tt) => {
@@ -112,7 +113,7 @@ t("relay delay shows in the pod round-trip time", async (tt) => {
 });
 
 t("up on a running, converged lab reports it instead of duplicating it", async (tt) => {
-  const again = await netnsUp(lab, { budgetMs: 30_000 });
+  const again = await netnsKind.open(lab).up({ budgetMs: 30_000 });
   tt.true(again.alreadyUp);
   tt.is((await listNetns()).filter((n) => n.startsWith(`${NAME}-`)).length, planNetns(lab).namespaces.length);
 });

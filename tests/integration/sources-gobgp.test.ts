@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import test from "ava";
 import { parseBirdLog } from "../../lab/scenario/sources/bird-log.ts";
-import { GobgpWatch } from "../../lab/scenario/sources/gobgp-watch.ts";
+import { GobgpWatch } from "../../lab/runtime/netns/gobgp-watch.ts";
 import type { LabEvent } from "../../lab/scenario/types.ts";
 import { run } from "../../lab/util/exec.ts";
 import { sourcesSkipReason, TestNetns, until } from "../fixtures/sources/netns.ts";

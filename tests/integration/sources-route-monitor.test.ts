@@ -1,7 +1,7 @@
 // RouteMonitor against the kernel: routes added and removed inside a throwaway namespace are
 // reported as they happen, filtered by prefix, and stop() leaves no process behind.
 import test from "ava";
-import { isAlive } from "../../lab/runtime/netns/processes.ts";
+import { isAlive } from "../../lab/util/processes.ts";
 import { RouteMonitor } from "../../lab/scenario/sources/route-monitor.ts";
 import type { LabEvent } from "../../lab/scenario/types.ts";
 import { run } from "../../lab/util/exec.ts";

@@ -17,6 +17,7 @@ import {
   clabBirdWrapper,
 } from "../../lab/render/clab.ts";
 import { clabArtifacts } from "../../lab/runtime/clab/context.ts";
+import { clabKind } from "../../lab/runtime/clab/kind.ts";
 import { clabPaths } from "../../lab/runtime/clab/paths.ts";
 import type { ExternalTools } from "../../lab/runtime/clab/tools.ts";
 import { clabUp } from "../../lab/runtime/clab/up.ts";
@@ -85,7 +86,7 @@ test("up writes the wrappers and creates every router's log dir before anything 
     }),
   } as unknown as Docker;
   await t.throwsAsync(
-    clabUp(lab, {
+    clabUp(clabKind.open(lab), {
       tools,
       docker,
       paths,

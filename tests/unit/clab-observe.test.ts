@@ -9,11 +9,14 @@ import test from "ava";
 import yaml from "js-yaml";
 import { ContainerControl } from "../../lab/docker/containers.ts";
 import { connectEngine } from "../../lab/docker/engine.ts";
-import { LAB_NAME } from "../../lab/doctor/leftovers.ts";
+import {
+  expectedRoutes,
+  expectedRoutesAllocated as expectedRoutesWith,
+} from "../../lab/observe/convergence.ts";
 import { BIRD_CONF_IN_CONTAINER, type ClabTopology } from "../../lab/render/clab.ts";
 import { clabArtifacts } from "../../lab/runtime/clab/context.ts";
 import { ClabControl } from "../../lab/runtime/clab/control.ts";
-import { expectedRoutesWith } from "../../lab/runtime/clab/converge.ts";
+
 import {
   parseCiliumPeers,
   parseIpRouteJson,
@@ -24,7 +27,7 @@ import {
 } from "../../lab/runtime/clab/observe.ts";
 import { clabPaths, TEST_PODS_PATH } from "../../lab/runtime/clab/paths.ts";
 import { HostTools, ToolError } from "../../lab/runtime/clab/tools.ts";
-import { expectedRoutes } from "../../lab/runtime/convergence.ts";
+import { LAB_NAME } from "../../lab/topology/elements.ts";
 import { loadLab } from "../../lab/topology/load.ts";
 import { LabError } from "../../lab/util/errors.ts";
 

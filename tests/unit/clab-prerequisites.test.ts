@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import test from "ava";
+import { clabKind } from "../../lab/runtime/clab/kind.ts";
 import { clabPaths } from "../../lab/runtime/clab/paths.ts";
 import {
   checkPrerequisites,
@@ -132,9 +133,12 @@ refuseTest("clabUp runs no external command and writes no file when a prerequisi
     },
   };
   const lab = { ...(await loadLab()), name: "clup" };
-  const err = await t.throwsAsync(clabUp(lab, { tools: recording, paths: clabPaths(lab.name, root) }), {
-    instanceOf: LabError,
-  });
+  const err = await t.throwsAsync(
+    clabUp(clabKind.open(lab), { tools: recording, paths: clabPaths(lab.name, root) }),
+    {
+      instanceOf: LabError,
+    },
+  );
   t.regex(err?.message ?? "", /cannot start: .* missing; nothing was created/);
   t.deepEqual(calls, []);
   t.deepEqual(readdirSync(root), []);

@@ -12,6 +12,7 @@ import {
 } from "../../lab/doctor/checks.ts";
 import { type Finding, formatFindings, netnsRuntimeReady } from "../../lab/doctor/finding.ts";
 import type { Probe } from "../../lab/doctor/probe.ts";
+import { REQUIRED_COMMANDS } from "../../lab/runtime/netns/prerequisites.ts";
 import type { RunResult } from "../../lab/util/exec.ts";
 
 interface FakeCommand {
@@ -103,7 +104,7 @@ test("the seed machine: every netns check passes and the runtime can run", async
   const findings = [
     ...systemFindings(probe),
     ...(await kernelFindings(probe)),
-    ...(await commandFindings(probe)),
+    ...(await commandFindings(probe, REQUIRED_COMMANDS)),
   ];
   t.deepEqual(
     findings.filter((f) => f.severity !== "ok"),
@@ -128,11 +129,11 @@ test("not root, not Linux, old Node.js: errors, each with its fix", (t) => {
 
 test("a missing command is an error whose fix installs its Debian package (with sudo when not root)", async (t) => {
   const { bird: _bird, birdc: _birdc, ...rest } = HEALTHY;
-  const asRoot = await commandFindings(fakeProbe({}, rest).probe);
+  const asRoot = await commandFindings(fakeProbe({}, rest).probe, REQUIRED_COMMANDS);
   t.is(byId(asRoot, "command.bird").severity, "error");
   t.is(byId(asRoot, "command.bird").fix, "apt-get update && apt-get install -y bird2");
   t.is(byId(asRoot, "command.birdc").fix, "apt-get update && apt-get install -y bird2");
-  const asUser = await commandFindings(fakeProbe({ uid: 1000 }, rest).probe);
+  const asUser = await commandFindings(fakeProbe({ uid: 1000 }, rest).probe, REQUIRED_COMMANDS);
   t.is(byId(asUser, "command.bird").fix, "sudo apt-get update && sudo apt-get install -y bird2");
   t.is(aptInstall(fakeProbe().probe, ["a", "b", "a"]), "apt-get update && apt-get install -y a b");
 });
@@ -148,6 +149,7 @@ test("BIRD 1.x or 3.x and GoBGP other than 3.x are errors", async (t) => {
         gobgp: { path: "/usr/bin/gobgp", stdout: "garbage", code: 1 },
       },
     ).probe,
+    REQUIRED_COMMANDS,
   );
   t.regex(byId(f, "command.bird").message, /bird 1\.6\.8 .*version 2\.x is needed/);
   t.is(byId(f, "command.bird").severity, "error");
@@ -160,6 +162,7 @@ test("a command installed off PATH is an error whose fix extends PATH", async (t
   const f = await commandFindings(
     fakeProbe({}, { ...HEALTHY, bird: { offPath: "/usr/sbin/bird" }, birdc: { offPath: "/usr/sbin/birdc" } })
       .probe,
+    REQUIRED_COMMANDS,
   );
   t.regex(
     byId(f, "command.bird").message,

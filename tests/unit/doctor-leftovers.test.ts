@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
-import { clabLabFindings, clabLabStates } from "../../lab/doctor/clab-labs.ts";
+import { clabLabFindings, clabLabStates } from "../../lab/runtime/clab/leftovers.ts";
 import {
   collectLabStates,
   DOWN_ALL,
@@ -13,7 +13,7 @@ import {
   labWorkDirs,
   leftoverFindings,
   recognisedLabs,
-} from "../../lab/doctor/leftovers.ts";
+} from "../../lab/runtime/netns/leftovers.ts";
 import type { Probe } from "../../lab/doctor/probe.ts";
 import { clabPaths, writeState } from "../../lab/runtime/clab/paths.ts";
 import type { JournalEntry } from "../../lab/runtime/netns/journal.ts";

@@ -14,7 +14,7 @@ import { isMainThread, parentPort, Worker, workerData } from "node:worker_thread
 import fc from "fast-check";
 import yaml from "js-yaml";
 import { HELM_VALUES_FILE } from "../../lab/cilium/manifests.ts";
-import { labOfNamespace } from "../../lab/doctor/leftovers.ts";
+import { labOfNamespace } from "../../lab/runtime/netns/leftovers.ts";
 import { gobgpSpeakers } from "../../lab/render/gobgp.ts";
 import { planNetns } from "../../lab/runtime/netns/plan.ts";
 import { labsRoot, workPaths } from "../../lab/runtime/workdir.ts";

@@ -5,7 +5,7 @@ import {
   parseMonitorNeighborLine,
   parseNeighborStatus,
   peerDownReason,
-} from "../../lab/scenario/sources/gobgp-watch.ts";
+} from "../../lab/runtime/netns/gobgp-watch.ts";
 import { sourcesFixture } from "../fixtures/sources/load.ts";
 
 test("neighbor -j: state and the uptime/downtime seconds", (t) => {

@@ -16,7 +16,7 @@ import { BIRD_SOCKET_IN_CONTAINER } from "../../render/clab.ts";
 import { clusterMembers } from "../../render/k8s-cluster.ts";
 import type { Lab } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
-import type { K8sDistributionName } from "../runtime.ts";
+import type { K8sDistributionName } from "./distributions.ts";
 
 /** The part of ContainerControl the clab runtime uses. */
 export type Containers = Pick<

@@ -7,7 +7,7 @@ import { clabTopologyPath } from "../../render/paths.ts";
 import type { Lab } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
 import { silent } from "../../util/progress.ts";
-import type { DownOptions, DownResult } from "../runtime.ts";
+import type { DownOptions, DownResult } from "../kind.ts";
 import { type ClabContext, type ClabOptions, clabArtifacts, clabContext, writeArtifacts } from "./context.ts";
 import { clabPaths, readState } from "./paths.ts";
 import { executePhases, planDown } from "./plan.ts";

@@ -1,9 +1,10 @@
 // Reading the live state of a clab lab: BIRD and the FIB inside the router containers (dockerode
 // exec), nodes and pods from the API server (kubectl), Cilium's BGP peers (cilium CLI). Readers
 // return what they saw; the parsing is split into pure functions.
+
+import { type FibRoute, parseIpRouteJson } from "../../observe/probes.ts";
 import type { Lab } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
-import { type FibRoute, parseIpRouteJson } from "../convergence.ts";
 
 export { type FibRoute, parseIpRouteJson };
 

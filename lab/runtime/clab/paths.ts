@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, posix } from "node:path";
 import { BIRD_LOG_IN_CONTAINER } from "../../render/clab.ts";
 import { clabTopologyPath, k3dConfigPath, kindConfigPath } from "../../render/paths.ts";
-import type { K8sDistributionName } from "../runtime.ts";
 import { labsRoot } from "../workdir.ts";
+import type { K8sDistributionName } from "./distributions.ts";
 
 export interface ClabPaths {
   root: string;

@@ -14,7 +14,7 @@ import { clusterMembers } from "../../render/k8s-cluster.ts";
 import type { Lab } from "../../topology/model.ts";
 import { type ProgressSink, silent, step } from "../../util/progress.ts";
 import { waitFor } from "../../util/wait.ts";
-import type { K8sDistributionName } from "../runtime.ts";
+import type { K8sDistributionName } from "./distributions.ts";
 import type { ClabPaths } from "./paths.ts";
 import { NODE_LABEL, testPodNamespace } from "./test-pods.ts";
 import type { ExternalTools, ToolCall } from "./tools.ts";

@@ -6,7 +6,7 @@
 // Detection is real: commands are looked up on PATH, the engine is pinged.
 import { connectEngine, pingEngine } from "../../docker/engine.ts";
 import { LabError } from "../../util/errors.ts";
-import type { K8sDistributionName } from "../runtime.ts";
+import type { K8sDistributionName } from "./distributions.ts";
 import type { ExternalTools } from "./tools.ts";
 import {
   CILIUM_CLI_VERSION,

@@ -12,7 +12,7 @@ import type { Artifact } from "../../render/artifact.ts";
 import { clusterMembers } from "../../render/k8s-cluster.ts";
 import type { Lab } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
-import type { K8sDistributionName } from "../runtime.ts";
+import type { K8sDistributionName } from "./distributions.ts";
 import { TEST_PODS_PATH } from "./paths.ts";
 import { DEFAULT_POD_IMAGE } from "./versions.ts";
 

@@ -5,13 +5,12 @@
 // real components, and report what makes the lab less faithful (fidelity.ts). Any failure rolls
 // back what was created unless --keep-on-failure.
 import { existsSync, mkdirSync } from "node:fs";
-import type { Lab } from "../../topology/model.ts";
+import { convergenceChecks, readConvergence, waitConverged } from "../../observe/convergence.ts";
 import { LabError } from "../../util/errors.ts";
 import { silent, step } from "../../util/progress.ts";
-import { waitConverged } from "../convergence.ts";
-import type { K8sDistributionName, UpOptions, UpResult } from "../runtime.ts";
+import type { LabHandle, UpOptions, UpResult } from "../kind.ts";
 import { type ClabOptions, clabArtifacts, clabContext, probeOf, writeArtifacts } from "./context.ts";
-import { clabChecks, clabConvergenceState } from "./converge.ts";
+import type { K8sDistributionName } from "./distributions.ts";
 import { clabDown } from "./down.ts";
 import { fidelityWarnings } from "./fidelity.ts";
 import { ensureRouterImage } from "./image.ts";
@@ -29,7 +28,8 @@ export interface ClabUpOptions extends UpOptions, ClabOptions {
   prerequisites?: (k8s: K8sDistributionName, tools: ExternalTools) => Promise<Prerequisites>;
 }
 
-export async function clabUp(lab: Lab, opts: ClabUpOptions = {}): Promise<UpResult> {
+export async function clabUp(h: LabHandle, opts: ClabUpOptions = {}): Promise<UpResult> {
+  const { lab } = h;
   const progress = opts.progress ?? silent;
   const tools = opts.tools ?? new HostTools();
   const paths = opts.paths ?? clabPaths(lab.name);
@@ -49,7 +49,7 @@ export async function clabUp(lab: Lab, opts: ClabUpOptions = {}): Promise<UpResu
         `lab ${lab.name} is up with ${state.k8s}, not ${k8s}`,
         `remove it first: npm run lab -- down --runtime clab${lab.name !== "xsite" ? ` --name ${lab.name}` : ""}`,
       );
-    const now = await clabConvergenceState(probeOf(ctx));
+    const now = await readConvergence(h);
     if (now.every((c) => c.ok)) {
       progress({ kind: "info", message: `lab ${lab.name} (clab, ${k8s}) is already up and converged` });
       return { alreadyUp: true };
@@ -98,7 +98,7 @@ export async function clabUp(lab: Lab, opts: ClabUpOptions = {}): Promise<UpResu
     const daemonsReadyMs = performance.now() - t0;
     const probe = probeOf(ctx);
     const checks = await step(progress, "wait for convergence", () =>
-      waitConverged(clabChecks(probe), {
+      waitConverged(convergenceChecks(h), {
         t0,
         budgetMs: opts.budgetMs ?? DEFAULT_CLAB_CONVERGE_BUDGET_MS,
         intervalMs: 2000,

@@ -9,12 +9,12 @@ import { renderGobgp } from "../../render/gobgp.ts";
 import { nthHost, parseCidr } from "../../topology/ipv4.ts";
 import type { K8sNode, Lab, NodeJoin, Router } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
+import { deleteNetns, netnsPids } from "../../util/netns.ts";
+import { isAlive, signal, stopProcess } from "../../util/processes.ts";
 import { createLinks, createNamespaces } from "./build.ts";
 import { type DaemonContext, startBird, startKubelet, startSpeakers } from "./daemons.ts";
-import { deleteNetns, netnsPids } from "./ip.ts";
 import type { JournalEntry } from "./journal.ts";
 import { nsName, planNetns } from "./plan.ts";
-import { isAlive, signal, stopProcess } from "./processes.ts";
 
 type ProcessEntry = Extract<JournalEntry, { kind: "process" }>;
 

@@ -9,11 +9,11 @@ import { gobgpSpeakers } from "../../render/gobgp.ts";
 import type { K8sNode, Lab, Router } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
 import { run } from "../../util/exec.ts";
+import { isAlive, processStartTime, readPidFile, spawnInNetns } from "../../util/processes.ts";
 import { giveUp, waitFor } from "../../util/wait.ts";
 import { type WorkPaths, workPaths } from "../workdir.ts";
 import type { Journal } from "./journal.ts";
 import { type NetnsPlan, nsName, planNetns } from "./plan.ts";
-import { isAlive, processStartTime, readPidFile, spawnInNetns } from "./processes.ts";
 
 export interface DaemonContext {
   lab: Lab;

@@ -3,11 +3,11 @@
 // still runs inside it, then the work directory. Safe to run twice, and after a crashed `up`.
 import { existsSync, rmSync } from "node:fs";
 import { mapLimit } from "../../util/concurrency.ts";
+import { deleteNetns, listNetns, netnsPids } from "../../util/netns.ts";
+import { processStartTime, stopProcess } from "../../util/processes.ts";
 import { type ProgressSink, silent, step } from "../../util/progress.ts";
 import type { WorkPaths } from "../workdir.ts";
-import { deleteNetns, listNetns, netnsPids } from "./ip.ts";
 import { Journal } from "./journal.ts";
-import { processStartTime, stopProcess } from "./processes.ts";
 
 export interface DownReport {
   processes: number;

@@ -2,7 +2,7 @@
 // "peak memory of all lab processes" figure.
 import { readFileSync } from "node:fs";
 import { mapLimit } from "../../util/concurrency.ts";
-import { netnsPids } from "./ip.ts";
+import { netnsPids } from "../../util/netns.ts";
 
 function rssKiB(pid: number): number {
   try {

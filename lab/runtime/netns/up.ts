@@ -4,16 +4,15 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { bundleDaemon } from "../../emulate/bundle.ts";
+import { convergenceChecks, readConvergence, waitConverged } from "../../observe/convergence.ts";
 import { renderBirdWrappers } from "../../render/bird.ts";
 import { renderGobgp } from "../../render/gobgp.ts";
-import type { Lab } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
+import { isAlive, processStartTime } from "../../util/processes.ts";
 import { silent, step } from "../../util/progress.ts";
-import { checkAll, waitConverged } from "../convergence.ts";
-import type { CheckResult, UpOptions, UpResult } from "../runtime.ts";
+import type { LabHandle, UpOptions, UpResult } from "../kind.ts";
 import { type WorkPaths, workPaths } from "../workdir.ts";
 import { createLinks, createNamespaces } from "./build.ts";
-import { netnsChecks } from "./converge.ts";
 import {
   type DaemonContext,
   startBird,
@@ -26,13 +25,11 @@ import { netnsDown } from "./down.ts";
 import { Journal } from "./journal.ts";
 import { planNetns } from "./plan.ts";
 import { checkPrerequisites } from "./prerequisites.ts";
-import { isAlive, processStartTime } from "./processes.ts";
-
-export type { UpOptions, UpResult, UpTimings } from "../runtime.ts";
 
 export const DEFAULT_CONVERGE_BUDGET_MS = 90_000;
 
-export async function netnsUp(lab: Lab, opts: UpOptions = {}): Promise<UpResult> {
+export async function netnsUp(h: LabHandle, opts: UpOptions = {}): Promise<UpResult> {
+  const { lab } = h;
   const progress = opts.progress ?? silent;
   const paths = workPaths(lab.name);
   const plan = planNetns(lab);
@@ -40,7 +37,7 @@ export async function netnsUp(lab: Lab, opts: UpOptions = {}): Promise<UpResult>
   const owner = upInProgress(paths);
   if (owner !== null) throw anotherUp(lab.name, owner);
   if (existsSync(paths.journal)) {
-    const state = await convergenceState(lab, paths);
+    const state = await readConvergence(h);
     if (state.every((c) => c.ok)) {
       progress({ kind: "info", message: `lab ${lab.name} is already up and converged` });
       return { alreadyUp: true };
@@ -116,7 +113,7 @@ export async function netnsUp(lab: Lab, opts: UpOptions = {}): Promise<UpResult>
     );
     const daemonsReadyMs = performance.now() - t0;
     const checks = await step(progress, "wait for convergence", () =>
-      waitConverged(netnsChecks(lab, paths), {
+      waitConverged(convergenceChecks(h), {
         t0,
         budgetMs: opts.budgetMs ?? DEFAULT_CONVERGE_BUDGET_MS,
         intervalMs: 250,
@@ -161,11 +158,6 @@ function anotherUp(name: string, pid: number | null): LabError {
     `lab ${name} is being brought up by another process${pid === null ? "" : ` (pid ${pid})`}`,
     `wait for it, or interrupt it (it rolls back); then: npm run lab -- down --name ${name} if anything is left`,
   );
-}
-
-/** Every convergence check, each run regardless of the others (for diagnosis and status). */
-export function convergenceState(lab: Lab, paths: WorkPaths): Promise<CheckResult[]> {
-  return checkAll(netnsChecks(lab, paths));
 }
 
 function writeArtifacts(root: string, artifacts: { path: string; content: string }[]): void {

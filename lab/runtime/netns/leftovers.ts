@@ -5,13 +5,13 @@
 // (leftoverFindings) is a pure function the tests feed with any state they like.
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { Journal, type JournalEntry } from "../runtime/netns/journal.ts";
-import { labsRoot } from "../runtime/workdir.ts";
-import type { Finding } from "./finding.ts";
-import type { Probe } from "./probe.ts";
+import type { Finding } from "../../doctor/finding.ts";
+import type { Probe } from "../../doctor/probe.ts";
+import { LAB_NAME } from "../../topology/elements.ts";
+import { labsRoot } from "../workdir.ts";
+import { Journal, type JournalEntry } from "./journal.ts";
 
-/** A lab name: the topology schema's and `--name`'s rule. It holds no "-", so the prefix is unambiguous. */
-export const LAB_NAME = /^[a-z][a-z0-9]{0,7}$/;
+export { LAB_NAME };
 /** Every lab has this namespace (plan.ts: the internet relay's); it marks the prefix as a lab's. */
 export const MARKER_ELEMENT = "inet";
 /** Daemons the netns runtime starts that matter most when left running. */

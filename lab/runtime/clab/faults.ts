@@ -1,4 +1,5 @@
-// Faults a scenario injects into a running clab lab, each with how to undo it:
+// The clab runtime's fault actions (which faults are reverted and how is decided once, in
+// lab/scenario/faults.ts):
 //   link down/up   nftables drops on zt0's ingress in the router containers (zt-fault.ts): the
 //                  interfaces stay up, as in a real ZeroTier outage
 //   link impair    `containerlab tools netem` on zt0 of the sending router(s) (egress only);
@@ -7,7 +8,8 @@
 //                  exec with the lab wrapper; reconfigure copies the file in and `birdc configure`s
 //   speaker        the node's Cilium agent pod deleted (forced or graceful); the DaemonSet
 //                  starts a new one at once, so "start" waits until it is Ready
-// Node joins and removals are refused before a scenario runs (ClabDriver.unsupported).
+// Node joins and removals are not offered: containerlab cannot wire a container into a deployed
+// topology, so scenarios with them are refused before they run.
 import { readFileSync } from "node:fs";
 import {
   BIRD_CONF_IN_CONTAINER,
@@ -15,16 +17,15 @@ import {
   BIRD_WRAPPER_IN_CONTAINER,
   ROUTER_ZT_IF,
 } from "../../render/clab.ts";
-import type { CiliumAgents } from "../../runtime/clab/cilium-agent.ts";
-import { type ClabControl, clabContainer } from "../../runtime/clab/control.ts";
-import type { ImpairmentStore } from "../../runtime/clab/impairment-store.ts";
-import { needsTcNetem, tcNetemArgv, tcNetemResetArgv } from "../../runtime/clab/netem-tc.ts";
-import type { ExternalTools } from "../../runtime/clab/tools.ts";
-import { netemArgv, ztDown, ztUp } from "../../runtime/clab/zt-fault.ts";
 import type { Lab } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
-import type { FaultOutcome } from "../driver.ts";
-import type { Fault } from "../model.ts";
+import type { FaultActions } from "../kind.ts";
+import type { CiliumAgents } from "./cilium-agent.ts";
+import { type ClabControl, clabContainer } from "./control.ts";
+import type { ImpairmentStore } from "./impairment-store.ts";
+import { needsTcNetem, tcNetemArgv, tcNetemResetArgv } from "./netem-tc.ts";
+import type { ExternalTools } from "./tools.ts";
+import { netemArgv, ztDown, ztUp } from "./zt-fault.ts";
 
 /** Where a variant's config and its wrapper go inside a router container. */
 export const VARIANT_CONF_IN_CONTAINER = "/etc/bird/variant/bird.conf";
@@ -138,87 +139,62 @@ async function resetNetem(ctx: ClabFaultContext, router: string): Promise<void> 
   ctx.impairments.set(router, undefined);
 }
 
-export async function applyClabFault(ctx: ClabFaultContext, f: Fault): Promise<FaultOutcome> {
+export function clabFaultActions(ctx: ClabFaultContext): FaultActions {
   const { lab } = ctx;
-  switch (f.kind) {
-    case "link": {
-      const ends = directionRouters(lab, f.direction);
-      if (f.action === "impair") {
-        // Like the relay, a change adds to what the end already has (delay stays when a burst comes).
-        const applied: string[] = [];
-        for (const r of ends.from) {
-          const imp = { ...ctx.impairments.get(r), ...f.impairment };
-          const viaTc = needsTcNetem(imp);
-          if (viaTc) await execOk(ctx, r, tcNetemArgv(ROUTER_ZT_IF, imp), "tc netem");
-          else await ctx.tools.run({ argv: netemArgv(clabContainer(lab.name, r), ROUTER_ZT_IF, imp) });
-          ctx.impairments.set(r, imp);
-          applied.push(`${r}: ${viaTc ? "tc netem" : "containerlab tools netem"} ${JSON.stringify(imp)}`);
-        }
-        return {
-          detail: `on zt0 of ${applied.join("; ")}`,
-          revert: async () => {
-            for (const r of ends.from) await resetNetem(ctx, r);
-          },
-        };
+  return {
+    // Dropped where packets arrive: a one-way cut keeps the other direction flowing.
+    async linkDown(direction) {
+      const ends = directionRouters(lab, direction);
+      await ztDown(ctx.control, ends.to);
+      return `silent: zt0 stays up; nftables drops on ${ends.to.join(", ")}`;
+    },
+    async linkUp(direction) {
+      await ztUp(ctx.control, directionRouters(lab, direction).to);
+    },
+    // Like the relay, a change adds to what the end already has (delay stays when a burst comes).
+    async linkImpair(direction, impairment) {
+      const applied: string[] = [];
+      for (const r of directionRouters(lab, direction).from) {
+        const imp = { ...ctx.impairments.get(r), ...impairment };
+        const viaTc = needsTcNetem(imp);
+        if (viaTc) await execOk(ctx, r, tcNetemArgv(ROUTER_ZT_IF, imp), "tc netem");
+        else await ctx.tools.run({ argv: netemArgv(clabContainer(lab.name, r), ROUTER_ZT_IF, imp) });
+        ctx.impairments.set(r, imp);
+        applied.push(`${r}: ${viaTc ? "tc netem" : "containerlab tools netem"} ${JSON.stringify(imp)}`);
       }
-      if (f.action === "reset") {
-        const all = lab.routers.map((r) => r.name);
-        for (const r of all) await resetNetem(ctx, r);
-        await ztUp(ctx.control, all);
-        return { detail: "reset (netem removed, drops removed)" };
-      }
-      if (f.action === "down") {
-        // Dropped where packets arrive: a one-way cut keeps the other direction flowing.
-        await ztDown(ctx.control, ends.to);
-        return {
-          detail: `down${f.direction ? ` ${f.direction}` : ""} (silent: zt0 stays up; nftables drops on ${ends.to.join(", ")})`,
-          revert: () => ztUp(ctx.control, ends.to),
-        };
-      }
-      await ztUp(ctx.control, ends.to);
-      return { detail: "up" };
-    }
-    case "router": {
-      const restart = async () => {
-        if (!(await birdRunning(ctx, f.router))) await startBird(ctx, f.router);
-      };
-      switch (f.action) {
-        case "kill":
-          await execOk(ctx, f.router, KILL_BIRD, "kill BIRD");
-          return { detail: "BIRD killed (SIGKILL) in its container", revert: restart };
-        case "stop":
-          await execOk(ctx, f.router, ["birdc", "-s", BIRD_SOCKET_IN_CONTAINER, "down"], "birdc down");
-          return { detail: "BIRD stopped gracefully (birdc down)", revert: restart };
-        case "start":
-          await startBird(ctx, f.router);
-          return { detail: "BIRD started" };
-        case "reconfigure": {
-          const answer = await reconfigureRouter(ctx, f.router, f.config);
-          const original = lab.routers.find((r) => r.name === f.router)?.birdConf as string;
-          return {
-            detail: `configure ${f.config}: ${answer}`,
-            revert: async () => void (await reconfigureRouter(ctx, f.router, original)),
-          };
-        }
-      }
-      break;
-    }
-    case "speaker": {
-      const node = ctx.k8sNode(f.node);
-      if (f.action === "start") {
-        const pod = await ctx.agents.waitReady(node, 180_000);
-        return { detail: `Cilium agent ${pod} Ready` };
-      }
-      const old = await ctx.agents.restart(node, f.action === "kill" ? "kill" : "graceful");
+      return `on zt0 of ${applied.join("; ")}`;
+    },
+    async linkClearImpairment(direction) {
+      for (const r of directionRouters(lab, direction).from) await resetNetem(ctx, r);
+    },
+    async linkReset() {
+      const all = lab.routers.map((r) => r.name);
+      for (const r of all) await resetNetem(ctx, r);
+      await ztUp(ctx.control, all);
+      return "netem removed, drops removed";
+    },
+    async killBird(router) {
+      await execOk(ctx, router, KILL_BIRD, "kill BIRD");
+      return "BIRD killed (SIGKILL) in its container";
+    },
+    async stopBird(router) {
+      await execOk(ctx, router, ["birdc", "-s", BIRD_SOCKET_IN_CONTAINER, "down"], "birdc down");
+      return "BIRD stopped gracefully (birdc down)";
+    },
+    startBird: (router) => startBird(ctx, router),
+    birdRunning: (router) => birdRunning(ctx, router),
+    configureBird: (router, file) => reconfigureRouter(ctx, router, file),
+    async stopSpeaker(node, how) {
+      const old = await ctx.agents.restart(ctx.k8sNode(node), how === "kill" ? "kill" : "graceful");
       return {
-        detail: `Cilium agent ${old} ${f.action === "kill" ? "deleted at once (grace 0)" : "deleted gracefully"}; the DaemonSet starts a new one`,
-        revert: async () => void (await ctx.agents.waitReady(node, 180_000, old)),
+        detail: `Cilium agent ${old} ${how === "kill" ? "deleted at once (grace 0)" : "deleted gracefully"}; the DaemonSet starts a new one`,
+        token: old,
       };
-    }
-    case "node":
-      throw new LabError("the clab runtime cannot add or remove nodes at run time");
-    case "lab":
-      return { detail: "lab up" };
-  }
-  return { detail: "" };
+    },
+    // The DaemonSet starts agents by itself: "start" waits until the new one is Ready.
+    async startSpeaker(node, replaced) {
+      const pod = await ctx.agents.waitReady(ctx.k8sNode(node), 180_000, replaced);
+      return `Cilium agent ${pod} Ready`;
+    },
+  };
 }

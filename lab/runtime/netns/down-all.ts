@@ -3,13 +3,13 @@
 // lab that only left namespaces has whatever runs inside them stopped and the namespaces deleted.
 // Namespaces that are not a lab's (no `<lab>-inet` beside them, not in a journal) are never touched.
 import { existsSync } from "node:fs";
-import { netnsDown } from "../runtime/netns/down.ts";
-import { deleteNetns, listNetns, netnsPids } from "../runtime/netns/ip.ts";
-import { Journal } from "../runtime/netns/journal.ts";
-import { processStartTime, stopProcess } from "../runtime/netns/processes.ts";
-import { labsRoot, workPaths } from "../runtime/workdir.ts";
-import { mapLimit } from "../util/concurrency.ts";
-import { type ProgressSink, silent } from "../util/progress.ts";
+import { mapLimit } from "../../util/concurrency.ts";
+import { deleteNetns, listNetns, netnsPids } from "../../util/netns.ts";
+import { processStartTime, stopProcess } from "../../util/processes.ts";
+import { type ProgressSink, silent } from "../../util/progress.ts";
+import { labsRoot, workPaths } from "../workdir.ts";
+import { netnsDown } from "./down.ts";
+import { Journal } from "./journal.ts";
 import { labWorkDirs, recognisedLabs } from "./leftovers.ts";
 
 export interface LabRemoval {

@@ -1,65 +1,28 @@
-// Reading the live state of a netns lab: BGP sessions from BIRD's control socket and gobgpd's
-// API, routes from the kernel FIBs, reachability by ping and TCP. Pure readers, no changes.
-import { BirdClient } from "../../bird/client.ts";
-import { getProtocols, type ProtocolInfo } from "../../bird/protocols.ts";
-import { type GobgpNeighbor, gobgpNeighbors } from "../../gobgp/cli.ts";
-import { gobgpSpeakers } from "../../render/gobgp.ts";
-import type { Lab } from "../../topology/model.ts";
-import { run, type Where } from "../../util/exec.ts";
-import { type FibRoute, parseIpRouteJson } from "../convergence.ts";
+// Host tools run inside an element's network namespace, on any runtime (the handle says how to
+// enter it): the kernel FIB, a bounded ping, an HTTP GET over plain TCP. Pure readers.
+import { run, type Where } from "../util/exec.ts";
 
-export type { FibRoute };
-
-import { nsName } from "./plan.ts";
-
-export interface RouterSessions {
-  router: string;
-  reachable: boolean;
-  error?: string;
-  protocols: ProtocolInfo[];
+export interface FibRoute {
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  protocol?: string;
 }
 
-export async function routerProtocols(router: string, socket: string): Promise<RouterSessions> {
-  let client: BirdClient | undefined;
-  try {
-    client = await BirdClient.connect(socket, 2000);
-    return { router, reachable: true, protocols: await getProtocols(client, true) };
-  } catch (err) {
-    return { router, reachable: false, error: (err as Error).message, protocols: [] };
-  } finally {
-    client?.close();
-  }
-}
-
-export interface NodeSessions {
-  node: string;
-  instance: string;
-  localAs: number;
-  reachable: boolean;
-  error?: string;
-  neighbors: GobgpNeighbor[];
-}
-
-export async function nodeSessions(lab: Lab): Promise<NodeSessions[]> {
-  const all = lab.nodes.flatMap((n) => gobgpSpeakers(n).map((s) => ({ n, s })));
-  return Promise.all(
-    all.map(async ({ n, s }) => {
-      const base = {
-        node: n.name,
-        instance: s.instance,
-        localAs: n.bgp?.instances.find((i) => i.name === s.instance)?.localASN ?? 0,
-      };
-      try {
-        return {
-          ...base,
-          reachable: true,
-          neighbors: await gobgpNeighbors(nsName(lab.name, n.name), s.apiPort),
-        };
-      } catch (err) {
-        return { ...base, reachable: false, error: (err as Error).message, neighbors: [] };
-      }
-    }),
-  );
+/** `ip -j -4 route show` as routes; "default" becomes 0.0.0.0/0, host routes get /32. */
+export function parseIpRouteJson(text: string): FibRoute[] {
+  const raw = JSON.parse(text.trim() || "[]") as {
+    dst: string;
+    gateway?: string;
+    dev?: string;
+    protocol?: string;
+  }[];
+  return raw.map((x) => ({
+    dst: x.dst === "default" ? "0.0.0.0/0" : x.dst.includes("/") ? x.dst : `${x.dst}/32`,
+    ...(x.gateway ? { gateway: x.gateway } : {}),
+    ...(x.dev ? { dev: x.dev } : {}),
+    ...(x.protocol ? { protocol: x.protocol } : {}),
+  }));
 }
 
 export async function fibRoutes(ns: Where): Promise<FibRoute[]> {

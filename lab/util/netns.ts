@@ -1,5 +1,5 @@
 // Queries and removal of lab namespaces. (Creation is batched in build.ts.)
-import { output, run } from "../../util/exec.ts";
+import { output, run } from "./exec.ts";
 
 export async function listNetns(): Promise<string[]> {
   const out = await output(["ip", "-j", "netns", "list"]).catch(() => "[]");

@@ -2,10 +2,10 @@
 // `up --runtime clab` creates anything): doctor names each with the command that removes it, so
 // a kind cluster from a forgotten run does not go unnoticed. `down --all` only covers netns labs.
 import { readdirSync } from "node:fs";
-import { type ClabState, clabPaths, readState } from "../runtime/clab/paths.ts";
-import { labsRoot } from "../runtime/workdir.ts";
-import type { Finding } from "./finding.ts";
-import { LAB_NAME } from "./leftovers.ts";
+import type { Finding } from "../../doctor/finding.ts";
+import { LAB_NAME } from "../../topology/elements.ts";
+import { labsRoot } from "../workdir.ts";
+import { type ClabState, clabPaths, readState } from "./paths.ts";
 
 export function clabLabStates(root = labsRoot()): ClabState[] {
   let names: string[];

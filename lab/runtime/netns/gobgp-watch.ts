@@ -15,8 +15,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { open, stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type GobgpSessionState, SESSION_STATES } from "../../gobgp/cli.ts";
+import type { LabEvent } from "../../scenario/types.ts";
 import { run } from "../../util/exec.ts";
-import type { LabEvent } from "../types.ts";
 
 export interface GobgpPeerStatus {
   address: string;

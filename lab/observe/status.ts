@@ -1,0 +1,186 @@
+// The state of a running lab on any runtime, collected once through the lab handle and shown
+// two ways: tables laid out like `birdc show protocols` (routers), `cilium bgp peers` (nodes)
+// and `ip route | grep 10.42`, with what only the runtime knows before and after them (the
+// netns runtime: its daemons and the ZeroTier relay), or JSON for machines.
+import { type ProtocolInfo, parseProtocols, showProtocolsCommand } from "../bird/protocols.ts";
+import type { LabHandle, SpeakerSession } from "../runtime/kind.ts";
+import { containsCidr, parseCidr } from "../topology/ipv4.ts";
+import type { Lab } from "../topology/model.ts";
+import { table } from "../util/table.ts";
+import { type FibRoute, fibRoutes } from "./probes.ts";
+
+export interface RouterSessions {
+  router: string;
+  reachable: boolean;
+  error?: string;
+  protocols: ProtocolInfo[];
+}
+
+export interface NodeSessions {
+  node: string;
+  instance: string;
+  localAs: number;
+  reachable: boolean;
+  error?: string;
+  neighbors: SpeakerSession[];
+}
+
+export interface LabStatus {
+  lab: string;
+  routers: RouterSessions[];
+  nodes: NodeSessions[];
+  routes: { router: string; routes: FibRoute[] }[];
+  /** What only the runtime knows (netns: daemons, relay). */
+  [extra: string]: unknown;
+}
+
+export interface StatusView {
+  data: LabStatus;
+  text: string;
+}
+
+async function routerSessions(h: LabHandle, router: string): Promise<RouterSessions> {
+  try {
+    const text = await h.bird(router, showProtocolsCommand(undefined, true));
+    return { router, reachable: true, protocols: parseProtocols(text) };
+  } catch (err) {
+    return { router, reachable: false, error: (err as Error).message, protocols: [] };
+  }
+}
+
+async function nodeSessions(h: LabHandle, node: Lab["nodes"][number]): Promise<NodeSessions[]> {
+  try {
+    return (await h.speakers(node.name)).map((s) => ({
+      node: node.name,
+      instance: s.instance,
+      localAs: s.localAs,
+      reachable: s.error === undefined,
+      ...(s.error !== undefined ? { error: s.error } : {}),
+      neighbors: s.sessions,
+    }));
+  } catch (err) {
+    const instance = node.bgp?.instances[0];
+    return [
+      {
+        node: node.name,
+        instance: instance?.name ?? "",
+        localAs: instance?.localASN ?? 0,
+        reachable: false,
+        error: (err as Error).message,
+        neighbors: [],
+      },
+    ];
+  }
+}
+
+export async function collectStatus(h: LabHandle): Promise<StatusView> {
+  const { lab } = h;
+  const [extras, routers, nodes, routes] = await Promise.all([
+    h.statusExtras(),
+    Promise.all(lab.routers.map((r) => routerSessions(h, r.name))),
+    Promise.all(lab.nodes.filter((n) => n.bgp !== null).map((n) => nodeSessions(h, n))).then((x) => x.flat()),
+    Promise.all(
+      lab.routers.map(async (r) => ({
+        router: r.name,
+        routes: (
+          await h
+            .enter(r.name)
+            .then(fibRoutes)
+            .catch(() => [])
+        ).filter((x) => inCluster(lab, x.dst)),
+      })),
+    ),
+  ]);
+  const data: LabStatus = {
+    lab: lab.name,
+    ...extras.before.data,
+    routers,
+    nodes,
+    routes,
+    ...extras.after.data,
+  };
+  const text = [
+    `lab ${lab.name}`,
+    ...extras.before.lines,
+    "",
+    "Routers (birdc show protocols)",
+    formatRouters(routers),
+    "",
+    "Nodes (cilium bgp peers)",
+    formatNodes(nodes),
+    "",
+    formatRoutes(routes),
+    ...(extras.after.lines.length ? ["", ...extras.after.lines] : []),
+  ].join("\n");
+  return { data, text };
+}
+
+function inCluster(lab: Lab, dst: string): boolean {
+  const c = parseCidr(dst);
+  return c !== null && containsCidr(lab.cluster.podCidr, c);
+}
+
+export function formatRouters(routers: RouterSessions[]): string {
+  return routers
+    .map((r) => {
+      if (!r.reachable) return `${r.router}: BIRD not reachable (${r.error})`;
+      const rows = r.protocols.map((p) => [
+        p.name,
+        p.proto,
+        p.table,
+        p.state,
+        p.since,
+        [p.info, p.infoDetail].filter(Boolean).join(" "),
+      ]);
+      return `${r.router}\n${table(["Name", "Proto", "Table", "State", "Since", "Info"], rows, 2)}`;
+    })
+    .join("\n\n");
+}
+
+export function formatNodes(nodes: NodeSessions[], now = Date.now() / 1000): string {
+  const rows = nodes.flatMap((n) =>
+    n.reachable
+      ? n.neighbors.map((nb) => [
+          n.node,
+          String(n.localAs),
+          String(nb.peerAs),
+          nb.address,
+          nb.state,
+          nb.uptimeSince ? duration(now - nb.uptimeSince) : "0s",
+          "ipv4/unicast",
+          String(nb.received),
+          String(nb.advertised),
+        ])
+      : [[n.node, String(n.localAs), "-", "-", `unreachable: ${n.error}`, "", "", "", ""]],
+  );
+  return table(
+    [
+      "Node",
+      "Local AS",
+      "Peer AS",
+      "Peer Address",
+      "Session State",
+      "Uptime",
+      "Family",
+      "Received",
+      "Advertised",
+    ],
+    rows,
+  );
+}
+
+export function formatRoutes(routes: { router: string; routes: FibRoute[] }[]): string {
+  return routes
+    .map(
+      (r) =>
+        `${r.router}: ip route | grep 10.42\n${r.routes.map((x) => `  ${x.dst}${x.gateway ? ` via ${x.gateway}` : ""}${x.dev ? ` dev ${x.dev}` : ""}${x.protocol ? ` proto ${x.protocol}` : ""}`).join("\n") || "  (none)"}`,
+    )
+    .join("\n");
+}
+
+function duration(s: number): string {
+  const sec = Math.max(0, Math.round(s));
+  if (sec < 60) return `${sec}s`;
+  if (sec < 3600) return `${Math.floor(sec / 60)}m${sec % 60}s`;
+  return `${Math.floor(sec / 3600)}h${Math.floor((sec % 3600) / 60)}m`;
+}
