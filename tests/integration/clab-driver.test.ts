@@ -1,23 +1,24 @@
-// The clab scenario driver (ClabDriver) against REAL router containers: a private dockerd (host
-// network left alone), the router image built offline, and the seed's two routers as
-// containerlab would name them (clab-<lab>-router-home / -router-mine): `sleep infinity`,
-// NetworkMode "none", BIRD started by exec on the lab wrapper (clabBirdWrapper) that includes a
-// small test bird.conf, logging into a host dir bound at /var/log/bird (clabPaths under a
-// temporary LAB_WORKDIR). The routers are joined by a veth renamed zt0 (the seed's ZeroTier
-// addresses and MTU), made inside a temporary namespace and moved straight into the containers:
-// no lab address ever exists in the host namespace, and the host sends nothing to the routers.
-// The test bird.conf keeps the seed's session protocol names and ASNs, with short timers (hold
-// 6 s), and originates one pod CIDR per site (blackhole) so routes cross the session.
+// The clab lab handle (ClabHandle) and its fault actions against REAL router containers: a
+// private dockerd (host network left alone), the router image built offline, and the seed's two
+// routers as containerlab would name them (clab-<lab>-router-home / -router-mine): `sleep
+// infinity`, NetworkMode "none", BIRD started by exec on the lab wrapper (clabBirdWrapper) that
+// includes a small test bird.conf, logging into a host dir bound at /var/log/bird (clabPaths
+// under a temporary LAB_WORKDIR). The routers are joined by a veth renamed zt0 (the seed's
+// ZeroTier addresses and MTU), made inside a temporary namespace and moved straight into the
+// containers: no lab address ever exists in the host namespace, and the host sends nothing to
+// the routers. The test bird.conf keeps the seed's session protocol names and ASNs, with short
+// timers (hold 6 s), and originates one pod CIDR per site (blackhole) so routes cross the session.
 //
-// Everything goes through the driver's public methods and the shared scenario functions
-// (expectations, watchers, timers): BIRD through birdc, nsenter into the routers, the BIRD log
-// and `ip monitor route` watchers, the silent zt0 outage both ways and one way, SIGKILL of BIRD
-// and its restart, a graceful stop and start, reconfiguring onto a variant that survives a
-// restart, and impairment (tc netem, when the kernel has it), reset and up. Kubernetes is absent:
-// the watchers' speaker polls fail and only leave a note. Each router's birdConf in the test lab
-// is the host copy of its test bird.conf (a clab lab binds r.birdConf at BIRD_CONF_IN_CONTAINER),
-// so the reconfigure revert goes back to it. Needs root and docker.io (+ debootstrap unless the
-// root filesystem is cached in .lab/cache). About 45 s with a warm cache.
+// Everything goes through the handle's public methods and the shared scenario functions (fault
+// bookkeeping, expectations, watchers, timers): BIRD through birdc, nsenter into the routers,
+// the BIRD log and `ip monitor route` watchers, the silent zt0 outage both ways and one way,
+// SIGKILL of BIRD and its restart, a graceful stop and start, reconfiguring onto a variant that
+// survives a restart, and impairment (tc netem, when the kernel has it), reset and up.
+// Kubernetes is absent: the watchers' speaker polls fail and only leave a note. Each router's
+// birdConf in the test lab is the host copy of its test bird.conf (a clab lab binds r.birdConf
+// at BIRD_CONF_IN_CONTAINER), so the reconfigure revert goes back to it. Needs root and
+// docker.io (+ debootstrap unless the root filesystem is cached in .lab/cache). About 45 s with
+// a warm cache.
 import { randomBytes } from "node:crypto";
 import {
   existsSync,
@@ -33,6 +34,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import test from "ava";
 import type { ContainerControl } from "../../lab/docker/containers.ts";
 import type { PrivateEngine } from "../../lab/docker/engine.ts";
+import { fibRoutes } from "../../lab/observe/probes.ts";
 import {
   BIRD_CONF_IN_CONTAINER,
   BIRD_LOG_DIR_IN_CONTAINER,
@@ -43,16 +45,14 @@ import {
 } from "../../lab/render/clab.ts";
 import { formatSeconds as secs } from "../../lab/report/scenario/format.ts";
 import { clabContainer } from "../../lab/runtime/clab/control.ts";
+import { ACTIVE_CONFIG_MARKER, VARIANT_WRAPPER_IN_CONTAINER } from "../../lab/runtime/clab/faults.ts";
+import { ClabHandle } from "../../lab/runtime/clab/handle.ts";
+import { clabKind } from "../../lab/runtime/clab/kind.ts";
 import { clabPaths } from "../../lab/runtime/clab/paths.ts";
 import { HostTools } from "../../lab/runtime/clab/tools.ts";
 import { ztDropped } from "../../lab/runtime/clab/zt-fault.ts";
-import { fibRoutes } from "../../lab/runtime/netns/observe.ts";
-import { ClabDriver } from "../../lab/scenario/drivers/clab.ts";
-import {
-  ACTIVE_CONFIG_MARKER,
-  VARIANT_WRAPPER_IN_CONTAINER,
-} from "../../lab/scenario/drivers/clab-faults.ts";
 import { checkExpectation, routeVia } from "../../lab/scenario/expects.ts";
+import { applyFault } from "../../lab/scenario/faults.ts";
 import { readTimers } from "../../lab/scenario/timers.ts";
 import type { LabEvent } from "../../lab/scenario/types.ts";
 import { startWatchers } from "../../lab/scenario/watch.ts";
@@ -135,14 +135,14 @@ if (reason) {
   const LABEL = { "xsite.test": `clab-driver-${suffix}` };
   const TMPNS = `xs-drv-${suffix}`;
   const engineRoot = mkdtempSync("/tmp/xsd-");
-  // The driver's clabPaths (BIRD log files) follow LAB_WORKDIR: a temporary dir, never .lab/.
+  // The handle's clabPaths (BIRD log files) follow LAB_WORKDIR: a temporary dir, never .lab/.
   const workdir = mkdtempSync("/tmp/xsd-work-");
   process.env.LAB_WORKDIR = workdir;
   const configDir = `${workdir}/test-configs`;
 
   let engine: PrivateEngine | undefined;
   let containers: ContainerControl;
-  let driver: ClabDriver;
+  let h: ClabHandle;
   let lab: Lab;
   let specs: Spec[] = [];
   let homeProto = "";
@@ -161,26 +161,26 @@ if (reason) {
       containers.exec(clabContainer(LAB_NAME, router), argv, opts),
   };
   const established = (router: string, protocol: string) => () =>
-    checkExpectation(driver, lab, { kind: "session", on: router, peer: protocol, state: "established" });
+    checkExpectation(h, { kind: "session", on: router, peer: protocol, state: "established" });
   const bothEstablished = async (): Promise<true | string> => {
     const [a, b] = await Promise.all([established(HOME, homeProto)(), established(MINE, mineProto)()]);
     return a === true && b === true ? true : `${a} | ${b}`;
   };
   const birdGone = (router: string) => async (): Promise<true | string> => {
     try {
-      await driver.bird(lab, router, "show status");
+      await h.bird(router, "show status");
       return "BIRD still answers";
     } catch {
       return true;
     }
   };
   const birdAnswers = (router: string) => async (): Promise<true | string> => {
-    await driver.bird(lab, router, "show status");
+    await h.bird(router, "show status");
     return true;
   };
   const birdVia =
     (router: string, prefix: string, want: string | null) => async (): Promise<true | string> => {
-      const via = await routeVia(driver, lab, router, prefix, "bird");
+      const via = await routeVia(h, router, prefix, "bird");
       return via === want || `${prefix} in ${router}'s BIRD table: ${via ?? "absent"}`;
     };
   const found = (events: LabEvent[], pred: (e: LabEvent) => boolean, what: string) => async () =>
@@ -256,7 +256,7 @@ if (reason) {
       await must(r, ["mkdir", "-p", "/run/bird"]);
       await must(r, [...BIRD_START_ARGV]);
     }
-    driver = new ClabDriver({ k8s: "kind", containers, tools: new HostTools() });
+    h = new ClabHandle(clabKind, lab, { k8s: "kind", containers, tools: new HostTools() });
     t.log(`routers wired and BIRD started in ${secs(performance.now() - started)}`);
   });
 
@@ -270,7 +270,7 @@ if (reason) {
     async (t) => {
       t.is(homeProto, "router_mine", "the seed's session protocol on router-home");
       t.is(mineProto, "router_home", "the seed's session protocol on router-mine");
-      const protocols = await driver.bird(lab, HOME, "show protocols");
+      const protocols = await h.bird(HOME, "show protocols");
       t.regex(protocols, new RegExp(`^${homeProto}\\s+BGP\\s`, "m"));
       t.notRegex(protocols, /^BIRD [\d.]+ ready\./m, "the greeting is stripped");
 
@@ -283,16 +283,16 @@ if (reason) {
 
       await waitFor(
         async () => {
-          const via = await routeVia(driver, lab, HOME, minePrefix, "fib");
+          const via = await routeVia(h, HOME, minePrefix, "fib");
           return via === mineZt || `${minePrefix} in ${HOME}'s FIB via ${via ?? "nothing"}`;
         },
         { what: `${minePrefix} in ${HOME}'s FIB`, budgetMs: 10_000 },
       );
-      t.is(await routeVia(driver, lab, HOME, minePrefix, "fib"), mineZt);
-      t.is(await routeVia(driver, lab, HOME, minePrefix, "bird"), mineZt);
-      t.is(await routeVia(driver, lab, MINE, homePrefix, "bird"), homeZt);
+      t.is(await routeVia(h, HOME, minePrefix, "fib"), mineZt);
+      t.is(await routeVia(h, HOME, minePrefix, "bird"), mineZt);
+      t.is(await routeVia(h, MINE, homePrefix, "bird"), homeZt);
 
-      const where = await driver.enter(lab, HOME);
+      const where = await h.enter(HOME);
       t.true(Array.isArray(where));
       const [cmd, net, dashes] = where as readonly string[];
       t.is(cmd, "nsenter");
@@ -317,7 +317,7 @@ if (reason) {
     async (t) => {
       const events: LabEvent[] = [];
       const starting = performance.now();
-      const watchers = await startWatchers(driver, lab, (e) => events.push(e));
+      const watchers = await startWatchers(h, (e) => events.push(e));
       t.log(`watchers started in ${secs(performance.now() - starting)}`);
       try {
         t.truthy(
@@ -327,8 +327,8 @@ if (reason) {
           "the snapshot says the session is up",
         );
         const started = performance.now();
-        const outcome = await driver.fault(lab, { kind: "link", action: "down" });
-        t.regex(outcome.detail, /silent/);
+        const outcome = await applyFault(h, { kind: "link", action: "down" });
+        t.is(outcome.detail, `down (silent: zt0 stays up; nftables drops on ${HOME}, ${MINE})`);
         const isDown = (e: LabEvent) =>
           e.kind === "session" &&
           e.owner === HOME &&
@@ -353,7 +353,7 @@ if (reason) {
           budgetMs: 10_000,
         });
         t.log(`${minePrefix} deleted (netlink) ${secs(performance.now() - started)} after link down`);
-        t.is(await routeVia(driver, lab, HOME, minePrefix, "fib"), null);
+        t.is(await routeVia(h, HOME, minePrefix, "fib"), null);
 
         const mark = events.length;
         const reverted = performance.now();
@@ -388,7 +388,7 @@ if (reason) {
   );
 
   test.serial("readTimers: the negotiated hold and keepalive of the session", async (t) => {
-    const timers = await readTimers(driver, lab);
+    const timers = await readTimers(h);
     const home = timers.sessions.get(`${HOME}/${homeProto}`);
     t.is(home?.holdS, 6);
     t.is(home?.keepaliveS, 2);
@@ -399,35 +399,35 @@ if (reason) {
   test.serial(
     "router kill: BIRD gone (bird throws); revert starts it again and the session comes back",
     async (t) => {
-      const outcome = await driver.fault(lab, { kind: "router", action: "kill", router: HOME });
+      const outcome = await applyFault(h, { kind: "router", action: "kill", router: HOME });
       await waitFor(birdGone(HOME), { what: `BIRD gone in ${HOME}`, budgetMs: 5000 });
-      await t.throwsAsync(driver.bird(lab, HOME, "show status"), { message: /does not answer/ });
+      await t.throwsAsync(h.bird(HOME, "show status"), { message: /does not answer/ });
       const started = performance.now();
       if (!outcome.revert) return t.fail("router kill has a revert");
       await outcome.revert();
       await waitFor(birdAnswers(HOME), { what: `BIRD answering in ${HOME}`, budgetMs: 5000 });
       await waitFor(bothEstablished, { what: "the session established after the restart", budgetMs: 15_000 });
       t.log(`established ${secs(performance.now() - started)} after the restart`);
-      // Started on the lab wrapper: still logging where the driver reads.
-      t.regex(readFileSync(driver.birdLogFile(lab, HOME), "utf8"), /BGP session established/);
-      t.is(await routeVia(driver, lab, MINE, homePrefix, "bird"), homeZt);
+      // Started on the lab wrapper: still logging where the handle reads.
+      t.regex(readFileSync(h.birdLogFile(HOME), "utf8"), /BGP session established/);
+      t.is(await routeVia(h, MINE, homePrefix, "bird"), homeZt);
     },
   );
 
   test.serial(
     "router stop (birdc down) then start; stop with an immediate revert leaves BIRD running",
     async (t) => {
-      const stop = await driver.fault(lab, { kind: "router", action: "stop", router: HOME });
+      const stop = await applyFault(h, { kind: "router", action: "stop", router: HOME });
       t.regex(stop.detail, /birdc down/);
       await waitFor(birdGone(HOME), { what: `BIRD gone in ${HOME}`, budgetMs: 5000 });
-      const start = await driver.fault(lab, { kind: "router", action: "start", router: HOME });
+      const start = await applyFault(h, { kind: "router", action: "start", router: HOME });
       t.is(start.revert, undefined);
       await waitFor(birdAnswers(HOME), { what: `BIRD answering in ${HOME}`, budgetMs: 5000 });
       await waitFor(bothEstablished, { what: "established after stop and start", budgetMs: 15_000 });
 
       // A scenario may revert at once, while the stopped BIRD still shuts down (about 2 s; it
       // removes its control socket first): a new BIRD starts, and answers once the old one is gone.
-      const again = await driver.fault(lab, { kind: "router", action: "stop", router: HOME });
+      const again = await applyFault(h, { kind: "router", action: "stop", router: HOME });
       if (!again.revert) return t.fail("router stop has a revert");
       await again.revert();
       await waitFor(
@@ -451,7 +451,7 @@ if (reason) {
       const home = specs[0] as Spec;
       const variant = `${configDir}/router-home-variant.conf`;
       writeFileSync(variant, birdConf(home, [VARIANT_PREFIX]));
-      const outcome = await driver.fault(lab, {
+      const outcome = await applyFault(h, {
         kind: "router",
         action: "reconfigure",
         router: HOME,
@@ -464,12 +464,12 @@ if (reason) {
       });
       t.is((await must(HOME, ["cat", ACTIVE_CONFIG_MARKER])).trim(), VARIANT_WRAPPER_IN_CONTAINER);
 
-      const kill = await driver.fault(lab, { kind: "router", action: "kill", router: HOME });
+      const kill = await applyFault(h, { kind: "router", action: "kill", router: HOME });
       await waitFor(birdGone(HOME), { what: `BIRD gone in ${HOME}`, budgetMs: 5000 });
       if (!kill.revert) return t.fail("router kill has a revert");
       await kill.revert();
       await waitFor(birdAnswers(HOME), { what: `BIRD answering in ${HOME}`, budgetMs: 5000 });
-      t.not(await routeVia(driver, lab, HOME, VARIANT_PREFIX, "bird"), null, "restarted on the variant");
+      t.not(await routeVia(h, HOME, VARIANT_PREFIX, "bird"), null, "restarted on the variant");
       await waitFor(bothEstablished, { what: "the session established after the restart", budgetMs: 15_000 });
       await waitFor(birdVia(MINE, VARIANT_PREFIX, homeZt), {
         what: `${VARIANT_PREFIX} learnt again by ${MINE}`,
@@ -482,8 +482,8 @@ if (reason) {
         what: `${VARIANT_PREFIX} gone from ${MINE}`,
         budgetMs: 10_000,
       });
-      t.is(await routeVia(driver, lab, HOME, VARIANT_PREFIX, "bird"), null);
-      t.is(await routeVia(driver, lab, MINE, homePrefix, "bird"), homeZt, "the original route stays");
+      t.is(await routeVia(h, HOME, VARIANT_PREFIX, "bird"), null);
+      t.is(await routeVia(h, MINE, homePrefix, "bird"), homeZt, "the original route stays");
       const marker = await containers.exec(clabContainer(LAB_NAME, HOME), ["cat", ACTIVE_CONFIG_MARKER]);
       t.not(marker.exitCode, 0, "the variant marker is gone");
       t.true(await bothEstablished());
@@ -491,8 +491,8 @@ if (reason) {
   );
 
   test.serial("one-way link down home->mine: drops only in router-mine; revert removes them", async (t) => {
-    const outcome = await driver.fault(lab, { kind: "link", action: "down", direction: "home->mine" });
-    t.regex(outcome.detail, new RegExp(`drops on ${MINE}\\)$`));
+    const outcome = await applyFault(h, { kind: "link", action: "down", direction: "home->mine" });
+    t.regex(outcome.detail, new RegExp(`^down home->mine \\(silent: .*drops on ${MINE}\\)$`));
     // Keepalives every 2 s; the hold time (6 s) has not run out yet.
     await sleep(3000);
     t.true((await ztDropped(elements, MINE)) > 0, "router-mine drops what router-home sends");
@@ -510,20 +510,22 @@ if (reason) {
         (await must(router, ["tc", "qdisc", "show", "dev", ROUTER_ZT_IF]))
           .split("\n")
           .find((l) => /netem/.test(l));
-      const outcome = await driver
-        .fault(lab, {
-          kind: "link",
-          action: "impair",
-          direction: "home->mine",
-          impairment: { delayMs: 20, duplicatePct: 5 },
-        })
-        .catch((err: Error) => {
-          if (/qdisc kind is unknown/.test(err.message)) return undefined;
-          throw err;
-        });
+      const outcome = await applyFault(h, {
+        kind: "link",
+        action: "impair",
+        direction: "home->mine",
+        impairment: { delayMs: 20, duplicatePct: 5 },
+      }).catch((err: Error) => {
+        if (/qdisc kind is unknown/.test(err.message)) return undefined;
+        throw err;
+      });
       if (!outcome) t.log("this kernel has no netem qdisc (sch_netem): the impairment itself is not checked");
       else {
-        t.regex(outcome.detail, /^tc netem .* on zt0 of router-home$/);
+        // Duplication is beyond containerlab's netem flags: tc netem, on the sending end only.
+        t.is(
+          outcome.detail,
+          'impair {"delayMs":20,"duplicatePct":5} (home->mine): on zt0 of router-home: tc netem {"delayMs":20,"duplicatePct":5}',
+        );
         const line = await netem(HOME);
         t.regex(line ?? "", /delay 20ms/);
         t.regex(line ?? "", /duplicate 5%/);
@@ -531,7 +533,7 @@ if (reason) {
         if (!outcome.revert) return t.fail("impair has a revert");
         await outcome.revert();
         t.is(await netem(HOME), undefined, "revert removes netem");
-        await driver.fault(lab, {
+        await applyFault(h, {
           kind: "link",
           action: "impair",
           direction: "both",
@@ -539,21 +541,21 @@ if (reason) {
         });
       }
 
-      await driver.fault(lab, { kind: "link", action: "down" });
-      const reset = await driver.fault(lab, { kind: "link", action: "reset" });
+      await applyFault(h, { kind: "link", action: "down" });
+      const reset = await applyFault(h, { kind: "link", action: "reset" });
       t.is(reset.revert, undefined);
       for (const r of [HOME, MINE]) {
         t.is(await netem(r), undefined, `${r}: no netem after reset`);
         t.is(await ztDropped(elements, r), 0, `${r}: no drops after reset`);
       }
-      await driver.fault(lab, { kind: "link", action: "down", direction: "mine->home" });
+      await applyFault(h, { kind: "link", action: "down", direction: "mine->home" });
       // Keepalives every 2 s: router-home drops what router-mine sends.
       await waitFor(async () => (await ztDropped(elements, HOME)) > 0 || "nothing dropped yet", {
         what: "mine->home drops in router-home",
         budgetMs: 5000,
       });
       t.is(await ztDropped(elements, MINE), 0, "router-mine drops nothing");
-      t.is((await driver.fault(lab, { kind: "link", action: "up", direction: "mine->home" })).detail, "up");
+      t.is((await applyFault(h, { kind: "link", action: "up", direction: "mine->home" })).detail, "up");
       t.is(await ztDropped(elements, HOME), 0, "link up removes the one-way drop");
       await waitFor(bothEstablished, { what: "established after reset and up", budgetMs: 15_000 });
     },

@@ -1,6 +1,7 @@
-// The clab runtime's scenario driver up to its boundary: which command each fault sends to
-// which container or tool, what it refuses before a scenario runs, and the documents it hands
-// to kubectl. containerlab, kubectl and a Cilium cluster cannot run on this machine, so the
+// The clab runtime's lab handle (ClabHandle) and its fault actions up to their boundary, with the
+// runtime-neutral fault bookkeeping (applyFault) on top: which command each fault sends to which
+// container or tool, what it refuses before a scenario runs, and the documents it hands to
+// kubectl. containerlab, kubectl and a Cilium cluster cannot run on this machine, so the
 // containers and tools here are recorders that answer like the real ones; the commands they
 // receive inside router containers (nft, tc, birdc, bird) run for real against a Docker engine
 // in tests/integration/clab-faults.test.ts.
@@ -12,18 +13,20 @@ import type { ExecOptions, ExecResult } from "../../lab/docker/containers.ts";
 import { BIRD_WRAPPER_IN_CONTAINER } from "../../lab/render/clab.ts";
 import { parseAgentPeers, parseAgentPods } from "../../lab/runtime/clab/cilium-agent.ts";
 import type { Containers } from "../../lab/runtime/clab/control.ts";
-import { ciliumManifestsYaml } from "../../lab/runtime/clab/manifests.ts";
-import { needsTcNetem, tcNetemArgv } from "../../lab/runtime/clab/netem-tc.ts";
-import type { ExternalTools, ToolCall, ToolOutput } from "../../lab/runtime/clab/tools.ts";
-import { ClabDriver } from "../../lab/scenario/drivers/clab.ts";
 import {
   ACTIVE_CONFIG_MARKER,
   directionRouters,
   KILL_BIRD,
   VARIANT_WRAPPER_IN_CONTAINER,
   variantWrapper,
-} from "../../lab/scenario/drivers/clab-faults.ts";
-import { applyVariant, runScenario } from "../../lab/scenario/engine.ts";
+} from "../../lab/runtime/clab/faults.ts";
+import { ClabHandle } from "../../lab/runtime/clab/handle.ts";
+import { clabKind } from "../../lab/runtime/clab/kind.ts";
+import { ciliumManifestsYaml } from "../../lab/runtime/clab/manifests.ts";
+import { needsTcNetem, tcNetemArgv } from "../../lab/runtime/clab/netem-tc.ts";
+import type { ExternalTools, ToolCall, ToolOutput } from "../../lab/runtime/clab/tools.ts";
+import { applyVariant, podCidrMap, runScenario } from "../../lab/scenario/engine.ts";
+import { applyFault } from "../../lab/scenario/faults.ts";
 import { loadScenario, SCENARIO_DIR } from "../../lab/scenario/load.ts";
 import type { LabEvent } from "../../lab/scenario/types.ts";
 import { loadLab } from "../../lab/topology/load.ts";
@@ -72,8 +75,12 @@ class RecordingTools implements ExternalTools {
   }
 }
 
-function driverWith(containers: RecordingContainers, tools: RecordingTools = new RecordingTools()) {
-  return new ClabDriver({ k8s: "kind", containers, tools });
+function handleWith(
+  containers: RecordingContainers,
+  tools: RecordingTools = new RecordingTools(),
+  of: typeof lab = lab,
+) {
+  return new ClabHandle(clabKind, of, { k8s: "kind", containers, tools });
 }
 
 const agentList = (node: string, ...pods: { name: string; ready: boolean; deleting?: boolean }[]) =>
@@ -103,9 +110,9 @@ test("directions are the relay's site names, mapped to the routers at each end",
 test("node joins and removals are refused before anything runs, naming the step's line", async (t) => {
   const containers = new RecordingContainers();
   const tools = new RecordingTools();
-  const driver = driverWith(containers, tools);
+  const h = handleWith(containers, tools);
   const join = scenario("node-join");
-  const refused = driver.unsupported(join);
+  const refused = h.unsupported(join);
   t.true(refused.length >= 1);
   t.regex(refused[0]?.why ?? "", /cannot join a new node/);
   for (const name of [
@@ -116,20 +123,27 @@ test("node joins and removals are refused before anything runs, naming the step'
     "impaired-vpn",
     "mtu",
   ])
-    t.deepEqual(driver.unsupported(scenario(name)), [], name);
-  const result = await runScenario(lab, join, join.variants[0] as never, { driver });
+    t.deepEqual(h.unsupported(scenario(name)), [], name);
+  const result = await runScenario(h, join, join.variants[0] as never);
   t.is(result.status, "skipped");
   t.is(result.runtime, "clab");
   t.regex(result.skipReason ?? "", /^line \d+: node add/);
+  // Injected anyway (bypassing the refusal), the fault is refused too: clab offers no node actions.
+  t.is(h.faults.addNode, undefined);
+  t.is(h.faults.removeNode, undefined);
+  await t.throwsAsync(applyFault(h, { kind: "node", action: "remove", node: "nano" }), {
+    instanceOf: LabError,
+    message: /the clab runtime cannot remove a node from a running lab/,
+  });
   t.deepEqual(containers.execs, [], "nothing touched");
   t.deepEqual(tools.calls, []);
 });
 
 test("link down: nftables drops installed where packets arrive; the revert removes them there", async (t) => {
   const containers = new RecordingContainers();
-  const driver = driverWith(containers);
-  const out = await driver.fault(lab, { kind: "link", action: "down", direction: "home->mine" });
-  t.regex(out.detail, /silent: zt0 stays up/);
+  const h = handleWith(containers);
+  const out = await applyFault(h, { kind: "link", action: "down", direction: "home->mine" });
+  t.is(out.detail, "down home->mine (silent: zt0 stays up; nftables drops on router-mine)");
   t.deepEqual(
     [...new Set(containers.execs.map((e) => e.container))],
     ["clab-xsite-router-mine"],
@@ -145,8 +159,8 @@ test("link down: nftables drops installed where packets arrive; the revert remov
 test("impairments: containerlab tools netem on the sending end; bursty loss through tc netem's gemodel", async (t) => {
   const containers = new RecordingContainers();
   const tools = new RecordingTools();
-  const driver = driverWith(containers, tools);
-  const plain = await driver.fault(lab, {
+  const h = handleWith(containers, tools);
+  const plain = await applyFault(h, {
     kind: "link",
     action: "impair",
     direction: "mine->home",
@@ -163,7 +177,7 @@ test("impairments: containerlab tools netem on the sending end; bursty loss thro
   const burst = { pEnterBad: 10, pLeaveBad: 40, lossInBadPct: 100, lossInGoodPct: 0 };
   t.true(needsTcNetem({ burst }));
   t.false(needsTcNetem({ delayMs: 40, lossPct: 2 }));
-  await driver.fault(lab, { kind: "link", action: "impair", direction: "both", impairment: { burst } });
+  await applyFault(h, { kind: "link", action: "impair", direction: "both", impairment: { burst } });
   const tc = containers.execs.filter((e) => e.argv[0] === "tc" && e.argv[2] === "replace");
   t.deepEqual(
     tc.map((e) => e.container),
@@ -184,8 +198,8 @@ test("router kill: SIGKILL inside the container; the revert starts BIRD on the c
     if (argv[0] === "cat" && argv[1] === ACTIVE_CONFIG_MARKER) return { exitCode: 1, stderr: "No such file" };
     return undefined;
   });
-  const driver = driverWith(containers);
-  const out = await driver.fault(lab, { kind: "router", action: "kill", router: "router-home" });
+  const h = handleWith(containers);
+  const out = await applyFault(h, { kind: "router", action: "kill", router: "router-home" });
   t.false(birdUp);
   await out.revert?.();
   const start = containers.execs.find((e) => e.argv[0] === "bird");
@@ -205,8 +219,8 @@ test("reconfigure: the variant and its wrapper are copied in, BIRD configured, t
       return { stdout: "BIRD 2.0.12 ready.\nReconfigured\n" };
     return undefined;
   });
-  const driver = driverWith(containers);
-  const out = await driver.fault(lab, {
+  const h = handleWith(containers);
+  const out = await applyFault(h, {
     kind: "router",
     action: "reconfigure",
     router: "router-home",
@@ -228,10 +242,10 @@ test("reconfigure refused by BIRD is an error with BIRD's answer", async (t) => 
       return { stdout: 'BIRD 2.0.12 ready.\n/etc/bird/variant/bird.conf:3:1 syntax error, unexpected "}"\n' };
     return undefined;
   });
-  const driver = driverWith(containers);
+  const h = handleWith(containers);
   const config = join(lab.configDir, "routers/variants/bfd-short-timers/router-home.conf");
   await t.throwsAsync(
-    driver.fault(lab, { kind: "router", action: "reconfigure", router: "router-home", config }),
+    applyFault(h, { kind: "router", action: "reconfigure", router: "router-home", config }),
     {
       instanceOf: LabError,
       message: /router-home refused .*syntax error/,
@@ -256,8 +270,8 @@ test("speaker kill: the node's agent pod deleted at once; the revert waits for i
         : agentList("xsite-worker", { name: "cilium-old", ready: true });
     return "";
   });
-  const driver = driverWith(new RecordingContainers(), tools);
-  const out = await driver.fault(lab, { kind: "speaker", action: "kill", node: "yuuko-k8s" });
+  const h = handleWith(new RecordingContainers(), tools);
+  const out = await applyFault(h, { kind: "speaker", action: "kill", node: "yuuko-k8s" });
   t.regex(out.detail, /cilium-old deleted at once/);
   const del = tools.calls.find((c) => c.argv.includes("delete"))?.argv ?? [];
   t.true(del.includes("--grace-period=0") && del.includes("--force") && del.includes("cilium-old"));
@@ -321,9 +335,9 @@ test("speaker watch: the agent's peers polled, one event per change, one note wh
       { "peer-address": "192.168.191.10", "local-asn": 64514, "peer-asn": 64513, "session-state": state },
     ]);
   });
-  const driver = driverWith(new RecordingContainers(), tools);
+  const h = handleWith(new RecordingContainers(), tools);
   const events: LabEvent[] = [];
-  const stop = await driver.watchSpeaker(lab, "yuuko-k8s", (e) => events.push(e));
+  const stop = await h.watchSpeaker("yuuko-k8s", (e) => events.push(e));
   while (polls < answers.length) await new Promise((r) => setTimeout(r, 100));
   await stop();
   const seen = events.map((e) =>
@@ -366,13 +380,13 @@ test("reconfigure in place: every router to the lab's bird.conf, the lab's Ciliu
     return undefined;
   });
   const tools = new RecordingTools();
-  const driver = driverWith(containers, tools);
+  const h = handleWith(containers, tools);
   const bfd = applyVariant(lab, {
     name: "bfd",
     routers: { "router-home": join(lab.configDir, "routers/variants/bfd-short-timers/router-home.conf") },
     peerConfig: { gracefulRestart: { enabled: true } },
   });
-  const what = await driver.reconfigure(bfd);
+  const what = await h.withLab(bfd).reconfigure();
   t.regex(what, /router-home: .*Reconfigured; router-mine: .*Reconfigured; \d+ Cilium manifests applied/);
   // router-home gets the variant copied in; router-mine's file is the bound real one: no copy.
   t.deepEqual(
@@ -409,11 +423,14 @@ test("pod CIDRs: where the cluster's join-order allocation differs from the topo
         })
       : "",
   );
-  const map = await driverWith(new RecordingContainers(), tools).podCidrMap(lab);
+  const order = ["sakamoto", "yuuko-k8s", "nano"];
+  const allocated = await handleWith(new RecordingContainers(), tools).podCidrs();
+  // The handle names the topology's nodes, not the Kubernetes ones.
+  t.deepEqual(allocated, new Map(order.map((node, i) => [node, [Object.values(allocation)[i] as string]])));
+  const map = podCidrMap(lab, allocated);
   const expected = new Map<string, string>();
   for (const n of lab.nodes) {
-    const member = ["sakamoto", "yuuko-k8s", "nano"].indexOf(n.name);
-    const actual = Object.values(allocation)[member];
+    const actual = Object.values(allocation)[order.indexOf(n.name)];
     if (actual && actual !== n.podCidr.text) expected.set(n.podCidr.text, actual);
   }
   t.deepEqual(map, expected);
@@ -423,15 +440,15 @@ test("pod CIDRs: where the cluster's join-order allocation differs from the topo
 test("impairments add up per end, as the relay's do: a burst keeps the delay set before it", async (t) => {
   const containers = new RecordingContainers();
   const tools = new RecordingTools();
-  const driver = driverWith(containers, tools);
-  await driver.fault(lab, {
+  const h = handleWith(containers, tools);
+  await applyFault(h, {
     kind: "link",
     action: "impair",
     direction: "both",
     impairment: { delayMs: 40, jitterMs: 10, lossPct: 2 },
   });
   const burst = { pEnterBad: 10, pLeaveBad: 40, lossInBadPct: 100, lossInGoodPct: 0 };
-  const out = await driver.fault(lab, {
+  const out = await applyFault(h, {
     kind: "link",
     action: "impair",
     direction: "both",
@@ -440,9 +457,9 @@ test("impairments add up per end, as the relay's do: a burst keeps the delay set
   const tc = containers.execs.filter((e) => e.argv[0] === "tc" && e.argv[2] === "replace");
   t.is(tc.length, 2);
   t.deepEqual(tc[0]?.argv.slice(7), ["delay", "40ms", "10ms", "loss", "gemodel", "10%", "40%", "100%", "0%"]);
-  t.regex(out.detail, /router-home: tc netem .*"delayMs":40/);
-  await driver.fault(lab, { kind: "link", action: "reset" });
-  await driver.fault(lab, { kind: "link", action: "impair", direction: "both", impairment: { delayMs: 5 } });
+  t.regex(out.detail, /^impair \{"burst":\{.*\}\} \(both\): on zt0 of router-home: tc netem .*"delayMs":40/);
+  await applyFault(h, { kind: "link", action: "reset" });
+  await applyFault(h, { kind: "link", action: "impair", direction: "both", impairment: { delayMs: 5 } });
   const last = tools.calls.at(-1)?.argv ?? [];
   t.true(
     last.includes("5ms") && !last.includes("--loss"),
