@@ -18,7 +18,7 @@ export function mtuBelowPodMtu(ctx: LintContext): Finding[] {
   return hops
     .filter((h) => h.mtu < POD_MTU)
     .map((h) =>
-      finding("mtu-below-pod-mtu", "warning", h.at, {
+      finding("mtu-below-pod-mtu", "warn", h.at, {
         message: `the MTU of ${h.name} (${h.mtu}) is below the pod MTU ${POD_MTU}`,
         consequence: `pod packets above ${h.mtu} bytes are fragmented or, with DF set (most TCP), dropped with ICMP frag-needed; if that ICMP is filtered, connections stall after the handshake`,
         fix: `raise the MTU of ${h.name} to at least ${POD_MTU}, or lower Cilium's pod MTU (Helm \`mtu: ${h.mtu}\`)`,
