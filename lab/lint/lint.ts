@@ -43,7 +43,6 @@ import { createContext, type LintContext, type LintOptions } from "./context.ts"
 import { type Finding, sortFindings } from "./finding.ts";
 
 export { hasErrors } from "../util/finding.ts";
-export { LAN_MTU, POD_MTU } from "./checks/mtu.ts";
 export type { LintOptions } from "./context.ts";
 export { DEFAULT_BLACKHOLE_THRESHOLD_SECONDS } from "./context.ts";
 export type { Finding, Severity } from "./finding.ts";

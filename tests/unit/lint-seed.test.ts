@@ -6,12 +6,11 @@ import {
   findingsJson,
   formatFindings,
   hasErrors,
-  LAN_MTU,
   lintLab,
-  POD_MTU,
   summarizeFindings,
 } from "../../lab/lint/lint.ts";
 import { loadLab } from "../../lab/topology/load.ts";
+import { LAN_MTU, POD_MTU } from "../../lab/topology/mtu.ts";
 import { lineOf, REAL_CONFIGS } from "../fixtures/lint/lab-copy.ts";
 
 const MINE = "routers/router-mine/bird.conf";

@@ -1,13 +1,9 @@
 // The pod path crosses the pod veth, the site LAN, ZeroTier and the far LAN. With native routing
 // there is no overlay overhead, so every hop must carry a full pod-sized packet.
 import type { SourceRef } from "../../topology/model.ts";
+import { LAN_MTU, POD_MTU } from "../../topology/mtu.ts";
 import type { LintContext } from "../context.ts";
 import { type Finding, finding } from "../finding.ts";
-
-/** MTU of the pods' interfaces (Cilium's default on a 1500-byte LAN). Fixed for now. */
-export const POD_MTU = 1500;
-/** MTU of the site LANs. */
-export const LAN_MTU = 1500;
 
 export function mtuBelowPodMtu(ctx: LintContext): Finding[] {
   const topo = ctx.lab.topologyFile;
