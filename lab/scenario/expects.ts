@@ -3,9 +3,9 @@
 // access (BIRD, namespaces, speakers, addresses) goes through the driver.
 import { parseProtocols, showProtocolsCommand } from "../bird/protocols.ts";
 import { parseRoutes } from "../bird/routes.ts";
+import { tcpConnect } from "../probe/tcp-connect.ts";
 import { fibRoutes, ping } from "../runtime/netns/observe.ts";
 import type { Lab } from "../topology/model.ts";
-import { run, type Where } from "../util/exec.ts";
 import type { LabDriver } from "./driver.ts";
 import type { Expectation } from "./model.ts";
 
@@ -48,7 +48,9 @@ export async function checkExpectation(driver: LabDriver, lab: Lab, e: Expectati
       return r.received === 0 || `${r.received}/${r.sent} replies, expected none`;
     }
     case "tcp": {
-      const ok = await tcpConnect(await driver.enter(lab, e.from), await driver.addressOf(lab, e.to), e.port);
+      const ok = (
+        await tcpConnect(await driver.enter(lab, e.from), await driver.addressOf(lab, e.to), e.port, 2000)
+      ).ok;
       return ok === e.ok || `connect ${ok ? "succeeded" : "failed"}`;
     }
   }
@@ -93,16 +95,6 @@ export async function routeVia(
   } catch {
     return null;
   }
-}
-
-/** A TCP connect from inside a namespace; the address and port are validated values. */
-export async function tcpConnect(ns: Where, address: string, port: number, timeoutS = 2): Promise<boolean> {
-  const r = await run(["timeout", String(timeoutS), "bash", "-c", `exec 3<>/dev/tcp/${address}/${port}`], {
-    netns: ns,
-    allowFailure: true,
-    timeoutMs: (timeoutS + 2) * 1000,
-  });
-  return r.code === 0;
 }
 
 /** The largest IPv4 packet (bytes, headers included) that crosses with do-not-fragment set. */
