@@ -36,7 +36,7 @@ import { yamlText } from "./yaml-text.ts";
 
 /** Same image and socket as lab/docker/router-image.ts (a test keeps them equal). */
 export const DEFAULT_ROUTER_IMAGE = "xsite/bird:2.0.12";
-/** Interface names inside the containers. `zt*` matches the BFD interface pattern of FACTS §1. */
+/** Interface names inside the containers. `zt*` matches the BFD pattern of the bfd-short-timers variant. */
 export const ROUTER_LAN_IF = "lan0";
 export const ROUTER_ZT_IF = "zt0";
 export const NODE_LAN_IF = "eth1";
