@@ -1,10 +1,9 @@
 // Shared pieces of the CLI: argument parsing with clear errors, exit codes, output helpers.
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { LabError } from "../lab/util/errors.ts";
+import { UsageError } from "../lab/util/errors.ts";
 
-export class UsageError extends LabError {
-  override name = "UsageError";
-}
+// Commands import it from here with the rest of the CLI kit.
+export { UsageError };
 
 export const EXIT = { ok: 0, failure: 1, invalid: 2, interrupted: 130 } as const;
 

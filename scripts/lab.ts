@@ -3,7 +3,7 @@
 // (2 = bad input, 1 = failure, 130 = interrupted). It sets process.exitCode and never calls
 // process.exit, so cleanup in `finally` blocks always runs.
 import { ValidationError } from "../lab/topology/diagnostics.ts";
-import { CommandError, LabError, TimeoutError } from "../lab/util/errors.ts";
+import { CommandError, LabError, TimeoutError, UsageError } from "../lab/util/errors.ts";
 import { type Command, type CommandContext, EXIT } from "./cli-kit.ts";
 import { doctor } from "./commands/doctor.ts";
 import { down } from "./commands/down.ts";
@@ -81,7 +81,8 @@ function report(err: unknown, ctx: CommandContext): number {
     return EXIT.invalid;
   }
   const e = err as Error & { hint?: string };
-  if (e?.name === "UsageError") {
+  // Before LabError, which it extends: bad input exits 2, and its hint is printed bare.
+  if (err instanceof UsageError) {
     ctx.err(`error: ${e.message}${e.hint ? `\n${e.hint}` : ""}`);
     return EXIT.invalid;
   }

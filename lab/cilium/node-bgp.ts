@@ -27,7 +27,7 @@ interface AdvertisementSpec {
   advertisements?: { advertisementType: string }[];
 }
 
-/** Cilium's defaults for a CiliumBGPPeerConfig (FACTS.md section 2). */
+/** CiliumBGPPeerConfig defaults (cilium/cilium pkg/k8s/apis/cilium.io/v2/bgp_peer_types.go). */
 export const PEER_CONFIG_DEFAULTS = {
   peerPort: 179,
   connectRetrySeconds: 120,

@@ -1,6 +1,6 @@
 // Reaching a Docker engine: an existing one (DOCKER_HOST or the default socket), or a private
 // dockerd started for tests and for machines without one. A private engine is confined to one
-// directory and started with the flags that keep the host's network untouched (see FACTS.md §5).
+// directory and started with the flags that keep the host's network untouched (see docs/facts.md).
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, open, readFile, writeFile } from "node:fs/promises";

@@ -1,6 +1,6 @@
 // The BIRD router image, built one of two ways that give the same result: from
 // images/router/Dockerfile where a registry serves debian:bookworm-slim, or offline from a
-// debootstrap root filesystem imported into the engine (FACTS.md §5).
+// debootstrap root filesystem imported into the engine (docs/facts.md, "Docker without touching the host").
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { dirname, join } from "node:path";

@@ -281,7 +281,7 @@ export async function kernelFindings(probe: Probe): Promise<Finding[]> {
             },
       );
     }
-    // zt0 needs TX checksum offload off, or TCP across it fails while ping works (FACTS.md §3).
+    // zt0 needs TX checksum offload off, or TCP across it fails while ping works (measured: docs/facts.md).
     const ethtool = probe.onPath("ethtool");
     const vxlan = out.find((f) => f.id === "kernel.vxlan");
     if (ethtool && vxlan?.severity === "ok") {

@@ -1,17 +1,13 @@
 // What `doctor` reports: one finding per thing checked, each problem with the exact command that
 // fixes it. Only "error" findings stop the netns runtime; "warn" is something to clean up (a lab's
 // leftovers) and "info" concerns the optional clab runtime.
-
-export type Severity = "ok" | "info" | "warn" | "error";
+import { type Finding as CheckFinding, hasErrors, type Severity } from "../util/finding.ts";
 
 export type Area = "system" | "kernel" | "commands" | "clab" | "leftovers";
 
-export interface Finding {
-  /** Stable identifier, e.g. "command.bird", "kernel.vxlan", "leftover.lab.xsite". */
-  id: string;
+/** Ids look like "command.bird", "kernel.vxlan", "leftover.lab.xsite". */
+export interface Finding extends CheckFinding {
   area: Area;
-  severity: Severity;
-  message: string;
   /** The exact command (or commands, joined with &&) that fixes the problem. */
   fix?: string;
   /** Extra lines: what was found (namespaces, processes, versions). */
@@ -30,7 +26,7 @@ const AREA_ORDER: Area[] = ["system", "kernel", "commands", "clab", "leftovers"]
 
 /** True when nothing stops the netns runtime from running. */
 export function netnsRuntimeReady(findings: readonly Finding[]): boolean {
-  return !findings.some((f) => f.severity === "error");
+  return !hasErrors(findings);
 }
 
 const MARK: Record<Severity, string> = { ok: "ok", info: "info", warn: "warn", error: "FAIL" };

@@ -1,18 +1,17 @@
 // What a lint check reports: one mistake in the design, where it is written, what it does at run
 // time and how to fix it. Ids are stable (tests, docs and suppressions refer to them).
 import type { SourceRef } from "../topology/model.ts";
+import type { Finding as CheckFinding, Severity as CheckSeverity } from "../util/finding.ts";
 
-export type Severity = "error" | "warning" | "info";
+/** Lint reports problems only, never "ok". */
+export type Severity = Exclude<CheckSeverity, "ok">;
 
-export interface Finding {
-  /** Stable kebab-case id, e.g. "ebgp-without-policy". */
-  id: string;
+/** Ids are kebab-case, e.g. "ebgp-without-policy". */
+export interface Finding extends CheckFinding {
   severity: Severity;
   file: string;
   line: number;
   col: number;
-  /** What is wrong. */
-  message: string;
   /** One line: what happens at run time. */
   consequence: string;
   fix: string;
@@ -28,7 +27,7 @@ export function finding(id: string, severity: Severity, at: SourceRef, text: Fin
   return { id, severity, file: at.file, line: at.line, col: at.col, ...text };
 }
 
-const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warn: 1, info: 2 };
 
 /** Sorted by place, then severity and id, so output and tests are deterministic. */
 export function sortFindings(list: readonly Finding[]): Finding[] {
@@ -41,9 +40,4 @@ export function sortFindings(list: readonly Finding[]): Finding[] {
       a.id.localeCompare(b.id) ||
       a.message.localeCompare(b.message),
   );
-}
-
-/** The caller's exit-code policy: any error finding fails. */
-export function hasErrors(list: readonly Finding[]): boolean {
-  return list.some((f) => f.severity === "error");
 }

@@ -42,12 +42,11 @@ import { bfdOneSided, bfdWithoutProtocol, vpnFailureDetection } from "./checks/v
 import { createContext, type LintContext, type LintOptions } from "./context.ts";
 import { type Finding, sortFindings } from "./finding.ts";
 
-export { LAN_MTU, POD_MTU } from "./checks/mtu.ts";
+export { hasErrors } from "../util/finding.ts";
 export type { LintOptions } from "./context.ts";
 export { DEFAULT_BLACKHOLE_THRESHOLD_SECONDS } from "./context.ts";
 export type { Finding, Severity } from "./finding.ts";
-export { hasErrors } from "./finding.ts";
-export { formatFinding, formatFindings, summarizeFindings } from "./format.ts";
+export { findingsJson, formatFinding, formatFindings, summarizeFindings } from "./format.ts";
 
 export type LintCheck = (ctx: LintContext) => Finding[];
 

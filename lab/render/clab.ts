@@ -26,6 +26,7 @@
 //   the API endpoint); only the pod CIDR and the other sites' LANs go via the site router.
 import { isAbsolute, posix, relative, sep } from "node:path";
 import type { Lab, Router, Site } from "../topology/model.ts";
+import { LAN_MTU } from "../topology/mtu.ts";
 import { LabError } from "../util/errors.ts";
 import type { Artifact } from "./artifact.ts";
 import { birdWrapperText } from "./bird.ts";
@@ -35,7 +36,7 @@ import { yamlText } from "./yaml-text.ts";
 
 /** Same image and socket as lab/docker/router-image.ts (a test keeps them equal). */
 export const DEFAULT_ROUTER_IMAGE = "xsite/bird:2.0.12";
-/** Interface names inside the containers. `zt*` matches the BFD interface pattern of FACTS §1. */
+/** Interface names inside the containers. `zt*` matches the BFD pattern of the bfd-short-timers variant. */
 export const ROUTER_LAN_IF = "lan0";
 export const ROUTER_ZT_IF = "zt0";
 export const NODE_LAN_IF = "eth1";
@@ -56,9 +57,6 @@ export const BIRD_START_ARGV: readonly string[] = [
 ];
 /** Default of ClabOptions.logRootFromArtifact: <workdir>/logs, beside <workdir>/clab. */
 export const DEFAULT_LOG_ROOT_FROM_ARTIFACT = "../logs";
-/** A home LAN's MTU. containerlab's default (9500) would make the 2800-byte ZeroTier hop the
- * bottleneck, which it never is in the seed. */
-export const DEFAULT_LAN_MTU = 1500;
 
 export interface ClabOptions {
   /** Image of the two routers; needs bird2 and iproute2. */
@@ -108,7 +106,9 @@ export function clabTopology(lab: Lab, opts: ClabOptions = {}): ClabTopology {
   const clusterName = opts.clusterName ?? lab.name;
   const routerImage = opts.routerImage ?? DEFAULT_ROUTER_IMAGE;
   const switchImage = opts.switchImage ?? routerImage;
-  const lanMtu = opts.lanMtu ?? DEFAULT_LAN_MTU;
+  // The model's LAN MTU, not containerlab's default (9500), which would make the 2800-byte
+  // ZeroTier hop the bottleneck, which it never is in the seed.
+  const lanMtu = opts.lanMtu ?? LAN_MTU;
   const members = clusterMembers(lab, distribution, clusterName);
   const nodes: [string, ClabNode][] = [];
   const links: ClabLink[] = [];

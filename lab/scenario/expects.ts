@@ -4,8 +4,8 @@
 import { parseProtocols, showProtocolsCommand } from "../bird/protocols.ts";
 import { parseRoutes } from "../bird/routes.ts";
 import { fibRoutes, ping } from "../observe/probes.ts";
+import { tcpConnect } from "../observe/tcp-connect.ts";
 import type { LabHandle } from "../runtime/kind.ts";
-import { run, type Where } from "../util/exec.ts";
 import type { Expectation } from "./model.ts";
 
 export function describeExpectation(e: Expectation): string {
@@ -47,7 +47,7 @@ export async function checkExpectation(h: LabHandle, e: Expectation): Promise<tr
       return r.received === 0 || `${r.received}/${r.sent} replies, expected none`;
     }
     case "tcp": {
-      const ok = await tcpConnect(await h.enter(e.from), await h.addressOf(e.to), e.port);
+      const ok = (await tcpConnect(await h.enter(e.from), await h.addressOf(e.to), e.port, 2000)).ok;
       return ok === e.ok || `connect ${ok ? "succeeded" : "failed"}`;
     }
   }
@@ -92,16 +92,6 @@ export async function routeVia(
   } catch {
     return null;
   }
-}
-
-/** A TCP connect from inside a namespace; the address and port are validated values. */
-export async function tcpConnect(ns: Where, address: string, port: number, timeoutS = 2): Promise<boolean> {
-  const r = await run(["timeout", String(timeoutS), "bash", "-c", `exec 3<>/dev/tcp/${address}/${port}`], {
-    netns: ns,
-    allowFailure: true,
-    timeoutMs: (timeoutS + 2) * 1000,
-  });
-  return r.code === 0;
 }
 
 /** The largest IPv4 packet (bytes, headers included) that crosses with do-not-fragment set. */

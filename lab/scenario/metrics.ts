@@ -21,7 +21,7 @@ export interface MetricInput {
   runtime?: string;
 }
 
-/** BIRD fires every BGP timer up to 25 % early (FACTS.md section 1). */
+/** BIRD fires every BGP timer up to 25 % early (CZ-NIC/bird proto/bgp/bgp.c, bgp_start_timer). */
 const EARLY = 0.25;
 /** Log, netlink and poll latency on top of a timer. */
 const SLACK_MS = 1000;

@@ -11,6 +11,12 @@ export class LabError extends Error {
   }
 }
 
+/** Bad input on a command line (a flag, a value, an argument): the message names what was wrong,
+ * the hint how to write it. Commands exit 2 on it, not 1, so scripts can tell it from a failure. */
+export class UsageError extends LabError {
+  override name = "UsageError";
+}
+
 /** A command that exited non-zero. Keeps the command, exit code and the stderr lines that matter. */
 export class CommandError extends Error {
   override name = "CommandError";
@@ -46,9 +52,4 @@ export class TimeoutError extends Error {
 function lastLines(text: string, n: number): string {
   const lines = text.split("\n");
   return lines.slice(-n).join("\n");
-}
-
-/** Bad input on the command line or in a request: the CLI exits 2 and shows the hint. */
-export class UsageError extends LabError {
-  override name = "UsageError";
 }

@@ -1,4 +1,4 @@
-import { formatFindings, hasErrors, lintLab, summarizeFindings } from "../../lab/lint/lint.ts";
+import { findingsJson, formatFindings, hasErrors, lintLab, summarizeFindings } from "../../lab/lint/lint.ts";
 import { COMMON_OPTIONS, type Command, EXIT, parse, UsageError } from "../cli-kit.ts";
 import { loadForCommand } from "./load.ts";
 
@@ -21,7 +21,7 @@ export const lint: Command = {
     }
     const lab = await loadForCommand(values);
     const findings = lintLab(lab, threshold !== undefined ? { blackholeThresholdSeconds: threshold } : {});
-    if (values.json) ctx.out(JSON.stringify(findings, null, 2));
+    if (values.json) ctx.out(findingsJson(findings));
     else
       ctx.out(`${formatFindings(findings, { relativeTo: lab.configDir })}\n\n${summarizeFindings(findings)}`);
     return hasErrors(findings) ? EXIT.failure : EXIT.ok;

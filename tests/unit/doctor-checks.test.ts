@@ -24,7 +24,7 @@ interface FakeCommand {
   code?: number;
 }
 
-/** The seed machine: Debian, root, everything installed at the versions FACTS.md names. */
+/** The seed machine: Debian, root, everything installed at the versions docs/facts.md names. */
 const HEALTHY: Record<string, FakeCommand> = {
   ip: { path: "/usr/sbin/ip", stdout: "ip utility, iproute2-6.1.0, libbpf 1.1.2" },
   ss: { path: "/usr/bin/ss", stdout: "ss utility, iproute2-6.1.0" },

@@ -39,7 +39,7 @@ interface Case {
 
 const err = (id: string, at: Where, message?: RegExp): Expected => ({ severity: "error", id, at, message });
 const warn = (id: string, at: Where, message?: RegExp): Expected => ({
-  severity: "warning",
+  severity: "warn",
   id,
   at,
   message,

@@ -1,6 +1,7 @@
 import test from "ava";
-import { type ImpairmentArgs, parseImpairmentArgs, UsageError } from "../../lab/emulate/zerotier/args.ts";
+import { type ImpairmentArgs, parseImpairmentArgs } from "../../lab/emulate/zerotier/args.ts";
 import { parseRelayMainArgs } from "../../lab/emulate/zerotier/main-args.ts";
+import { LabError, UsageError } from "../../lab/util/errors.ts";
 
 const SITES = ["home", "mine"];
 const words = (line: string) => (line === "" ? [] : line.split(" "));
@@ -98,6 +99,9 @@ for (const [line, message] of bad) {
   test(`refuses: ${line}`, (t) => {
     const err = t.throws(() => parseImpairmentArgs(words(line), SITES), { instanceOf: UsageError, message });
     t.is(err?.name, "UsageError");
+    // The lab's one UsageError: no hint, so `lab link` prints the message alone and exits 2.
+    t.true(err instanceof LabError);
+    t.is(err?.hint, undefined);
   });
 }
 

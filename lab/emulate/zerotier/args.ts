@@ -1,18 +1,8 @@
 // Command-line words -> a partial impairment and the direction it applies to, e.g.
 // `--delay 30ms --jitter 5ms --loss 1% --direction home->mine`. Every error names the flag, the
 // bad value and shows an example, because these are typed by hand in the middle of an experiment.
+import { UsageError } from "../../util/errors.ts";
 import { type BurstLoss, type Impairment, MAX_DELAY_MS, MAX_RATE_KBIT } from "./impairment.ts";
-
-/** Bad command-line input; the message is meant to be printed as is, without a stack. */
-export class UsageError extends Error {
-  override name = "UsageError";
-  constructor(
-    message: string,
-    readonly flag?: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface ImpairmentArgs {
   /** "both" or "from->to". */
@@ -118,21 +108,20 @@ export function parseImpairmentArgs(
         );
       throw new UsageError(
         `unknown flag ${JSON.stringify(flag)}: known flags are ${Object.keys(FLAGS).join(", ")} (example: --delay 30ms)`,
-        flag,
       );
     }
     const example = spec.example(endpointNames);
-    if (seen.has(flag)) throw new UsageError(`${flag} given more than once (example: ${example})`, flag);
+    if (seen.has(flag)) throw new UsageError(`${flag} given more than once (example: ${example})`);
     seen.add(flag);
     let value = "";
     if (!spec.takesValue) {
-      if (flag !== word) throw new UsageError(`${flag} takes no value (example: ${example})`, flag);
+      if (flag !== word) throw new UsageError(`${flag} takes no value (example: ${example})`);
     } else if (flag !== word) {
       value = word.slice(eq + 1);
     } else {
       const next = words[i + 1];
       if (next === undefined || next.startsWith("--"))
-        throw new UsageError(`${flag} needs a value (example: ${example})`, flag);
+        throw new UsageError(`${flag} needs a value (example: ${example})`);
       value = next;
       i++;
     }
@@ -208,5 +197,5 @@ export function parseDirection(flag: string, value: string, endpointNames: reado
 }
 
 function bad(flag: string, value: string, what: string, example: string): UsageError {
-  return new UsageError(`${flag} ${JSON.stringify(value)}: ${what} (example: ${example})`, flag);
+  return new UsageError(`${flag} ${JSON.stringify(value)}: ${what} (example: ${example})`);
 }

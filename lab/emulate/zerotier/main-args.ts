@@ -1,7 +1,7 @@
 // The relay process's command line, kept apart from relay-main.ts so it can be tested without
 // starting a process.
 import { isIP } from "node:net";
-import { UsageError } from "./args.ts";
+import { UsageError } from "../../util/errors.ts";
 import type { RelayEndpoint } from "./relay.ts";
 
 export interface RelayMainOptions {
@@ -41,16 +41,14 @@ export function parseRelayMainArgs(argv: readonly string[]): RelayMainOptions {
     if (!example) {
       throw new UsageError(
         `unknown argument ${JSON.stringify(flag)}: known flags are ${Object.keys(EXAMPLES).join(", ")}\n${RELAY_MAIN_USAGE}`,
-        flag,
       );
     }
     const value = argv[i + 1];
     if (value === undefined || value.startsWith("--"))
-      throw new UsageError(`${flag} needs a value (example: ${example})`, flag);
+      throw new UsageError(`${flag} needs a value (example: ${example})`);
     i++;
     if (flag === "--endpoint") endpoints.push(parseEndpoint(value));
-    else if (values.has(flag))
-      throw new UsageError(`${flag} given more than once (example: ${example})`, flag);
+    else if (values.has(flag)) throw new UsageError(`${flag} given more than once (example: ${example})`);
     else values.set(flag, value);
   }
   if (help) return { bind: "", port: 0, peerPort: 0, endpoints, control: "", seed: undefined, help };
@@ -81,7 +79,7 @@ function parseEndpoint(value: string): RelayEndpoint {
 
 function required(values: Map<string, string>, flag: string): string {
   const value = values.get(flag);
-  if (value === undefined) throw new UsageError(`${flag} is required (example: ${EXAMPLES[flag]})`, flag);
+  if (value === undefined) throw new UsageError(`${flag} is required (example: ${EXAMPLES[flag]})`);
   return value;
 }
 
@@ -94,5 +92,5 @@ function intFlag(values: Map<string, string>, flag: string, min: number, max: nu
 }
 
 function bad(flag: string, value: string, what: string): UsageError {
-  return new UsageError(`${flag} ${JSON.stringify(value)}: ${what} (example: ${EXAMPLES[flag]})`, flag);
+  return new UsageError(`${flag} ${JSON.stringify(value)}: ${what} (example: ${EXAMPLES[flag]})`);
 }

@@ -4,7 +4,6 @@
 // Prints "relay ready" once the UDP socket and the control socket listen; the lab waits for that
 // line. Logs go to stderr. Exit codes: 0 after SIGTERM/SIGINT, 2 bad arguments, 1 anything else.
 import { LabError } from "../../util/errors.ts";
-import { UsageError } from "./args.ts";
 import { RelayControlServer } from "./control.ts";
 import { parseRelayMainArgs, RELAY_MAIN_USAGE } from "./main-args.ts";
 import { ZerotierRelay } from "./relay.ts";
@@ -36,7 +35,8 @@ async function main(argv: string[]): Promise<number> {
       log,
     });
   } catch (err) {
-    if (!(err instanceof UsageError || err instanceof LabError)) throw err;
+    // A UsageError is a LabError too.
+    if (!(err instanceof LabError)) throw err;
     process.stderr.write(`relay-main: ${err.message}\n`);
     return 2;
   }

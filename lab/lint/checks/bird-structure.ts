@@ -152,7 +152,7 @@ export function routerIdMismatch(ctx: LintContext): Finding[] {
     const id = conf.routerId;
     if (id && id.value === r.routerId) continue;
     out.push(
-      finding("router-id-mismatch", "warning", id?.at ?? fileStart(conf.file), {
+      finding("router-id-mismatch", "warn", id?.at ?? fileStart(conf.file), {
         message: id
           ? `${r.name}'s bird.conf sets router id ${id.value}, the topology says ${r.routerId}`
           : `${r.name}'s bird.conf sets no router id (the topology says ${r.routerId})`,

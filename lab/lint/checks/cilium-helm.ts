@@ -34,7 +34,7 @@ function routingMode(v: HelmValues): string {
 export function helmValuesMissing(ctx: LintContext): Finding[] {
   if (ctx.lab.cluster.helmValues) return [];
   return [
-    finding("helm-values-missing", "warning", ctx.yaml.inFile(ctx.lab.topologyFile, "cluster.cilium"), {
+    finding("helm-values-missing", "warn", ctx.yaml.inFile(ctx.lab.topologyFile, "cluster.cilium"), {
       message: `no values.yaml in the Cilium folder ${ctx.lab.cluster.ciliumDir}`,
       consequence: "Cilium installs with its defaults: VXLAN tunnel routing and the BGP control plane off",
       fix: "add values.yaml with routingMode: native, ipv4NativeRoutingCIDR, bgpControlPlane.enabled: true, ipam.mode: kubernetes",
@@ -60,7 +60,7 @@ export function routingModeNotNative(ctx: LintContext): Finding[] {
   const mode = routingMode(h.v);
   if (mode === "native") return [];
   return [
-    finding("routing-mode-not-native", "warning", h.at("routingMode"), {
+    finding("routing-mode-not-native", "warn", h.at("routingMode"), {
       message: `Cilium routingMode is ${mode}${h.v.routingMode === undefined ? " (the default)" : ""}, the design needs native`,
       consequence:
         "pod traffic between nodes is encapsulated node to node (VXLAN, 50 bytes less MTU); the BGP-advertised pod routes do not carry it",
@@ -114,7 +114,7 @@ export function ipamModeNotKubernetes(ctx: LintContext): Finding[] {
   const mode = typeof h.v.ipam?.mode === "string" ? h.v.ipam.mode : "cluster-pool";
   if (mode === "kubernetes") return [];
   return [
-    finding("ipam-mode-not-kubernetes", "warning", h.at("ipam.mode"), {
+    finding("ipam-mode-not-kubernetes", "warn", h.at("ipam.mode"), {
       message: `ipam.mode is ${mode}${h.v.ipam?.mode === undefined ? " (the default)" : ""}, not kubernetes`,
       consequence:
         "pods get addresses from Cilium's own pool, not from k3s's Node.spec.podCIDRs: the advertised pod CIDRs differ from the topology's",

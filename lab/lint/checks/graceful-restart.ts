@@ -17,7 +17,7 @@ export function gracefulRestartOff(ctx: LintContext): Finding[] {
     const pc = first.peer.peerConfig;
     return finding(
       "graceful-restart-off",
-      "warning",
+      "warn",
       peerConfigField(ctx, first, "spec.gracefulRestart.enabled"),
       {
         message: pc
@@ -40,7 +40,7 @@ export function birdGracefulRestartOff(ctx: LintContext): Finding[] {
       const gr = s.bgp.gracefulRestart;
       if (gr?.value !== "off") continue;
       out.push(
-        finding("bird-graceful-restart-off", "warning", gr.at, {
+        finding("bird-graceful-restart-off", "warn", gr.at, {
           message: `${s.router.name}'s protocol ${s.protocol.name} turns graceful restart off, but node ${cp.node.name} enables it`,
           consequence:
             "the capability is not negotiated: an agent restart still withdraws the node's pod CIDR at once",

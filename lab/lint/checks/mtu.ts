@@ -1,13 +1,9 @@
 // The pod path crosses the pod veth, the site LAN, ZeroTier and the far LAN. With native routing
 // there is no overlay overhead, so every hop must carry a full pod-sized packet.
 import type { SourceRef } from "../../topology/model.ts";
+import { LAN_MTU, POD_MTU } from "../../topology/mtu.ts";
 import type { LintContext } from "../context.ts";
 import { type Finding, finding } from "../finding.ts";
-
-/** MTU of the pods' interfaces (Cilium's default on a 1500-byte LAN). Fixed for now. */
-export const POD_MTU = 1500;
-/** MTU of the site LANs. */
-export const LAN_MTU = 1500;
 
 export function mtuBelowPodMtu(ctx: LintContext): Finding[] {
   const topo = ctx.lab.topologyFile;
@@ -18,7 +14,7 @@ export function mtuBelowPodMtu(ctx: LintContext): Finding[] {
   return hops
     .filter((h) => h.mtu < POD_MTU)
     .map((h) =>
-      finding("mtu-below-pod-mtu", "warning", h.at, {
+      finding("mtu-below-pod-mtu", "warn", h.at, {
         message: `the MTU of ${h.name} (${h.mtu}) is below the pod MTU ${POD_MTU}`,
         consequence: `pod packets above ${h.mtu} bytes are fragmented or, with DF set (most TCP), dropped with ICMP frag-needed; if that ICMP is filtered, connections stall after the handshake`,
         fix: `raise the MTU of ${h.name} to at least ${POD_MTU}, or lower Cilium's pod MTU (Helm \`mtu: ${h.mtu}\`)`,

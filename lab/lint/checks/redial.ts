@@ -16,7 +16,7 @@ export function nodeRedialDelay(ctx: LintContext): Finding[] {
     const retry = first.peer.timers.connectRetrySeconds;
     return finding(
       "node-redial-delay",
-      "warning",
+      "warn",
       peerConfigField(ctx, first, "spec.timers.connectRetryTimeSeconds"),
       {
         message: `${nodeList(nodes)} only dial out (no localPort) and redial every ${retry} s (connectRetryTimeSeconds)`,

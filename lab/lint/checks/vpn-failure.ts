@@ -56,7 +56,7 @@ export function vpnFailureDetection(ctx: LintContext): Finding[] {
       ? `up to ${secs(est.blackholeSeconds)} s (${(est.blackholeSeconds / 60).toFixed(1)} min)`
       : "an unbounded time";
     out.push(
-      finding("vpn-failure-detection", "warning", a.protocol.at, {
+      finding("vpn-failure-detection", "warn", a.protocol.at, {
         message: `VPN session ${a.router.name} <-> ${b.router.name}: a silent ZeroTier failure ${detect} ${how}; after the link heals the session returns in ${secs(est.recovery.earliest)}-${secs(est.recovery.worst)} s (error wait ${Math.max(ea.errorWaitTime[0], eb.errorWaitTime[0])} s): ${total} of lost cross-site traffic, over the ${ctx.blackholeThresholdSeconds} s threshold`,
         consequence: `the ZeroTier interface stays UP, so both routers keep sending pod traffic into the dead link until the session drops, then wait out the error wait (after a longer outage up to the ${est.connectRetry} s connect retry)`,
         fix: 'on both routers\' sessions: `hold time 9; keepalive time 3; error wait time 1,5;` (about 10 s), or BFD: `protocol bfd { interface "zt*" { interval 100 ms; multiplier 3; }; }` and `bfd on;`',
@@ -70,7 +70,7 @@ export function bfdWithoutProtocol(ctx: LintContext): Finding[] {
   return birdSessions(ctx).flatMap((s) =>
     s.bgp.bfd?.value.enabled && !hasBfdProtocol(s.conf)
       ? [
-          finding("bfd-without-protocol", "warning", s.bgp.bfd.at, {
+          finding("bfd-without-protocol", "warn", s.bgp.bfd.at, {
             message: `${s.router.name}'s protocol ${s.protocol.name} asks for BFD, but the config has no \`protocol bfd\``,
             consequence: "no BFD session is ever created: failures are detected by the hold timer only",
             fix: 'add `protocol bfd { interface "zt*" { interval 100 ms; multiplier 3; }; }`',
@@ -87,7 +87,7 @@ export function bfdOneSided(ctx: LintContext): Finding[] {
       sessionBfd(a) && !sessionBfd(b) ? [a, b] : sessionBfd(b) && !sessionBfd(a) ? [b, a] : [];
     if (!on || !off || !on.bgp.bfd) continue;
     out.push(
-      finding("bfd-one-sided", "warning", on.bgp.bfd.at, {
+      finding("bfd-one-sided", "warn", on.bgp.bfd.at, {
         message: `BFD is on for ${on.router.name}'s side of the VPN session but not for ${off.router.name}'s (protocol ${off.protocol.name})`,
         consequence:
           "the BFD session never comes up, and BIRD only acts on an Up -> Down change: failures are detected by the hold timer only",

@@ -70,7 +70,7 @@ export async function createLinks(plan: NetnsPlan): Promise<void> {
   // Routes last: their gateways and devices must be up.
   for (const r of plan.routes) add(r.ns, `route add ${r.args.join(" ")}`);
   await mapLimit([...perNs], PARALLEL, ([ns, lines]) => ipBatch(lines, ns));
-  // TX checksum offload on the VXLAN device silently breaks TCP across it (FACTS.md section 3).
+  // TX checksum offload on the VXLAN device silently breaks TCP across it (measured: docs/facts.md).
   await mapLimit(plan.vxlans, PARALLEL, (v) =>
     run(["ethtool", "-K", v.ifname, "tx", "off"], { netns: v.ns }),
   );

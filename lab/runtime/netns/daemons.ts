@@ -118,7 +118,7 @@ export async function startBird(ctx: DaemonContext, router: Router): Promise<voi
   );
 }
 
-/** The routers accept BGP connections once BIRD listens on port 179 (FACTS.md: start order matters). */
+/** Routers accept BGP once BIRD listens on :179; a refused first dial stalls gobgpd (docs/facts.md). */
 export async function waitBgpListening(ctx: DaemonContext, router: Router): Promise<void> {
   const ns = nsName(ctx.lab.name, router.name);
   await waitFor(

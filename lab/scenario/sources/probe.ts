@@ -1,5 +1,5 @@
 // Traffic probes between lab namespaces (pod to pod): a bounded fping stream, the outages and
-// statistics derived from it, and a one-shot TCP connect.
+// statistics derived from it.
 //
 // fping 5.1 with `-c N -p MS -t MS -D` prints one line per answered packet, stamped with the
 // receive time in Unix seconds (10 us resolution), and a line per packet it saw time out
@@ -11,8 +11,11 @@
 // sequence number below xmt that has no reply line is lost.
 import { type ChildProcess, spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
-import { inNetns, run, type Where, whereLabel } from "../../util/exec.ts";
+import { inNetns, type Where, whereLabel } from "../../util/exec.ts";
 import type { Outage, ProbeStream } from "../types.ts";
+
+// The one-shot TCP connect lives in probe/tcp-connect; re-exported for the tests that import it here.
+export { type TcpConnectResult, tcpConnect } from "../../observe/tcp-connect.ts";
 
 /** Refused above this rate (packets per second). */
 export const MAX_PPS = 100;
@@ -323,44 +326,4 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
-
-export interface TcpConnectResult {
-  ok: boolean;
-  /** Time to connect, measured inside the namespace (bash's EPOCHREALTIME); null on failure. */
-  ms: number | null;
-  error?: string;
-}
-
-/** One TCP connect from a namespace (bash /dev/tcp under `timeout`), nothing sent. */
-export async function tcpConnect(
-  ns: Where,
-  address: string,
-  port: number,
-  timeoutMs: number,
-): Promise<TcpConnectResult> {
-  if (!/^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)$/.test(address)) {
-    throw new RangeError(`tcpConnect: ${address} is not an IP address`);
-  }
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new RangeError(`tcpConnect: bad port ${port}`);
-  if (!(timeoutMs > 0 && timeoutMs <= 60_000))
-    throw new RangeError(`tcpConnect: timeout ${timeoutMs} outside 0..60000`);
-  // The address and port are validated above; nothing else reaches the script.
-  const script = `s=$EPOCHREALTIME; exec 3<>/dev/tcp/${address}/${port} || exit 1; e=$EPOCHREALTIME; exec 3>&-; echo "$s $e"`;
-  const r = await run(["timeout", (timeoutMs / 1000).toFixed(3), "bash", "-c", script], {
-    netns: ns,
-    allowFailure: true,
-    timeoutMs: timeoutMs + 3000,
-  });
-  const m = /^(\d+)[.,](\d+) (\d+)[.,](\d+)$/.exec(r.stdout.trim());
-  if (r.code === 0 && m) {
-    const toMs = (sec?: string, frac?: string) => Number(sec) * 1000 + Number(`0.${frac}`) * 1000;
-    return { ok: true, ms: toMs(m[3], m[4]) - toMs(m[1], m[2]) };
-  }
-  const why =
-    r.code === 124
-      ? `timed out after ${timeoutMs} ms`
-      : (r.stderr.trim().split("\n").slice(-1)[0] ?? "").replace(/^bash: line \d+: /, "") || `exit ${r.code}`;
-  return { ok: false, ms: null, error: why };
 }
