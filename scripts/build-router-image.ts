@@ -2,6 +2,7 @@
 // A thin entry point over lab/docker/router-image.ts.
 import { parseArgs } from "node:util";
 import type Docker from "dockerode";
+import { spinner } from "zx";
 import { connectEngine, type PrivateEngine, pingEngine, startPrivateEngine } from "../lab/docker/engine.ts";
 import {
   type BuildMethod,
@@ -11,6 +12,7 @@ import {
   ROUTER_IMAGE,
 } from "../lab/docker/router-image.ts";
 import { LabError } from "../lab/util/errors.ts";
+import { red } from "./emphasis.ts";
 
 const HELP = `Usage: build-router-image [options]
 
@@ -33,6 +35,12 @@ Builds the BIRD 2 router image (${ROUTER_IMAGE}).
 `;
 
 const METHODS = ["auto", "dockerfile", "offline"] as const;
+
+/** A spinner on a terminal for a wait that prints nothing itself; elsewhere just the wait (zx's
+ * spinner writes carriage returns to stderr and clears a stdout-wide line, noise in any log). */
+async function waitFor<T>(title: string, wait: () => Promise<T>): Promise<T> {
+  return process.stderr.isTTY && process.stdout.isTTY ? await spinner(title, wait) : await wait();
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -69,13 +77,13 @@ async function main(): Promise<void> {
     docker = engine.docker;
   } else {
     docker = connectEngine(values.socket);
-    await pingEngine(docker);
+    await waitFor("connecting to the engine", () => pingEngine(docker));
   }
   try {
     let chosen: BuildMethod;
     if (method === "auto") {
       progress("checking whether the engine reaches a registry");
-      chosen = await chooseMethod(docker);
+      chosen = await waitFor("asking the registry", () => chooseMethod(docker));
       progress(`method: ${chosen}`);
     } else {
       chosen = method;
@@ -106,9 +114,9 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   const code = (err as { code?: unknown }).code;
   if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
-    process.stderr.write(`error: ${(err as Error).message}\nsee --help\n`);
+    process.stderr.write(`${red("error:")} ${(err as Error).message}\nsee --help\n`);
   } else if (err instanceof LabError) {
-    process.stderr.write(`error: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ""}`);
+    process.stderr.write(`${red("error:")} ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ""}`);
   } else {
     process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   }

@@ -15,6 +15,7 @@ import { runCmd } from "./commands/run.ts";
 import { status } from "./commands/status.ts";
 import { up } from "./commands/up.ts";
 import { validate } from "./commands/validate.ts";
+import { red } from "./emphasis.ts";
 
 const COMMANDS: Command[] = [validate, lint, render, up, status, exec, link, runCmd, down, doctor];
 
@@ -83,14 +84,14 @@ function report(err: unknown, ctx: CommandContext): number {
   const e = err as Error & { hint?: string };
   // Before LabError, which it extends: bad input exits 2, and its hint is printed bare.
   if (err instanceof UsageError) {
-    ctx.err(`error: ${e.message}${e.hint ? `\n${e.hint}` : ""}`);
+    ctx.err(`${red("error:")} ${e.message}${e.hint ? `\n${e.hint}` : ""}`);
     return EXIT.invalid;
   }
   if (err instanceof LabError || err instanceof TimeoutError || err instanceof CommandError) {
-    ctx.err(`error: ${e.message}${e.hint ? `\nhint: ${e.hint}` : ""}`);
+    ctx.err(`${red("error:")} ${e.message}${e.hint ? `\nhint: ${e.hint}` : ""}`);
     return EXIT.failure;
   }
-  ctx.err(`internal error: ${e?.stack ?? String(err)}`);
+  ctx.err(`${red("internal error:")} ${e?.stack ?? String(err)}`);
   return EXIT.failure;
 }
 

@@ -1,9 +1,10 @@
 // Everything `doctor` asks the machine, behind one interface, so the checks are plain functions
 // of what they are told and the tests can hand them any machine they like.
 import { readFileSync } from "node:fs";
+import { delimiter } from "node:path";
+import { which } from "zx/core";
 import { connectEngine, engineAddress, pingEngine } from "../docker/engine.ts";
 import { type RunResult, run } from "../util/exec.ts";
-import { executableIn, onPath, pathDirs } from "../util/executables.ts";
 import { listNetns, netnsPids } from "../util/netns.ts";
 import { isAlive } from "../util/processes.ts";
 
@@ -47,8 +48,12 @@ export function systemProbe(): Probe {
     nodeVersion: process.versions.node,
     kernelRelease: release,
     pid: process.pid,
-    onPath: (cmd) => onPath(cmd),
-    installedAt: (cmd) => executableIn([...pathDirs(), ...SYSTEM_DIRS], cmd),
+    onPath: (cmd) => which.sync(cmd, { nothrow: true }) ?? undefined,
+    installedAt: (cmd) =>
+      which.sync(cmd, {
+        path: [process.env.PATH, ...SYSTEM_DIRS].filter(Boolean).join(delimiter),
+        nothrow: true,
+      }) ?? undefined,
     run: async (argv, timeoutMs = 10_000) => {
       try {
         return await run(argv, { allowFailure: true, timeoutMs });

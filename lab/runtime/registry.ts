@@ -2,7 +2,7 @@
 // lab/runtime/ and one line here (containerlab's node-kind registry is the model). Kinds are
 // loaded on demand, so the netns kind never loads the Docker client and clab never touches
 // network namespaces.
-import { LabError } from "../util/errors.ts";
+import { UsageError } from "../util/errors.ts";
 import type { RuntimeKind } from "./kind.ts";
 
 const KINDS = {
@@ -27,8 +27,7 @@ export async function runtimeKind(name: string = DEFAULT_KIND): Promise<RuntimeK
   return KINDS[name]();
 }
 
-export class UnknownKindError extends LabError {
-  override name = "UsageError";
+export class UnknownKindError extends UsageError {
   constructor(kind: string) {
     super(`runtime "${kind}" is not supported`, `supported runtimes are: ${KIND_NAMES.join(", ")}`);
   }

@@ -1,6 +1,14 @@
-// Running commands, optionally inside a network namespace. Arguments are always passed as an
-// array (never through a shell), so names from configs cannot inject anything.
+// Running commands, optionally inside a network namespace: a thin layer over zx's `$`.
+//
+// zx runs what it is given through a shell, quoting interpolated values. The lab's arguments are
+// names from configs (namespaces, interfaces, files), so here zx's `spawn` hook starts the argv
+// itself, with no shell: nothing a name contains is ever interpreted. zx does the rest: output
+// capture, stdin, env, the abort signal, nothrow, killing the process tree, echoing nothing.
+// What zx does not offer stays here: a deadline that records `timedOut` (zx's `timeout` sends one
+// signal and tells nobody), SIGTERM with a grace period before SIGKILL, CommandError with the
+// namespace, and rejection with the abort signal's reason.
 import { spawn } from "node:child_process";
+import { $, type ProcessPromise } from "zx/core";
 import { CommandError } from "./errors.ts";
 
 export interface RunOptions {
@@ -45,56 +53,82 @@ function label(netns: Where | undefined): string | undefined {
   return netns === undefined ? undefined : whereLabel(netns);
 }
 
+/** zx's `spawn` hook: start `argv` as it is, ignoring the shell command zx built from it. */
+function spawnArgv([file, ...args]: string[]): typeof spawn {
+  return ((_shellCommand: string, _args: unknown, options: object) => {
+    const child = spawn(file as string, args, { ...options, shell: false });
+    // A program may exit without reading its input; the write then fails with EPIPE.
+    child.stdin?.on("error", () => {});
+    return child;
+  }) as typeof spawn;
+}
+
+/** zx's kill signals the command and its descendants (found with `ps`); without ps, the command. */
+function signalTree(proc: ProcessPromise, sig: NodeJS.Signals): void {
+  if (proc.stage !== "running" || proc.pid === undefined) return;
+  proc.kill(sig).catch(() => proc.child?.kill(sig));
+}
+
+/** Output chunks as zx collects them; decoded whole, so a character split across chunks survives. */
+type Chunks = { stdout: Buffer[]; stderr: Buffer[]; stdall: Buffer[] };
+const text = (chunks: Buffer[]): string => Buffer.concat(chunks).toString("utf8");
+
 export function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
   const full = inNetns(opts.netns, argv);
-  const [cmd, ...args] = full;
-  if (!cmd) throw new Error("run: empty command");
-  return new Promise((resolve, reject) => {
-    if (opts.signal?.aborted) return reject(opts.signal.reason);
-    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], env: opts.env ?? process.env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    let timedOut = false;
-    let killer: NodeJS.Timeout | undefined;
-    const stop = () => {
-      if (opts.graceMs === undefined) return void child.kill("SIGKILL");
-      child.kill("SIGTERM");
-      killer ??= setTimeout(() => child.kill("SIGKILL"), opts.graceMs);
-    };
-    const timer = opts.timeoutMs
-      ? setTimeout(() => {
-          timedOut = true;
-          stderr += `\n(killed after ${opts.timeoutMs} ms)`;
-          stop();
-        }, opts.timeoutMs)
-      : undefined;
-    opts.signal?.addEventListener("abort", stop, { once: true });
-    const done = () => {
-      clearTimeout(timer);
-      clearTimeout(killer);
-      opts.signal?.removeEventListener("abort", stop);
-    };
-    child.on("error", (err) => {
-      done();
-      reject(new CommandError(argv, null, stdout, `${stderr}${err.message}`, label(opts.netns)));
-    });
-    child.on("close", (code) => {
-      done();
-      if (opts.signal?.aborted) reject(opts.signal.reason);
-      else if (code !== 0 && !opts.allowFailure) {
-        reject(new CommandError(argv, code, stdout, stderr, label(opts.netns)));
-      } else {
-        resolve({ code, stdout, stderr, ...(timedOut ? { timedOut } : {}) });
-      }
-    });
-    child.stdin.on("error", () => {});
-    child.stdin.end(opts.input ?? "");
+  if (!full[0]) throw new Error("run: empty command");
+  if (opts.signal?.aborted) return Promise.reject(opts.signal.reason);
+  const chunks: Chunks = { stdout: [], stderr: [], stdall: [] };
+  // zx aborts through its own controller, so a caller's signal shared by many concurrent
+  // commands gets one listener per command, as before (node warns above ten).
+  const ac = new AbortController();
+  const proc = $({
+    spawn: spawnArgv(full),
+    store: chunks,
+    ac,
+    nothrow: true,
+    verbose: false,
+    quiet: true,
+    cwd: process.cwd(),
+    env: opts.env ?? process.env,
+    // Without input stdin is /dev/null, so a program reading it sees end of file at once.
+    stdio: [opts.input ? "pipe" : "ignore", "pipe", "pipe"],
+    ...(opts.input ? { input: opts.input } : {}),
+  })`${full}`;
+
+  let timedOut = false;
+  let killer: NodeJS.Timeout | undefined;
+  const escalate = () => {
+    if (opts.graceMs === undefined) signalTree(proc, "SIGKILL");
+    else killer ??= setTimeout(() => signalTree(proc, "SIGKILL"), opts.graceMs);
+  };
+  const deadline = opts.timeoutMs
+    ? setTimeout(() => {
+        timedOut = true;
+        if (opts.graceMs !== undefined) signalTree(proc, "SIGTERM");
+        escalate();
+      }, opts.timeoutMs)
+    : undefined;
+  // zx's abort sends the command SIGTERM (and stops waiting for its pipes once it exits).
+  const onAbort = () => {
+    ac.abort(opts.signal?.reason);
+    escalate();
+  };
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
+
+  return proc.then((out) => {
+    clearTimeout(deadline);
+    clearTimeout(killer);
+    opts.signal?.removeEventListener("abort", onAbort);
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    const stdout = text(chunks.stdout);
+    const stderr = text(chunks.stderr) + (timedOut ? `\n(killed after ${opts.timeoutMs} ms)` : "");
+    if (out.cause) {
+      throw new CommandError(argv, null, stdout, `${stderr}${out.cause.message}`, label(opts.netns));
+    }
+    if (out.exitCode !== 0 && !opts.allowFailure) {
+      throw new CommandError(argv, out.exitCode, stdout, stderr, label(opts.netns));
+    }
+    return { code: out.exitCode, stdout, stderr, ...(timedOut ? { timedOut } : {}) };
   });
 }
 

@@ -2,13 +2,14 @@
 // default configs/topology.yaml, and an optional --name that runs the same topology as a second,
 // independent lab) and choosing the runtime kind (--runtime, with the kind's own options) from
 // the registry.
+
+import { which } from "zx/core";
 import { checkBirdConfig } from "../../lab/bird/check.ts";
 import type { KindOptions, LabHandle, RuntimeKind } from "../../lab/runtime/kind.ts";
 import { runtimeKind } from "../../lab/runtime/registry.ts";
 import { LAB_NAME } from "../../lab/topology/elements.ts";
 import { DEFAULT_TOPOLOGY_FILE, loadLab } from "../../lab/topology/load.ts";
 import type { Lab } from "../../lab/topology/model.ts";
-import { onPath } from "../../lab/util/executables.ts";
 import { UsageError } from "../cli-kit.ts";
 
 /** --runtime and the options of every kind, for util.parseArgs. Kinds check their values. */
@@ -43,7 +44,7 @@ export async function loadForCommand(
 ): Promise<Lab> {
   let birdCheck = opts.birdCheck === true;
   if (opts.birdCheck === "if-installed") {
-    birdCheck = onPath("bird") !== undefined;
+    birdCheck = which.sync("bird", { nothrow: true }) !== null;
     if (!birdCheck)
       opts.note?.(
         "note: bird is not installed on this host: the BIRD configs are checked when the routers start",

@@ -1,5 +1,8 @@
 // util/exec's run: where commands run (namespace name or entry prefix), timeouts with and
 // without a grace period, and aborts; real processes, bounded to a few seconds.
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import test from "ava";
 import { CommandError } from "../../lab/util/errors.ts";
 import { inNetns, run, whereLabel } from "../../lab/util/exec.ts";
@@ -62,4 +65,79 @@ test("abort: rejects with the signal's reason; an aborted signal starts nothing"
   await t.throwsAsync(run(["sh", "-c", "echo started >&2"], { signal: controller.signal }), {
     message: "interrupted by SIGINT",
   });
+});
+
+test("names reach the program as one argv entry each, never read by a shell", async (t) => {
+  const canary = join(tmpdir(), `xs-exec-canary-${process.pid}`);
+  const hostile = [
+    "it's",
+    '"double"',
+    `$(touch ${canary})`,
+    `\`touch ${canary}\``,
+    "a; touch x",
+    "two\nlines",
+    "with space",
+    "$HOME",
+    "*",
+    "",
+    "-n",
+    "back\\slash",
+  ];
+  const r = await run(["printf", "%s\\0", ...hostile]);
+  t.deepEqual(r.stdout.split("\0").slice(0, -1), hostile);
+  const prefixed = await run(["printf", "%s\\0", ...hostile], { netns: ["env", "XS=$(id)"] });
+  t.deepEqual(prefixed.stdout.split("\0").slice(0, -1), hostile);
+  t.false(existsSync(canary), "no command substitution ran");
+});
+
+test("input reaches stdin; without input stdin is at end of file; env is passed", async (t) => {
+  t.is((await run(["cat"], { input: "hello\n" })).stdout, "hello\n");
+  t.is((await run(["cat"], { timeoutMs: 5000 })).stdout, "");
+  const env = { ...process.env, XS_VALUE: "from env" };
+  t.is((await run(["sh", "-c", 'printf %s "$XS_VALUE"'], { env })).stdout, "from env");
+  // A program that exits without reading its input is no error (the write fails with EPIPE).
+  t.is((await run(["true"], { input: "x".repeat(1 << 20) })).code, 0);
+});
+
+test("a character split across output chunks is decoded whole", async (t) => {
+  const script = "process.stdout.write('€'.repeat(100000))";
+  const r = await run([process.execPath, "-e", script]);
+  t.is(r.stdout, "€".repeat(100000));
+});
+
+test("failure: CommandError with command, exit code and stderr; allowFailure returns the code", async (t) => {
+  const failing = ["sh", "-c", "echo out; echo 'broken pipe dream' >&2; exit 3"];
+  const err = await t.throwsAsync(run(failing), { instanceOf: CommandError });
+  t.is(err?.exitCode, 3);
+  t.is(err?.stdout, "out\n");
+  t.regex(err?.message ?? "", /exited with 3: broken pipe dream/);
+  const r = await run(failing, { allowFailure: true });
+  t.deepEqual(r, { code: 3, stdout: "out\n", stderr: "broken pipe dream\n" });
+});
+
+test("a missing program: CommandError with no exit code and ENOENT (what bird/check looks for)", async (t) => {
+  const err = await t.throwsAsync(run(["xs-no-such-program"]), { instanceOf: CommandError });
+  t.is(err?.exitCode, null);
+  t.regex(err?.stderr ?? "", /ENOENT/);
+  const allowed = await t.throwsAsync(run(["xs-no-such-program"], { allowFailure: true }));
+  t.true(allowed instanceof CommandError);
+});
+
+test("nothing is echoed: commands, output and errors stay in the result", async (t) => {
+  const written: string[] = [];
+  const [out, err] = [process.stdout.write, process.stderr.write];
+  const capture = (chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  };
+  process.stdout.write = capture as typeof process.stdout.write;
+  process.stderr.write = capture as typeof process.stderr.write;
+  try {
+    await run(["sh", "-c", "echo to-stdout; echo to-stderr >&2; exit 1"], { allowFailure: true });
+    await run(["sh", "-c", "echo quiet"]);
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
+  t.deepEqual(written, []);
 });

@@ -1,7 +1,7 @@
 // What the netns runtime needs from the machine, checked before anything is created, each
 // missing piece named with the command that installs it.
+import { which } from "zx/core";
 import { LabError } from "../../util/errors.ts";
-import { onPath } from "../../util/executables.ts";
 
 export const REQUIRED_COMMANDS: { cmd: string; pkg: string }[] = [
   { cmd: "ip", pkg: "iproute2" },
@@ -16,7 +16,7 @@ export const REQUIRED_COMMANDS: { cmd: string; pkg: string }[] = [
 ];
 
 export function missingCommands(): { cmd: string; pkg: string }[] {
-  return REQUIRED_COMMANDS.filter((r) => onPath(r.cmd) === undefined);
+  return REQUIRED_COMMANDS.filter((r) => which.sync(r.cmd, { nothrow: true }) === null);
 }
 
 export async function checkPrerequisites(): Promise<void> {
