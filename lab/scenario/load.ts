@@ -11,6 +11,7 @@ import { isIPv4, parseCidr } from "../topology/ipv4.ts";
 import type { Lab } from "../topology/model.ts";
 import { checkAgainstSchema, compileSchema } from "../topology/schema-check.ts";
 import { parseYamlDocuments, positionOf, type YamlDocument, YamlSyntaxError } from "../topology/yaml.ts";
+import { parseDuration } from "../util/duration.ts";
 import type { LabError } from "../util/errors.ts";
 import type { Fault, MetricSpec, Scenario, ScenarioStep, Step, Variant } from "./model.ts";
 
@@ -19,10 +20,10 @@ export const SCENARIO_DIR = fileURLToPath(new URL("../../configs/scenarios/", im
 
 let compiled: ReturnType<typeof compileSchema> | undefined;
 
+/** A scenario duration in milliseconds, NaN when it is not one (a unit is required; util/duration). */
 export function parseDurationMs(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
-  if (!m) return Number.NaN;
-  return Number(m[1]) * (m[2] === "ms" ? 1 : m[2] === "s" ? 1000 : 60_000);
+  const d = parseDuration(text);
+  return d.ok && d.ms !== null ? d.ms : Number.NaN;
 }
 
 type Raw = Record<string, unknown>;
