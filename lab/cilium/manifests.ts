@@ -1,11 +1,12 @@
 // Loads the Cilium BGP manifests of a folder: every *.yaml except Helm values, every document
 // checked against the upstream CRD schema of its kind.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { closest, type Diagnostics } from "../topology/diagnostics.ts";
+import { closest, type Diagnostics } from "../config/diagnostics.ts";
+import { readYamlFile } from "../config/read.ts";
+import { checkAgainstSchema } from "../config/schema-check.ts";
+import { positionOf, type YamlDocument } from "../config/yaml.ts";
 import type { CiliumManifest } from "../topology/model.ts";
-import { checkAgainstSchema } from "../topology/schema-check.ts";
-import { parseYamlDocuments, positionOf, type YamlDocument, YamlSyntaxError } from "../topology/yaml.ts";
 import { CILIUM_BGP_KINDS, type CiliumBgpKind, crdValidator, crdVersions } from "./crd-schemas.ts";
 
 /** Files in the Cilium folder that are not manifests. */
@@ -46,14 +47,11 @@ export function loadCiliumManifests(
   const out: LoadedManifest[] = [];
   for (const f of files) {
     const file = join(dir, f);
-    let docs: YamlDocument[];
-    try {
-      docs = parseYamlDocuments(readFileSync(file, "utf8"), file);
-    } catch (err) {
-      if (err instanceof YamlSyntaxError) diags.add(err.where, "", err.reason, err.hint);
-      else diags.add({ file, line: 1, col: 1 }, "", `cannot read: ${(err as Error).message}`);
-      continue;
-    }
+    const docs = readYamlFile(file, diags, {
+      unreadable: (err) => ({ message: `cannot read: ${err.message}` }),
+      syntaxHint: (hint) => hint,
+    });
+    if (!docs) continue;
     for (const doc of docs) {
       if (doc.value === null || doc.value === undefined) continue; // empty document between ---
       const m = checkManifest(doc, diags);

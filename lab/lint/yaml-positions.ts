@@ -3,7 +3,7 @@
 // in memory fall back to the nearest position the model has.
 import { readFileSync } from "node:fs";
 import type { CiliumManifest, SourceRef } from "../topology/model.ts";
-import { parseYamlDocuments, positionOf, type YamlDocument } from "../topology/yaml.ts";
+import { parseYamlDocuments, positionOf, type YamlDocument } from "../config/yaml.ts";
 
 export class YamlPositions {
   private readonly cache = new Map<string, YamlDocument[] | null>();

@@ -7,11 +7,12 @@ import { fileURLToPath } from "node:url";
 import { type LoadedManifest, loadCiliumManifests } from "../cilium/manifests.ts";
 import { originatedPrefixes, resolveNodeBgp, selectingClusterConfigs } from "../cilium/node-bgp.ts";
 import { selectorProblems } from "../cilium/selector.ts";
-import { closest, Diagnostics } from "./diagnostics.ts";
+import { closest, Diagnostics } from "../config/diagnostics.ts";
+import { errorCode, readYamlFile } from "../config/read.ts";
+import { checkAgainstSchema, compileSchema } from "../config/schema-check.ts";
+import { positionOf, type YamlDocument } from "../config/yaml.ts";
 import * as ip from "./ipv4.ts";
 import type { Cidr, K8sNode, Lab, Router, Site, SourceRef } from "./model.ts";
-import { checkAgainstSchema, compileSchema } from "./schema-check.ts";
-import { parseYamlDocuments, positionOf, type YamlDocument, YamlSyntaxError } from "./yaml.ts";
 
 export const TOPOLOGY_SCHEMA_FILE = fileURLToPath(
   new URL("../../configs/schema/topology.schema.json", import.meta.url),
@@ -87,27 +88,17 @@ function topologySchema() {
 
 function readTopology(file: string, diags: Diagnostics): YamlDocument | null {
   const top = { file, line: 1, col: 1 };
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    diags.add(
-      top,
-      "",
-      `cannot read the topology file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      "pass an existing file with --topology",
-    );
-    return null;
-  }
-  let docs: YamlDocument[];
-  try {
-    docs = parseYamlDocuments(text, file);
-  } catch (err) {
-    if (err instanceof YamlSyntaxError)
-      diags.add(err.where, "", err.reason, err.hint ?? "check indentation and quoting");
-    else diags.add(top, "", (err as Error).message);
-    return null;
-  }
+  const docs = readYamlFile(file, diags, {
+    unreadable: (err, phase) =>
+      phase === "read"
+        ? {
+            message: `cannot read the topology file: ${errorCode(err)}`,
+            hint: "pass an existing file with --topology",
+          }
+        : { message: err.message },
+    syntaxHint: (hint) => hint ?? "check indentation and quoting",
+  });
+  if (!docs) return null;
   if (docs.length === 0 || (docs.length === 1 && (docs[0]?.value === null || docs[0]?.value === undefined))) {
     diags.add(top, "", "the topology file is empty", "start with `name:`, `sites:`, `routers:` and `nodes:`");
     return null;

@@ -1,12 +1,9 @@
 // The resolved lab model: the one typed view of configs/ that renderers and runtimes read.
 // Nothing downstream of resolve() parses YAML again.
 
-/** Where a value came from, for messages that point at the file. */
-export interface SourceRef {
-  file: string;
-  line: number;
-  col: number;
-}
+import type { SourceRef } from "../config/source.ts";
+
+export type { SourceRef };
 
 /** An IPv4 prefix, e.g. 10.42.3.0/24. `network` is the address with host bits cleared. */
 export interface Cidr {
