@@ -2,6 +2,7 @@
 // Nothing downstream of resolve() parses YAML again.
 
 import type { SourceRef } from "../config/source.ts";
+import type { PositionMap, YamlDocument } from "../config/yaml.ts";
 
 export type { SourceRef };
 
@@ -102,7 +103,19 @@ export interface CiliumManifest {
   kind: string;
   metadata: { name: string; labels?: Record<string, string> };
   spec: Record<string, unknown>;
+  /** Where the document starts. */
   source: SourceRef;
+  /** Where each of its fields is written (e.g. "spec.bgpInstances[0].peers[0].peerASN"); absent for manifests built in code. */
+  positions?: PositionMap;
+}
+
+/** What a Lab was built from, positions included: lint points at fields with it, overlays edit a copy of it. */
+export interface LabSources {
+  topology: YamlDocument;
+  /** Every Cilium manifest document, in file order. */
+  manifests: YamlDocument[];
+  /** The Helm values; null when the file is absent or does not parse. */
+  helmValues: YamlDocument | null;
 }
 
 export interface Lab {
@@ -117,4 +130,5 @@ export interface Lab {
   routers: Router[];
   nodes: K8sNode[];
   cilium: CiliumManifest[];
+  sources: LabSources;
 }
