@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { checkCiliumManifests, readCiliumManifestDocs } from "../cilium/manifests.ts";
 import { originatedPrefixes, resolveNodeBgp, selectingClusterConfigs } from "../cilium/node-bgp.ts";
 import { selectorProblems } from "../cilium/selector.ts";
-import { closest, type Diagnostics } from "../config/diagnostics.ts";
+import { closest, Diagnostics } from "../config/diagnostics.ts";
 import { checkAgainstSchema, compileSchema } from "../config/schema-check.ts";
 import { parseYamlDocuments, positionOf, type YamlDocument } from "../config/yaml.ts";
 import * as ip from "./ipv4.ts";
@@ -574,4 +574,89 @@ function peerSpec(
 function labelText(labels: Record<string, string>): string {
   const e = Object.entries(labels);
   return e.length ? e.map(([k, v]) => `${k}=${v}`).join(",") : "no labels";
+}
+
+// --- Overlays: changes a scenario puts on a lab, as edits of its input run through the same passes.
+
+/** What a scenario variant changes (scenario/model.ts Variant has this shape). */
+export interface ConfigVariant {
+  name: string;
+  /** Router name -> the bird.conf used instead of its own (absolute, or relative to the configs). */
+  routers: Record<string, string>;
+  /** Merged into every CiliumBGPPeerConfig's spec.gracefulRestart. */
+  peerConfig?: { gracefulRestart?: { enabled?: boolean; restartTimeSeconds?: number } };
+}
+
+/** Where an overlay's problems are reported when the caller names no place. */
+const OVERLAY_SOURCE: SourceRef = { file: "(scenario)", line: 0, col: 0 };
+
+/** The lab with a variant applied: other bird.conf files, a PeerConfig override. */
+export function withVariant(lab: Lab, variant: ConfigVariant, where: SourceRef = OVERLAY_SOURCE): Lab {
+  const input = editableInput(lab);
+  const raw = input.topology.value as RawTopology;
+  const diags = new Diagnostics();
+  for (const [name, file] of Object.entries(variant.routers)) {
+    const router = raw.routers.find((r) => r.name === name);
+    if (router) {
+      router.bird = resolvePath(lab.configDir, file);
+      continue;
+    }
+    const known = raw.routers.map((r) => r.name);
+    const guess = closest(name, known);
+    diags.add(
+      where,
+      `variants.${variant.name}.routers`,
+      `unknown router "${name}"`,
+      guess ? `did you mean "${guess}"?` : `routers: ${known.join(", ")}`,
+    );
+  }
+  diags.throwIfAny();
+  const override = variant.peerConfig?.gracefulRestart;
+  if (override) {
+    for (const doc of input.manifests ?? []) {
+      const m = doc.value as { kind?: unknown; spec?: { gracefulRestart?: object } };
+      if (m.kind !== "CiliumBGPPeerConfig") continue;
+      m.spec = { ...m.spec, gracefulRestart: { ...m.spec?.gracefulRestart, ...override } };
+    }
+  }
+  return rebuild(input, diags);
+}
+
+/** The lab with one more node (a scenario's `node add`), its pods and pod CIDR. */
+export function withNode(lab: Lab, node: NodeJoin, where: SourceRef = OVERLAY_SOURCE): Lab {
+  const input = editableInput(lab);
+  const raw = input.topology.value as RawTopology;
+  const index = raw.nodes.length;
+  raw.nodes.push({
+    name: node.name,
+    site: node.site,
+    address: node.address,
+    podCIDR: node.podCIDR,
+    labels: { ...node.labels },
+    pods: node.pods,
+  });
+  // Problems with the new node point at the overlay, not at the topology file.
+  input.topology.positions.set(`nodes[${index}]`, where);
+  return rebuild(input, new Diagnostics());
+}
+
+function rebuild(input: LabInput, diags: Diagnostics): Lab {
+  const lab = runPasses(input, diags);
+  diags.throwIfAny();
+  return lab;
+}
+
+/** A copy of the lab's input that an overlay may edit without touching the lab. */
+function editableInput(lab: Lab): LabInput {
+  const copy = (doc: YamlDocument): YamlDocument => ({
+    value: structuredClone(doc.value),
+    positions: new Map(doc.positions),
+    start: doc.start,
+  });
+  return {
+    file: lab.topologyFile,
+    topology: copy(lab.sources.topology),
+    manifests: lab.sources.manifests.map(copy),
+    helmValues: lab.sources.helmValues,
+  };
 }
