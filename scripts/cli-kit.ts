@@ -1,5 +1,6 @@
 // Shared pieces of the CLI: argument parsing with clear errors, exit codes, output helpers.
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { parseDuration as parseDurationText } from "../lab/util/duration.ts";
 import { UsageError } from "../lab/util/errors.ts";
 
 // Commands import it from here with the rest of the CLI kit.
@@ -44,12 +45,11 @@ export function parse<O extends Options>(
   }
 }
 
-/** "90s", "1500ms", "2m" or a bare number of seconds -> milliseconds. */
+/** "90s", "1500ms", "2m" or a bare number of seconds -> milliseconds (grammar: util/duration). */
 export function parseDuration(flag: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (!m) throw new UsageError(`${flag}: "${text}" is not a duration`, "write it like 90s, 1500ms or 2m");
-  const n = Number(m[1]);
-  const ms = m[2] === "ms" ? n : m[2] === "m" ? n * 60_000 : n * 1000;
+  const d = parseDurationText(text.trim());
+  if (!d.ok) throw new UsageError(`${flag}: "${text}" is not a duration`, "write it like 90s, 1500ms or 2m");
+  const ms = d.ms ?? d.value * 1000;
   if (ms <= 0) throw new UsageError(`${flag}: must be positive`, "e.g. 90s");
   return ms;
 }

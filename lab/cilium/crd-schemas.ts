@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ValidateFunction } from "ajv";
 import yaml from "js-yaml";
-import { compileSchema } from "../topology/schema-check.ts";
+import { compileSchema } from "../config/schema-check.ts";
 
 const SCHEMA_DIR = fileURLToPath(new URL("../../schemas/cilium/", import.meta.url));
 

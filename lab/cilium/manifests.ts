@@ -1,26 +1,20 @@
 // Loads the Cilium BGP manifests of a folder: every *.yaml except Helm values, every document
 // checked against the upstream CRD schema of its kind.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { closest, type Diagnostics } from "../topology/diagnostics.ts";
-import type { CiliumManifest } from "../topology/model.ts";
-import { checkAgainstSchema } from "../topology/schema-check.ts";
-import { parseYamlDocuments, positionOf, type YamlDocument, YamlSyntaxError } from "../topology/yaml.ts";
+import { closest, type Diagnostics } from "../config/diagnostics.ts";
+import { readYamlFile } from "../config/read.ts";
+import { checkAgainstSchema } from "../config/schema-check.ts";
+import { positionOf, type YamlDocument } from "../config/yaml.ts";
+import type { CiliumManifest, SourceRef } from "../topology/model.ts";
+import { manifestPosition } from "../topology/positions.ts";
 import { CILIUM_BGP_KINDS, type CiliumBgpKind, crdValidator, crdVersions } from "./crd-schemas.ts";
 
 /** Files in the Cilium folder that are not manifests. */
 export const HELM_VALUES_FILE = "values.yaml";
 
-export interface LoadedManifest {
-  manifest: CiliumManifest;
-  doc: YamlDocument;
-}
-
-export function loadCiliumManifests(
-  dir: string,
-  diags: Diagnostics,
-  dirRef: { file: string; line: number; col: number },
-) {
+/** The documents of every manifest file in `dir` (empty documents between --- left out). */
+export function readCiliumManifestDocs(dir: string, diags: Diagnostics, dirRef: SourceRef): YamlDocument[] {
   let files: string[];
   try {
     files = readdirSync(dir)
@@ -43,22 +37,24 @@ export function loadCiliumManifests(
       "put the CiliumBGPClusterConfig, PeerConfig and Advertisement manifests there",
     );
   }
-  const out: LoadedManifest[] = [];
+  const out: YamlDocument[] = [];
   for (const f of files) {
     const file = join(dir, f);
-    let docs: YamlDocument[];
-    try {
-      docs = parseYamlDocuments(readFileSync(file, "utf8"), file);
-    } catch (err) {
-      if (err instanceof YamlSyntaxError) diags.add(err.where, "", err.reason, err.hint);
-      else diags.add({ file, line: 1, col: 1 }, "", `cannot read: ${(err as Error).message}`);
-      continue;
-    }
-    for (const doc of docs) {
-      if (doc.value === null || doc.value === undefined) continue; // empty document between ---
-      const m = checkManifest(doc, diags);
-      if (m) out.push({ manifest: m, doc });
-    }
+    const docs = readYamlFile(file, diags, {
+      unreadable: (err) => ({ message: `cannot read: ${err.message}` }),
+      syntaxHint: (hint) => hint,
+    });
+    for (const doc of docs ?? []) if (doc.value !== null && doc.value !== undefined) out.push(doc);
+  }
+  return out;
+}
+
+/** Each document checked against the CRD schema of its kind; names unique per kind. */
+export function checkCiliumManifests(docs: YamlDocument[], diags: Diagnostics): CiliumManifest[] {
+  const out: CiliumManifest[] = [];
+  for (const doc of docs) {
+    const m = checkManifest(doc, diags);
+    if (m) out.push(m);
   }
   checkUniqueNames(out, diags);
   return out;
@@ -122,6 +118,7 @@ function checkManifest(doc: YamlDocument, diags: Diagnostics): CiliumManifest | 
     metadata: { name: meta.name, ...(meta.labels ? { labels: meta.labels } : {}) },
     spec: (v.spec ?? {}) as Record<string, unknown>,
     source: doc.start,
+    positions: doc.positions,
   };
 }
 
@@ -148,15 +145,15 @@ function checkInstanceNames(doc: YamlDocument, diags: Diagnostics): boolean {
   return ok;
 }
 
-function checkUniqueNames(list: LoadedManifest[], diags: Diagnostics): void {
-  const seen = new Map<string, LoadedManifest>();
+function checkUniqueNames(list: CiliumManifest[], diags: Diagnostics): void {
+  const seen = new Map<string, CiliumManifest>();
   for (const item of list) {
-    const key = `${item.manifest.kind}/${item.manifest.metadata.name}`;
+    const key = `${item.kind}/${item.metadata.name}`;
     const first = seen.get(key);
     if (first) {
-      const s = first.manifest.source;
+      const s = first.source;
       diags.add(
-        positionOf(item.doc, "metadata.name"),
+        manifestPosition(item, "metadata.name"),
         "metadata.name",
         `duplicate ${key}`,
         `first defined at ${s.file}:${s.line}`,

@@ -1,8 +1,8 @@
-// What every check reads: the Lab, each router's parsed bird.conf (or why it could not be read),
-// YAML positions and the options. Built once per lint run so files are read once.
+// What every check reads: the Lab (positions of YAML fields included, see topology/positions.ts),
+// each router's parsed bird.conf (or why it could not be read) and the options. Built once per
+// lint run so files are read once.
 import type { Lab } from "../topology/model.ts";
 import { type BirdConfig, BirdSyntaxError, readBirdConfig } from "./bird-conf.ts";
-import { YamlPositions } from "./yaml-positions.ts";
 
 export interface LintOptions {
   /** Cross-site outage (detection + recovery) above which the VPN session is flagged. Default 30 s. */
@@ -17,7 +17,6 @@ export interface LintContext {
   /** Parsed bird.conf by router name; routers whose config failed are in birdErrors instead. */
   bird: Map<string, BirdConfig>;
   birdErrors: Map<string, BirdSyntaxError>;
-  yaml: YamlPositions;
 }
 
 export function createContext(lab: Lab, opts: LintOptions = {}): LintContext {
@@ -36,6 +35,5 @@ export function createContext(lab: Lab, opts: LintOptions = {}): LintContext {
     blackholeThresholdSeconds: opts.blackholeThresholdSeconds ?? DEFAULT_BLACKHOLE_THRESHOLD_SECONDS,
     bird,
     birdErrors,
-    yaml: new YamlPositions(),
   };
 }

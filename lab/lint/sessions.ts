@@ -8,6 +8,7 @@ import type {
   Router,
   SourceRef,
 } from "../topology/model.ts";
+import { manifestPosition } from "../topology/positions.ts";
 import type { BgpSettings, BirdConfig, BirdProtocol } from "./bird-conf.ts";
 import type { LintContext } from "./context.ts";
 
@@ -113,8 +114,8 @@ export function peerConfigField(ctx: LintContext, cp: CiliumPeer, field: string)
   const manifest = pc
     ? ctx.lab.cilium.find((m) => m.kind === "CiliumBGPPeerConfig" && m.metadata.name === pc)
     : undefined;
-  if (manifest) return ctx.yaml.inManifest(manifest, field);
-  return cp.owner ? ctx.yaml.inManifest(cp.owner, cp.path) : cp.node.source;
+  if (manifest) return manifestPosition(manifest, field);
+  return cp.owner ? manifestPosition(cp.owner, cp.path) : cp.node.source;
 }
 
 interface RawInstance {

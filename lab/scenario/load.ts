@@ -5,12 +5,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assertBirdSymbol } from "../bird/names.ts";
+import { closest, Diagnostics } from "../config/diagnostics.ts";
+import { errorCode, readYamlFile } from "../config/read.ts";
+import { checkAgainstSchema, compileSchema } from "../config/schema-check.ts";
+import { positionOf, type YamlDocument } from "../config/yaml.ts";
 import { parseImpairmentArgs } from "../emulate/zerotier/args.ts";
-import { closest, Diagnostics } from "../topology/diagnostics.ts";
 import { isIPv4, parseCidr } from "../topology/ipv4.ts";
 import type { Lab } from "../topology/model.ts";
-import { checkAgainstSchema, compileSchema } from "../topology/schema-check.ts";
-import { parseYamlDocuments, positionOf, type YamlDocument, YamlSyntaxError } from "../topology/yaml.ts";
+import { parseDuration } from "../util/duration.ts";
 import type { LabError } from "../util/errors.ts";
 import type { Fault, MetricSpec, Scenario, ScenarioStep, Step, Variant } from "./model.ts";
 
@@ -19,10 +21,10 @@ export const SCENARIO_DIR = fileURLToPath(new URL("../../configs/scenarios/", im
 
 let compiled: ReturnType<typeof compileSchema> | undefined;
 
+/** A scenario duration in milliseconds, NaN when it is not one (a unit is required; util/duration). */
 export function parseDurationMs(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
-  if (!m) return Number.NaN;
-  return Number(m[1]) * (m[2] === "ms" ? 1 : m[2] === "s" ? 1000 : 60_000);
+  const d = parseDuration(text);
+  return d.ok && d.ms !== null ? d.ms : Number.NaN;
 }
 
 type Raw = Record<string, unknown>;
@@ -31,20 +33,12 @@ export function loadScenario(file: string, lab: Lab): Scenario {
   const path = resolvePath(file);
   const diags = new Diagnostics();
   const top = { file: path, line: 1, col: 1 };
-  let doc: YamlDocument | undefined;
-  try {
-    const docs = parseYamlDocuments(readFileSync(path, "utf8"), path);
-    if (docs.length !== 1) diags.add(top, "", `expected one YAML document, found ${docs.length}`);
-    doc = docs[0];
-  } catch (err) {
-    if (err instanceof YamlSyntaxError) diags.add(err.where, "", err.reason, "check indentation and quoting");
-    else
-      diags.add(
-        top,
-        "",
-        `cannot read the scenario: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      );
-  }
+  const docs = readYamlFile(path, diags, {
+    unreadable: (err) => ({ message: `cannot read the scenario: ${errorCode(err)}` }),
+    syntaxHint: () => "check indentation and quoting",
+  });
+  if (docs && docs.length !== 1) diags.add(top, "", `expected one YAML document, found ${docs.length}`);
+  const doc = docs?.[0];
   diags.throwIfAny();
   const d = doc as YamlDocument;
   compiled ??= compileSchema(JSON.parse(readFileSync(SCHEMA_FILE, "utf8")));

@@ -1,12 +1,10 @@
 // The resolved lab model: the one typed view of configs/ that renderers and runtimes read.
 // Nothing downstream of resolve() parses YAML again.
 
-/** Where a value came from, for messages that point at the file. */
-export interface SourceRef {
-  file: string;
-  line: number;
-  col: number;
-}
+import type { SourceRef } from "../config/source.ts";
+import type { PositionMap, YamlDocument } from "../config/yaml.ts";
+
+export type { SourceRef };
 
 /** An IPv4 prefix, e.g. 10.42.3.0/24. `network` is the address with host bits cleared. */
 export interface Cidr {
@@ -105,7 +103,19 @@ export interface CiliumManifest {
   kind: string;
   metadata: { name: string; labels?: Record<string, string> };
   spec: Record<string, unknown>;
+  /** Where the document starts. */
   source: SourceRef;
+  /** Where each of its fields is written (e.g. "spec.bgpInstances[0].peers[0].peerASN"); absent for manifests built in code. */
+  positions?: PositionMap;
+}
+
+/** What a Lab was built from, positions included: lint points at fields with it, overlays edit a copy of it. */
+export interface LabSources {
+  topology: YamlDocument;
+  /** Every Cilium manifest document, in file order. */
+  manifests: YamlDocument[];
+  /** The Helm values; null when the file is absent or does not parse. */
+  helmValues: YamlDocument | null;
 }
 
 export interface Lab {
@@ -120,4 +130,5 @@ export interface Lab {
   routers: Router[];
   nodes: K8sNode[];
   cilium: CiliumManifest[];
+  sources: LabSources;
 }

@@ -7,8 +7,8 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from "n
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Journal, type JournalEntry } from "../../lab/runtime/netns/journal.ts";
-import { isAlive } from "../../lab/util/processes.ts";
 import { workPaths } from "../../lab/runtime/workdir.ts";
+import { isAlive } from "../../lab/util/processes.ts";
 
 const execFileP = promisify(execFile);
 

@@ -9,12 +9,12 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import test from "ava";
 import { findExecutable } from "../../lab/docker/tools.ts";
-import { downAll } from "../../lab/runtime/netns/down-all.ts";
 import { runDoctor, systemProbe } from "../../lab/doctor/index.ts";
-import { deleteNetns, listNetns, netnsPids } from "../../lab/util/netns.ts";
+import { downAll } from "../../lab/runtime/netns/down-all.ts";
 import type { JournalEntry } from "../../lab/runtime/netns/journal.ts";
-import { isAlive, processStartTime, stopProcess } from "../../lab/util/processes.ts";
 import { run } from "../../lab/util/exec.ts";
+import { deleteNetns, listNetns, netnsPids } from "../../lab/util/netns.ts";
+import { isAlive, processStartTime, stopProcess } from "../../lab/util/processes.ts";
 import { doctor } from "../../scripts/commands/doctor.ts";
 import { netnsUnavailable } from "../helpers/root.ts";
 

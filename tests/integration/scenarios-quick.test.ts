@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
-import { listNetns } from "../../lab/util/netns.ts";
 import type { RunReport } from "../../lab/scenario/types.ts";
+import { listNetns } from "../../lab/util/netns.ts";
 import { useSeedLab } from "../helpers/lab-fixture.ts";
 import { netnsUnavailable } from "../helpers/root.ts";
 

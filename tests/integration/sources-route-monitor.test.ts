@@ -1,10 +1,10 @@
 // RouteMonitor against the kernel: routes added and removed inside a throwaway namespace are
 // reported as they happen, filtered by prefix, and stop() leaves no process behind.
 import test from "ava";
-import { isAlive } from "../../lab/util/processes.ts";
 import { RouteMonitor } from "../../lab/scenario/sources/route-monitor.ts";
 import type { LabEvent } from "../../lab/scenario/types.ts";
 import { run } from "../../lab/util/exec.ts";
+import { isAlive } from "../../lab/util/processes.ts";
 import { sourcesSkipReason, TestNetns, until } from "../fixtures/sources/netns.ts";
 
 const skip = sourcesSkipReason([]);

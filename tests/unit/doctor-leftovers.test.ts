@@ -4,7 +4,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
+import type { Probe } from "../../lab/doctor/probe.ts";
 import { clabLabFindings, clabLabStates } from "../../lab/runtime/clab/leftovers.ts";
+import { clabPaths, writeState } from "../../lab/runtime/clab/paths.ts";
+import type { JournalEntry } from "../../lab/runtime/netns/journal.ts";
 import {
   collectLabStates,
   DOWN_ALL,
@@ -14,9 +17,6 @@ import {
   leftoverFindings,
   recognisedLabs,
 } from "../../lab/runtime/netns/leftovers.ts";
-import type { Probe } from "../../lab/doctor/probe.ts";
-import { clabPaths, writeState } from "../../lab/runtime/clab/paths.ts";
-import type { JournalEntry } from "../../lab/runtime/netns/journal.ts";
 import { planNetns } from "../../lab/runtime/netns/plan.ts";
 import { loadLab } from "../../lab/topology/load.ts";
 

@@ -14,13 +14,13 @@ import { isMainThread, parentPort, Worker, workerData } from "node:worker_thread
 import fc from "fast-check";
 import yaml from "js-yaml";
 import { HELM_VALUES_FILE } from "../../lab/cilium/manifests.ts";
-import { labOfNamespace } from "../../lab/runtime/netns/leftovers.ts";
+import { ValidationError } from "../../lab/config/diagnostics.ts";
 import { gobgpSpeakers } from "../../lab/render/gobgp.ts";
+import { labOfNamespace } from "../../lab/runtime/netns/leftovers.ts";
 import { planNetns } from "../../lab/runtime/netns/plan.ts";
 import { labsRoot, workPaths } from "../../lab/runtime/workdir.ts";
 import { loadScenario } from "../../lab/scenario/load.ts";
 import type { Scenario } from "../../lab/scenario/model.ts";
-import { ValidationError } from "../../lab/topology/diagnostics.ts";
 import { loadLab } from "../../lab/topology/load.ts";
 import type { Lab } from "../../lab/topology/model.ts";
 

@@ -3,6 +3,7 @@ import { join, posix, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import test from "ava";
 import yaml from "js-yaml";
+import { compileSchema } from "../../lab/config/schema-check.ts";
 import { BIRD_SOCKET, ROUTER_CMD, ROUTER_IMAGE } from "../../lab/docker/router-image.ts";
 import { birdWrapper } from "../../lab/render/bird.ts";
 import {
@@ -23,7 +24,6 @@ import {
 import { clabTopologyPath, kindConfigPath } from "../../lab/render/paths.ts";
 import { loadLab } from "../../lab/topology/load.ts";
 import type { Lab } from "../../lab/topology/model.ts";
-import { compileSchema } from "../../lab/topology/schema-check.ts";
 import { LabError } from "../../lab/util/errors.ts";
 import { assertGolden } from "../helpers/golden.ts";
 

@@ -4,8 +4,8 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test, { type ExecutionContext } from "ava";
+import { formatDiagnostic, ValidationError } from "../../lab/config/diagnostics.ts";
 import { loadScenario, SCENARIO_DIR } from "../../lab/scenario/load.ts";
-import { formatDiagnostic, ValidationError } from "../../lab/topology/diagnostics.ts";
 import { loadLab } from "../../lab/topology/load.ts";
 import type { Lab } from "../../lab/topology/model.ts";
 

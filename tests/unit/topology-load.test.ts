@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import test, { type ExecutionContext } from "ava";
 import { checkBirdConfig } from "../../lab/bird/check.ts";
-import { formatDiagnostic, ValidationError } from "../../lab/topology/diagnostics.ts";
+import { formatDiagnostic, ValidationError } from "../../lab/config/diagnostics.ts";
 import * as ip from "../../lab/topology/ipv4.ts";
 import {
   type BirdConfigCheck,

@@ -7,7 +7,7 @@ import {
   positionOf,
   type YamlDocument,
   YamlSyntaxError,
-} from "../../lab/topology/yaml.ts";
+} from "../../lab/config/yaml.ts";
 
 const FILE = "/cfg/t.yaml";
 

@@ -1,6 +1,7 @@
 // Command-line words -> a partial impairment and the direction it applies to, e.g.
 // `--delay 30ms --jitter 5ms --loss 1% --direction home->mine`. Every error names the flag, the
 // bad value and shows an example, because these are typed by hand in the middle of an experiment.
+import { parseDuration as parseDurationText } from "../../util/duration.ts";
 import { UsageError } from "../../util/errors.ts";
 import { type BurstLoss, type Impairment, MAX_DELAY_MS, MAX_RATE_KBIT } from "./impairment.ts";
 
@@ -131,18 +132,16 @@ export function parseImpairmentArgs(
 }
 
 const NUMBER = String.raw`(\d+(?:\.\d+)?|\.\d+)`;
-const DURATION_RE = new RegExp(`^${NUMBER}(us|ms|s)$`);
 const PERCENT_RE = new RegExp(`^${NUMBER}%?$`);
 const RATE_RE = new RegExp(`^${NUMBER}(kbit|mbit|gbit)$`, "i");
-const TO_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000 };
 const TO_KBIT: Record<string, number> = { kbit: 1, mbit: 1000, gbit: 1_000_000 };
 
-/** "30ms", "1.5s", "500us" or "0" -> milliseconds. */
+/** "30ms", "1.5s", "500us" or "0" -> milliseconds (grammar: util/duration; a bare number only as 0). */
 export function parseDuration(flag: string, value: string, example = `${flag} 30ms`): number {
-  if (value === "0") return 0;
-  const m = DURATION_RE.exec(value);
-  if (!m) throw bad(flag, value, "not a time; use a number with ms, s or us", example);
-  const ms = Number(m[1]) * (TO_MS[m[2] as string] as number);
+  const d = parseDurationText(value);
+  if (!d.ok || (d.ms === null && d.value !== 0))
+    throw bad(flag, value, "not a time; use a number with ms, s or us", example);
+  const ms = d.ms ?? 0;
   if (ms > MAX_DELAY_MS) throw bad(flag, value, `more than the maximum of ${MAX_DELAY_MS / 1000}s`, example);
   return ms;
 }

@@ -1,6 +1,7 @@
 // What the nodes advertise: a PeerConfig family needs an advertisements selector, and the
 // selected CiliumBGPAdvertisements must yield the node's pod CIDR, or the session carries nothing.
 import { originatedPrefixes } from "../../cilium/node-bgp.ts";
+import { manifestPosition } from "../../topology/positions.ts";
 import type { LintContext } from "../context.ts";
 import { type Finding, finding } from "../finding.ts";
 
@@ -17,7 +18,7 @@ export function familyWithoutAdvertisements(ctx: LintContext): Finding[] {
     const families = m.spec.families as Family[] | undefined;
     if (families === undefined) {
       out.push(
-        finding("family-without-advertisements", "warn", ctx.yaml.inManifest(m, "spec"), {
+        finding("family-without-advertisements", "warn", manifestPosition(m, "spec"), {
           message: `PeerConfig ${m.metadata.name} lists no families: Cilium uses ipv4 and ipv6 unicast, neither with an advertisements selector`,
           consequence: "sessions using this PeerConfig come up but advertise nothing",
           fix: "add `families: [{afi: ipv4, safi: unicast, advertisements: {matchLabels: {advertise: pod-cidr}}}]`",
@@ -28,7 +29,7 @@ export function familyWithoutAdvertisements(ctx: LintContext): Finding[] {
     families.forEach((f, i) => {
       if (f.advertisements !== undefined && f.advertisements !== null) return;
       out.push(
-        finding("family-without-advertisements", "warn", ctx.yaml.inManifest(m, `spec.families[${i}]`), {
+        finding("family-without-advertisements", "warn", manifestPosition(m, `spec.families[${i}]`), {
           message: `family ${f.afi ?? "?"}/${f.safi ?? "?"} of PeerConfig ${m.metadata.name} has no advertisements selector`,
           consequence: `nothing is advertised on ${f.afi ?? "this family"} over sessions using this PeerConfig`,
           fix: "add `advertisements: {matchLabels: {...}}` matching a CiliumBGPAdvertisement of type PodCIDR (`{}` selects all)",

@@ -3,6 +3,7 @@
 // pod CIDRs taken from the Kubernetes nodes.
 import * as ip from "../../topology/ipv4.ts";
 import type { SourceRef } from "../../topology/model.ts";
+import { helmValuesPosition, topologyPosition } from "../../topology/positions.ts";
 import type { LintContext } from "../context.ts";
 import { type Finding, finding } from "../finding.ts";
 
@@ -20,9 +21,9 @@ interface HelmValues {
 function helm(ctx: LintContext): { v: HelmValues; at: (path: string) => SourceRef } | null {
   const file = ctx.lab.cluster.helmValues;
   if (!file) return null;
-  const value = ctx.yaml.value(file);
+  const value = ctx.lab.sources.helmValues?.value;
   const v = (value && typeof value === "object" ? value : {}) as HelmValues;
-  return { v, at: (path) => ctx.yaml.inFile(file, path) };
+  return { v, at: (path) => helmValuesPosition(ctx.lab, path) };
 }
 
 /** Cilium >= 1.14 `routingMode`; older charts said `tunnel: disabled`. Default: tunnel. */
@@ -34,7 +35,7 @@ function routingMode(v: HelmValues): string {
 export function helmValuesMissing(ctx: LintContext): Finding[] {
   if (ctx.lab.cluster.helmValues) return [];
   return [
-    finding("helm-values-missing", "warn", ctx.yaml.inFile(ctx.lab.topologyFile, "cluster.cilium"), {
+    finding("helm-values-missing", "warn", topologyPosition(ctx.lab, "cluster.cilium"), {
       message: `no values.yaml in the Cilium folder ${ctx.lab.cluster.ciliumDir}`,
       consequence: "Cilium installs with its defaults: VXLAN tunnel routing and the BGP control plane off",
       fix: "add values.yaml with routingMode: native, ipv4NativeRoutingCIDR, bgpControlPlane.enabled: true, ipam.mode: kubernetes",

@@ -4,6 +4,7 @@
 import { selectingClusterConfigs } from "../../cilium/node-bgp.ts";
 import * as ip from "../../topology/ipv4.ts";
 import type { K8sNode } from "../../topology/model.ts";
+import { manifestPosition } from "../../topology/positions.ts";
 import type { LintContext } from "../context.ts";
 import { type Finding, finding } from "../finding.ts";
 import { type CiliumPeer, ciliumPeers, nodeList, peerPath } from "../sessions.ts";
@@ -60,7 +61,7 @@ export function skippedPeers(ctx: LintContext): Finding[] {
     const owner = ctx.lab.cilium.find((m) => m.kind === "CiliumBGPClusterConfig" && m.metadata.name === g.cc);
     const missingConfig = g.reason.includes("CiliumBGPPeerConfig");
     const path = `${peerPath(owner, g.instance, g.peer)}${missingConfig ? ".peerConfigRef.name" : ""}`;
-    const at = owner ? ctx.yaml.inManifest(owner, path) : (g.nodes[0] as K8sNode).source;
+    const at = owner ? manifestPosition(owner, path) : (g.nodes[0] as K8sNode).source;
     return finding(missingConfig ? "peer-config-missing" : "cilium-peer-skipped", "error", at, {
       message: `peer ${g.peer} of ClusterConfig ${g.cc} is skipped for ${nodeList(g.nodes)}: ${g.reason}`,
       consequence: "Cilium never opens this session: the nodes' pod CIDRs are not advertised to that router",
@@ -87,9 +88,7 @@ export function ciliumPeerOffLan(ctx: LintContext): Finding[] {
     const first = peers[0] as CiliumPeer;
     const site = ctx.lab.sites.find((s) => s.name === first.node.site);
     const router = ctx.lab.routers.find((r) => r.site === first.node.site);
-    const at = first.owner
-      ? ctx.yaml.inManifest(first.owner, `${first.path}.peerAddress`)
-      : first.node.source;
+    const at = first.owner ? manifestPosition(first.owner, `${first.path}.peerAddress`) : first.node.source;
     const their = peers.length === 1 ? "its" : "their";
     const where =
       id === "cilium-peer-off-lan"

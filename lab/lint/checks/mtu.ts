@@ -2,14 +2,14 @@
 // there is no overlay overhead, so every hop must carry a full pod-sized packet.
 import type { SourceRef } from "../../topology/model.ts";
 import { LAN_MTU, POD_MTU } from "../../topology/mtu.ts";
+import { topologyPosition } from "../../topology/positions.ts";
 import type { LintContext } from "../context.ts";
 import { type Finding, finding } from "../finding.ts";
 
 export function mtuBelowPodMtu(ctx: LintContext): Finding[] {
-  const topo = ctx.lab.topologyFile;
   const hops: { name: string; mtu: number; at: SourceRef }[] = [
-    { name: "the site LANs", mtu: LAN_MTU, at: ctx.yaml.inFile(topo, "sites") },
-    { name: "ZeroTier", mtu: ctx.lab.zerotier.mtu, at: ctx.yaml.inFile(topo, "zerotier.mtu") },
+    { name: "the site LANs", mtu: LAN_MTU, at: topologyPosition(ctx.lab, "sites") },
+    { name: "ZeroTier", mtu: ctx.lab.zerotier.mtu, at: topologyPosition(ctx.lab, "zerotier.mtu") },
   ];
   return hops
     .filter((h) => h.mtu < POD_MTU)

@@ -2,6 +2,7 @@
 // ZeroTier address) or a node of the router's site that dials it, and each side's idea of the
 // other's ASN must be the other's own local ASN. Each mistake is reported where it is written.
 import type { Router, SourceRef } from "../../topology/model.ts";
+import { manifestPosition } from "../../topology/positions.ts";
 import type { LintContext } from "../context.ts";
 import { type Finding, finding } from "../finding.ts";
 import { birdSessions, type CiliumPeer, ciliumPeers, nodeList, protocolsTo } from "../sessions.ts";
@@ -106,7 +107,7 @@ export function ciliumPeerSessionEnds(ctx: LintContext): Finding[] {
   for (const { router, peers } of groups.values()) {
     const first = peers[0] as CiliumPeer;
     const at = (field: string) =>
-      first.owner ? ctx.yaml.inManifest(first.owner, `${first.path}.${field}`) : first.node.source;
+      first.owner ? manifestPosition(first.owner, `${first.path}.${field}`) : first.node.source;
     const missing = peers.filter((cp) => protocolsTo(sessions, router, cp.node.address).length === 0);
     if (missing.length) {
       out.push(

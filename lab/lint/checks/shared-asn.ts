@@ -1,13 +1,14 @@
 // Nodes that share one ASN see each other's routes as AS-path loops. That is harmless with
 // Cilium, which imports nothing, but it decides how cross-node traffic flows: worth saying.
 import type { K8sNode, SourceRef } from "../../topology/model.ts";
+import { manifestPosition } from "../../topology/positions.ts";
 import type { LintContext } from "../context.ts";
 import { type Finding, finding } from "../finding.ts";
 import { type CiliumPeer, ciliumPeers, nodeList } from "../sessions.ts";
 
-function localAsnAt(ctx: LintContext, cp: CiliumPeer): SourceRef {
+function localAsnAt(cp: CiliumPeer): SourceRef {
   const instancePath = cp.path.replace(/\.peers\[\d+\]$/, "");
-  return cp.owner ? ctx.yaml.inManifest(cp.owner, `${instancePath}.localASN`) : cp.node.source;
+  return cp.owner ? manifestPosition(cp.owner, `${instancePath}.localASN`) : cp.node.source;
 }
 
 export function nodesShareAsn(ctx: LintContext): Finding[] {
@@ -15,7 +16,7 @@ export function nodesShareAsn(ctx: LintContext): Finding[] {
   for (const cp of ciliumPeers(ctx)) {
     const g = byAsn.get(cp.instance.localASN) ?? { nodes: [], places: [] };
     if (!g.nodes.includes(cp.node)) g.nodes.push(cp.node);
-    g.places.push(localAsnAt(ctx, cp));
+    g.places.push(localAsnAt(cp));
     byAsn.set(cp.instance.localASN, g);
   }
   const out: Finding[] = [];

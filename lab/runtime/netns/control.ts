@@ -3,10 +3,9 @@
 // Everything acts on journaled processes and lab namespaces only.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { BirdClient } from "../../bird/client.ts";
-import { resolveNodeBgp } from "../../cilium/node-bgp.ts";
 import { birdWrapper } from "../../render/bird.ts";
 import { renderGobgp } from "../../render/gobgp.ts";
-import { nthHost, parseCidr } from "../../topology/ipv4.ts";
+import { withNode } from "../../topology/build.ts";
 import type { K8sNode, Lab, NodeJoin, Router } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
 import { deleteNetns, netnsPids } from "../../util/netns.ts";
@@ -121,28 +120,8 @@ export async function removeNode(ctx: DaemonContext, node: string): Promise<void
 
 /** The model of a node joining at run time, with its BGP resolved from the lab's CRDs. */
 export function joinedNode(lab: Lab, spec: NodeJoin): K8sNode {
-  const podCidr = parseCidr(spec.podCIDR);
-  if (!podCidr) throw new LabError(`bad pod CIDR ${spec.podCIDR}`);
-  return {
-    name: spec.name,
-    site: spec.site,
-    address: spec.address,
-    podCidr,
-    labels: spec.labels,
-    role: "worker",
-    pods: Array.from({ length: spec.pods }, (_, k) => ({
-      name: `${spec.name}-pod${k + 1}`,
-      node: spec.name,
-      address: nthHost(podCidr, 10 + k),
-    })),
-    bgp: resolveNodeBgp(lab.cilium, {
-      name: spec.name,
-      address: spec.address,
-      podCidr: spec.podCIDR,
-      labels: spec.labels,
-    }),
-    source: { file: "(scenario)", line: 0, col: 0 },
-  };
+  // The same passes as loading a topology with the node in it (topology/build.ts).
+  return withNode(lab, spec).nodes.find((n) => n.name === spec.name) as K8sNode;
 }
 
 /**

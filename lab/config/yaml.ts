@@ -4,7 +4,7 @@
 // line and column. Keys get their own entry ("routers[1].asn#key") so unknown keys are
 // reported where the key is written.
 import yaml from "js-yaml";
-import type { SourceRef } from "./model.ts";
+import type { SourceRef } from "./source.ts";
 
 export type PositionMap = Map<string, SourceRef>;
 
