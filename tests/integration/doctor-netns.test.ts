@@ -8,7 +8,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import test from "ava";
-import { findExecutable } from "../../lab/docker/tools.ts";
 import { downAll } from "../../lab/doctor/down-all.ts";
 import { runDoctor, systemProbe } from "../../lab/doctor/index.ts";
 import { deleteNetns, listNetns, netnsPids } from "../../lab/runtime/netns/ip.ts";
@@ -16,11 +15,11 @@ import type { JournalEntry } from "../../lab/runtime/netns/journal.ts";
 import { isAlive, processStartTime, stopProcess } from "../../lab/runtime/netns/processes.ts";
 import { run } from "../../lab/util/exec.ts";
 import { doctor } from "../../scripts/commands/doctor.ts";
-import { netnsUnavailable } from "../helpers/root.ts";
+import { integrationTests, missing, netnsUnavailable } from "../helpers/root.ts";
 
-const why = netnsUnavailable();
-if (why) console.log(`doctor-netns tests skipped: ${why}`);
-const t = why ? test.skip : test.serial;
+// unshare: the down --all test runs the command in a private mount namespace.
+const why = netnsUnavailable() ?? missing([["unshare", "util-linux"]]);
+const t = integrationTests("doctor-netns", why);
 
 const tag = process.pid.toString(36);
 /** A lab that crashed: work dir with a journal, some namespaces, a BIRD nobody recorded. */
@@ -177,11 +176,6 @@ t(
   async (tt) => {
     // A private mount namespace with its own /run/netns: the command sees only what this test
     // creates there, so the real, unrestricted `down --all` can run without touching other labs.
-    if (!findExecutable("unshare")) {
-      tt.log("unshare (util-linux) is missing: skipped");
-      tt.pass();
-      return;
-    }
     const labs = join(root, "isolated");
     const lab = `dw${tag}`;
     mkdirSync(join(labs, lab), { recursive: true });

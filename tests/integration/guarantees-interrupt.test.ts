@@ -3,15 +3,13 @@
 // rolled back. Two traps of the npm/tsx wrapping are covered too: package.json runs the CLI as
 // `exec node --import tsx` so npm's shell does not stay between, and no tsx relay process can
 // SIGKILL the CLI before it has rolled back.
-import test from "ava";
 import { isAlive } from "../../lab/runtime/netns/processes.ts";
 import { CLEAN, type CliRun, journaledProcesses, residue, runCli } from "../helpers/host-snapshot.ts";
 import { useSeedLab } from "../helpers/lab-fixture.ts";
-import { netnsUnavailable } from "../helpers/root.ts";
+import { integrationTests, netnsUnavailable } from "../helpers/root.ts";
 
 const why = netnsUnavailable();
-if (why) console.log(`guarantees-interrupt tests skipped: ${why}`);
-const t = why ? test.skip : test.serial;
+const t = integrationTests("guarantees-interrupt", why);
 
 const NAME = "gint";
 const seed = useSeedLab(NAME, why);
