@@ -1,15 +1,7 @@
 // The lint on the unmodified real configs: exactly the findings the seed design really has.
 import { relative } from "node:path";
 import test from "ava";
-import {
-  type Finding,
-  formatFindings,
-  hasErrors,
-  LAN_MTU,
-  lintLab,
-  POD_MTU,
-  summarizeFindings,
-} from "../../lab/lint/lint.ts";
+import { type Finding, formatFindings, hasErrors, lintLab, summarizeFindings } from "../../lab/lint/lint.ts";
 import { loadLab } from "../../lab/topology/load.ts";
 import { lineOf, REAL_CONFIGS } from "../fixtures/lint/lab-copy.ts";
 
@@ -113,9 +105,4 @@ test("formatFindings: one block per finding, JSON is the array", async (t) => {
     t.regex(f.id, /^[a-z]+(-[a-z0-9]+)*$/);
     t.false(f.consequence.includes("\n"));
   }
-});
-
-test("MTU constants", (t) => {
-  t.is(POD_MTU, 1500);
-  t.is(LAN_MTU, 1500);
 });
