@@ -17,7 +17,7 @@ export interface SeedLab {
 }
 
 /** Registers the before/after hooks; `why` is the reason the file's tests are skipped, if any. */
-export function useSeedLab(name: string, why: string | null): SeedLab {
+export function useSeedLab(name: string, why: string | undefined): SeedLab {
   let lab: Lab | undefined;
   let loaded: (l: Lab) => void = () => {};
   let failed: (err: unknown) => void = () => {};

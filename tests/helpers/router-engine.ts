@@ -15,10 +15,10 @@ import {
   ROUTER_IMAGE,
   ROUTER_ROOTFS,
 } from "../../lab/docker/router-image.ts";
-import { findExecutable, isRoot } from "../../lab/docker/tools.ts";
 import { ROUTER_ZT_IF } from "../../lab/render/clab.ts";
 import { formatSeconds } from "../../lab/report/scenario/format.ts";
 import { run } from "../../lab/util/exec.ts";
+import { missing, type Needed, unavailable } from "./prerequisites.ts";
 
 /** A running private engine and the container control on it. */
 export interface RouterEngine {
@@ -35,16 +35,11 @@ export interface ZtEnd {
 
 /** Why this machine cannot run a private engine with the router image, or undefined when it can.
  * `commands` are the further executables the test file needs. */
-export function routerEngineSkipReason(commands: readonly string[] = []): string | undefined {
-  if (process.platform !== "linux") return "not Linux";
-  if (!isRoot()) return "needs root to run dockerd";
-  if (!findExecutable("dockerd")) return "dockerd is missing (apt-get install -y docker.io)";
-  const missing = commands.filter((c) => !findExecutable(c));
-  if (missing.length) return `missing ${missing.join(", ")}`;
+export function routerEngineSkipReason(commands: readonly Needed[] = []): string | undefined {
+  const why = unavailable("to run dockerd", [["dockerd", "docker.io"], ...commands]);
+  if (why) return why;
   const cached = existsSync(rootfsPaths(DEFAULT_CACHE_DIR, ROUTER_ROOTFS).tarball);
-  if (!cached && !findExecutable("debootstrap"))
-    return "debootstrap is missing (apt-get install -y debootstrap)";
-  return undefined;
+  return cached ? undefined : missing(["debootstrap"]);
 }
 
 /** Starts a private engine in `root` and builds the router image offline (from the .lab/cache

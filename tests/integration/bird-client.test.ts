@@ -19,13 +19,12 @@ import {
   stopBird,
   stopBirdPair,
 } from "../fixtures/bird/netns-pair.ts";
+import { integrationTests } from "../helpers/root.ts";
 
 const skip = birdPairSkipReason();
+integrationTests("bird-client", skip);
 
-if (skip) {
-  console.log(`bird-client integration tests skipped: ${skip}`);
-  test.skip(`BIRD control socket against real daemons (${skip})`, () => {});
-} else {
+if (!skip) {
   const prefix = `ltbird${process.pid}`;
   const pair = planBirdPair(prefix, join(tmpdir(), prefix));
   const { a, b } = pair;

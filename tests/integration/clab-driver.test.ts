@@ -60,6 +60,7 @@ import { loadLab } from "../../lab/topology/load.ts";
 import type { Lab, Router } from "../../lab/topology/model.ts";
 import { run } from "../../lab/util/exec.ts";
 import { waitFor } from "../../lab/util/wait.ts";
+import { integrationTests } from "../helpers/root.ts";
 import {
   assertRouterEngineGone,
   cleanupRouterEngine,
@@ -125,11 +126,12 @@ protocol bgp ${s.protocol} {
 `;
 }
 
-const reason = routerEngineSkipReason(["ip", "nsenter"]);
-if (reason) {
-  console.log(`clab-driver integration tests skipped: ${reason}`);
-  test.skip(`clab driver against router containers (${reason})`, () => {});
-} else {
+const reason = routerEngineSkipReason([
+  ["ip", "iproute2"],
+  ["nsenter", "util-linux"],
+]);
+integrationTests("clab-driver", reason);
+if (!reason) {
   const suffix = randomBytes(3).toString("hex");
   const LAB_NAME = `xsdrv${suffix}`;
   const LABEL = { "xsite.test": `clab-driver-${suffix}` };

@@ -7,23 +7,17 @@ import { randomBytes, randomInt } from "node:crypto";
 import { once } from "node:events";
 import { readlinkSync, statSync } from "node:fs";
 import test from "ava";
-import { findExecutable, isRoot } from "../../lab/docker/tools.ts";
 import { enterArgv, findNetnsWithAddress, ipv4Addresses, netnsInode } from "../../lab/runtime/clab/enter.ts";
 import { run } from "../../lab/util/exec.ts";
 import { waitFor } from "../../lab/util/wait.ts";
+import { integrationTests, unavailable } from "../helpers/root.ts";
 
-function skipReason(): string | undefined {
-  if (process.platform !== "linux") return "not Linux";
-  if (!isRoot()) return "needs root (network namespaces, nsenter)";
-  const missing = ["ip", "nsenter"].filter((c) => !findExecutable(c));
-  return missing.length ? `missing ${missing.join(", ")}` : undefined;
-}
-
-const reason = skipReason();
-if (reason) {
-  console.log(`clab-enter integration tests skipped: ${reason}`);
-  test.skip(`entering namespaces (${reason})`, () => {});
-} else {
+const reason = unavailable("network namespaces, nsenter", [
+  ["ip", "iproute2"],
+  ["nsenter", "util-linux"],
+]);
+integrationTests("clab-enter", reason);
+if (!reason) {
   const NS = `xs-enter-${randomBytes(3).toString("hex")}`;
   // A /30 in 198.18.0.0/15 (benchmarking space), picked at random so parallel runs do not meet.
   const base = randomInt(1, 255 * 64) * 4;

@@ -17,6 +17,7 @@ import type { PrivateEngine } from "../../lab/docker/engine.ts";
 import { formatSeconds as secs } from "../../lab/report/scenario/format.ts";
 import { ztDown, ztDropped, ztUp } from "../../lab/runtime/clab/zt-fault.ts";
 import { waitFor } from "../../lab/util/wait.ts";
+import { integrationTests } from "../helpers/root.ts";
 import {
   assertRouterEngineGone,
   cleanupRouterEngine,
@@ -89,11 +90,9 @@ protocol bgp zt {
 `;
 }
 
-const reason = routerEngineSkipReason(["ip"]);
-if (reason) {
-  console.log(`clab-faults integration tests skipped: ${reason}`);
-  test.skip(`clab router faults (${reason})`, () => {});
-} else {
+const reason = routerEngineSkipReason([["ip", "iproute2"]]);
+integrationTests("clab-faults", reason);
+if (!reason) {
   const root = mkdtempSync("/tmp/xsf-");
   const TMPNS = `xs-ztf-${randomBytes(3).toString("hex")}`;
   let engine: PrivateEngine | undefined;

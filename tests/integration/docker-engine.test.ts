@@ -14,6 +14,7 @@ import { findExecutable } from "../../lab/docker/tools.ts";
 import { LabError, TimeoutError } from "../../lab/util/errors.ts";
 import { run } from "../../lab/util/exec.ts";
 import { waitFor } from "../../lab/util/wait.ts";
+import { integrationTests } from "../helpers/root.ts";
 import {
   assertRouterEngineGone,
   cleanupRouterEngine,
@@ -44,10 +45,8 @@ async function hostNetwork(): Promise<string> {
 }
 
 const reason = routerEngineSkipReason();
-if (reason) {
-  console.log(`docker-engine integration tests skipped: ${reason}`);
-  test.skip(`docker engine integration (${reason})`, () => {});
-} else {
+integrationTests("docker-engine", reason);
+if (!reason) {
   const root = mkdtempSync("/tmp/xsd-");
   const confDir = join(root, "conf");
   let engine: PrivateEngine | undefined;

@@ -16,11 +16,11 @@ import { run } from "../../lab/util/exec.ts";
 import { deleteNetns, listNetns, netnsPids } from "../../lab/util/netns.ts";
 import { isAlive, processStartTime, stopProcess } from "../../lab/util/processes.ts";
 import { doctor } from "../../scripts/commands/doctor.ts";
-import { netnsUnavailable } from "../helpers/root.ts";
+import { integrationTests, missing, netnsUnavailable } from "../helpers/root.ts";
 
-const why = netnsUnavailable();
-if (why) console.log(`doctor-netns tests skipped: ${why}`);
-const t = why ? test.skip : test.serial;
+// unshare: the down --all test runs the command in a private mount namespace.
+const why = netnsUnavailable() ?? missing([["unshare", "util-linux"]]);
+const t = integrationTests("doctor-netns", why);
 
 const tag = process.pid.toString(36);
 /** A lab that crashed: work dir with a journal, some namespaces, a BIRD nobody recorded. */
@@ -177,11 +177,6 @@ t(
   async (tt) => {
     // A private mount namespace with its own /run/netns: the command sees only what this test
     // creates there, so the real, unrestricted `down --all` can run without touching other labs.
-    if (!findExecutable("unshare")) {
-      tt.log("unshare (util-linux) is missing: skipped");
-      tt.pass();
-      return;
-    }
     const labs = join(root, "isolated");
     const lab = `dw${tag}`;
     mkdirSync(join(labs, lab), { recursive: true });

@@ -24,11 +24,10 @@ import {
   residue,
 } from "../helpers/host-snapshot.ts";
 import { useSeedLab } from "../helpers/lab-fixture.ts";
-import { netnsUnavailable } from "../helpers/root.ts";
+import { integrationTests, netnsUnavailable } from "../helpers/root.ts";
 
 const why = netnsUnavailable();
-if (why) console.log(`guarantees-cleanup tests skipped: ${why}`);
-const t = why ? test.skip : test.serial;
+const t = integrationTests("guarantees-cleanup", why);
 
 const NAME = "gclean";
 // make test runs 5 cycles; `make soak` runs 50 (SOAK_CYCLES).

@@ -1,15 +1,13 @@
 // Guarantee "no half states": the CLI's `up`, killed with SIGKILL (its whole process group, as
 // an OOM kill or a closed terminal would) at five points, leaves state that `down` removes
 // completely; afterwards one `up` converges and `down` cleans.
-import test from "ava";
 import { workPaths } from "../../lab/runtime/workdir.ts";
 import { CLEAN, journaledProcesses, processesNaming, residue, runCli } from "../helpers/host-snapshot.ts";
 import { useSeedLab } from "../helpers/lab-fixture.ts";
-import { netnsUnavailable } from "../helpers/root.ts";
+import { integrationTests, netnsUnavailable } from "../helpers/root.ts";
 
 const why = netnsUnavailable();
-if (why) console.log(`guarantees-crash tests skipped: ${why}`);
-const t = why ? test.skip : test.serial;
+const t = integrationTests("guarantees-crash", why);
 
 const NAME = "gcrash";
 const seed = useSeedLab(NAME, why);

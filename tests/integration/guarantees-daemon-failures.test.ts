@@ -13,11 +13,10 @@ import { workPaths } from "../../lab/runtime/workdir.ts";
 import { loadLab } from "../../lab/topology/load.ts";
 import type { Lab } from "../../lab/topology/model.ts";
 import { CLEAN, journaledProcesses, REPO_ROOT, residue, runCli } from "../helpers/host-snapshot.ts";
-import { netnsUnavailable } from "../helpers/root.ts";
+import { integrationTests, netnsUnavailable } from "../helpers/root.ts";
 
 const why = netnsUnavailable();
-if (why) console.log(`guarantees-daemon-failures tests skipped: ${why}`);
-const t = why ? test.skip : test.serial;
+const t = integrationTests("guarantees-daemon-failures", why);
 
 const NAMES = ["gsyntax", "gbirdlog", "gbirdid", "ggobgp"] as const;
 let base: Lab;

@@ -7,11 +7,10 @@ import test from "ava";
 import { isAlive } from "../../lab/util/processes.ts";
 import { CLEAN, type CliRun, journaledProcesses, residue, runCli } from "../helpers/host-snapshot.ts";
 import { useSeedLab } from "../helpers/lab-fixture.ts";
-import { netnsUnavailable } from "../helpers/root.ts";
+import { integrationTests, netnsUnavailable } from "../helpers/root.ts";
 
 const why = netnsUnavailable();
-if (why) console.log(`guarantees-interrupt tests skipped: ${why}`);
-const t = why ? test.skip : test.serial;
+const t = integrationTests("guarantees-interrupt", why);
 
 const NAME = "gint";
 const seed = useSeedLab(NAME, why);

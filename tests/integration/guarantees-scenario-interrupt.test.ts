@@ -10,11 +10,10 @@ import type { RunReport } from "../../lab/scenario/types.ts";
 import { waitFor } from "../../lab/util/wait.ts";
 import { runCli } from "../helpers/host-snapshot.ts";
 import { useSeedLab } from "../helpers/lab-fixture.ts";
-import { netnsUnavailable } from "../helpers/root.ts";
+import { integrationTests, netnsUnavailable } from "../helpers/root.ts";
 
 const why = netnsUnavailable();
-if (why) console.log(`guarantees-scenario-interrupt tests skipped: ${why}`);
-const t = why ? test.skip : test.serial;
+const t = integrationTests("guarantees-scenario-interrupt", why);
 
 const NAME = "gsint";
 const out = mkdtempSync(join(tmpdir(), "scenario-interrupt-"));

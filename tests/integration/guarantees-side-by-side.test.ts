@@ -13,11 +13,10 @@ import { loadLab } from "../../lab/topology/load.ts";
 import type { Lab } from "../../lab/topology/model.ts";
 import { run } from "../../lab/util/exec.ts";
 import { CLEAN, journaledProcesses, labNamespaces, residue, runCli } from "../helpers/host-snapshot.ts";
-import { netnsUnavailable } from "../helpers/root.ts";
+import { integrationTests, netnsUnavailable } from "../helpers/root.ts";
 
 const why = netnsUnavailable();
-if (why) console.log(`guarantees-side-by-side tests skipped: ${why}`);
-const t = why ? test.skip : test.serial;
+const t = integrationTests("guarantees-side-by-side", why);
 
 const NAMES = ["g1", "g2"] as const;
 const labs = new Map<string, Lab>();

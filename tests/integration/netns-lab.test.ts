@@ -14,11 +14,10 @@ import { run } from "../../lab/util/exec.ts";
 import { listNetns } from "../../lab/util/netns.ts";
 import { isAlive } from "../../lab/util/processes.ts";
 import { useSeedLab } from "../helpers/lab-fixture.ts";
-import { netnsUnavailable } from "../helpers/root.ts";
+import { integrationTests, netnsUnavailable } from "../helpers/root.ts";
 
 const why = netnsUnavailable();
-if (why) console.log(`netns-lab tests skipped: ${why}`);
-const t = why ? test.skip : test.serial;
+const t = integrationTests("netns-lab", why);
 
 const NAME = "itlab";
 const seed = useSeedLab(NAME, why);

@@ -8,11 +8,10 @@ import test from "ava";
 import type { RunReport } from "../../lab/scenario/types.ts";
 import { listNetns } from "../../lab/util/netns.ts";
 import { useSeedLab } from "../helpers/lab-fixture.ts";
-import { netnsUnavailable } from "../helpers/root.ts";
+import { integrationTests, netnsUnavailable } from "../helpers/root.ts";
 
 const why = netnsUnavailable();
-if (why) console.log(`quick scenario set skipped: ${why}`);
-const t = why ? test.skip : test.serial;
+const t = integrationTests("scenarios-quick", why);
 
 const NAME = "itquick";
 // Removes the lab before the run (a leftover of an earlier one) and after it.

@@ -12,13 +12,12 @@ import { RouteMonitor } from "../../lab/scenario/sources/route-monitor.ts";
 import type { LabEvent } from "../../lab/scenario/types.ts";
 import { run } from "../../lab/util/exec.ts";
 import { sourcesSkipReason, TestNetns, until } from "../fixtures/sources/netns.ts";
+import { integrationTests } from "../helpers/root.ts";
 
 const skip = sourcesSkipReason(["bird", "iptables"]);
+integrationTests("sources-bird", skip);
 
-if (skip) {
-  console.log(`sources-bird integration tests skipped: ${skip}`);
-  test.skip(`BIRD log follower against real daemons (${skip})`, () => {});
-} else {
+if (!skip) {
   const prefix = `ltsrc${process.pid}b`;
   const dir = join(tmpdir(), prefix);
   const nets = new TestNetns(prefix);

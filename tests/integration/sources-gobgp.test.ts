@@ -14,13 +14,12 @@ import { parseBirdLog } from "../../lab/scenario/sources/bird-log.ts";
 import type { LabEvent } from "../../lab/scenario/types.ts";
 import { run } from "../../lab/util/exec.ts";
 import { sourcesSkipReason, TestNetns, until } from "../fixtures/sources/netns.ts";
+import { integrationTests } from "../helpers/root.ts";
 
 const skip = sourcesSkipReason(["bird", "gobgpd", "gobgp", "iptables"]);
+integrationTests("sources-gobgp", skip);
 
-if (skip) {
-  console.log(`sources-gobgp integration tests skipped: ${skip}`);
-  test.skip(`GobgpWatch against real daemons (${skip})`, () => {});
-} else {
+if (!skip) {
   const prefix = `ltsrc${process.pid}g`;
   const dir = join(tmpdir(), prefix);
   const nets = new TestNetns(prefix);

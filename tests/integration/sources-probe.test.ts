@@ -12,13 +12,12 @@ import {
 } from "../../lab/scenario/sources/probe.ts";
 import { run } from "../../lab/util/exec.ts";
 import { sourcesSkipReason, TestNetns } from "../fixtures/sources/netns.ts";
+import { integrationTests } from "../helpers/root.ts";
 
 const skip = sourcesSkipReason(["fping", "bash", "timeout", "iptables"]);
+integrationTests("sources-probe", skip);
 
-if (skip) {
-  console.log(`sources-probe integration tests skipped: ${skip}`);
-  test.skip(`probes between namespaces (${skip})`, () => {});
-} else {
+if (!skip) {
   const nets = new TestNetns(`ltsrc${process.pid}p`);
   let src = "";
   let dst = "";

@@ -6,13 +6,12 @@ import type { LabEvent } from "../../lab/scenario/types.ts";
 import { run } from "../../lab/util/exec.ts";
 import { isAlive } from "../../lab/util/processes.ts";
 import { sourcesSkipReason, TestNetns, until } from "../fixtures/sources/netns.ts";
+import { integrationTests } from "../helpers/root.ts";
 
 const skip = sourcesSkipReason([]);
+integrationTests("sources-route-monitor", skip);
 
-if (skip) {
-  console.log(`sources-route-monitor integration tests skipped: ${skip}`);
-  test.skip(`RouteMonitor against the kernel (${skip})`, () => {});
-} else {
+if (!skip) {
   const nets = new TestNetns(`ltsrc${process.pid}r`);
   const monitors: RouteMonitor[] = [];
 

@@ -2,7 +2,6 @@ import test from "ava";
 import {
   type NodeIdentity,
   originatedPrefixes,
-  PEER_CONFIG_DEFAULTS,
   resolveNodeBgp,
   selectingClusterConfigs,
 } from "../../lab/cilium/node-bgp.ts";
@@ -204,14 +203,6 @@ test("PeerConfig without timers, GR or transport: Cilium's defaults (hold 90, ke
   t.deepEqual(peer.gracefulRestart, { enabled: false, restartSeconds: 120 });
   t.is(peer.peerPort, 179);
   t.is(peer.ebgpMultihop, 1);
-  t.deepEqual(PEER_CONFIG_DEFAULTS, {
-    peerPort: 179,
-    connectRetrySeconds: 120,
-    holdSeconds: 90,
-    keepaliveSeconds: 30,
-    ebgpMultihop: 1,
-    restartSeconds: 120,
-  });
 });
 
 test("timers, transport, multihop and graceful restart are taken from the PeerConfig", (t) => {

@@ -134,8 +134,3 @@ test("formatFindings: one block per finding; findingsJson: the array, with lint'
     t.false(f.consequence.includes("\n"));
   }
 });
-
-test("MTU constants", (t) => {
-  t.is(POD_MTU, 1500);
-  t.is(LAN_MTU, 1500);
-});

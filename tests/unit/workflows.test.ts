@@ -126,6 +126,8 @@ test("ci.yml: push and pull_request; tests, lab up, quick scenarios, lab down al
     "everything as root",
   );
   t.regex(s[at(/run --quick/)]?.run ?? "", /--preserve-env=GITHUB_STEP_SUMMARY/);
+  // sudo resets the environment: the variable has to be on the command line, after sudo.
+  t.regex(s[at(/make test$/)]?.run ?? "", /^sudo env .*\bLAB_REQUIRE_INTEGRATION=1 make test$/);
   const upload = s.find((x) => x.uses?.startsWith("actions/upload-artifact@"));
   t.is(upload?.if, "always()");
   t.is(upload?.with?.path, "reports/");
@@ -137,6 +139,10 @@ test("clab-nightly.yml: dispatch + nightly schedule on ubuntu-24.04, clab up, de
   t.true(Object.values(w.jobs).every((j) => j["runs-on"] === "ubuntu-24.04"));
   const s = steps(w);
   t.truthy(s.find((x) => /make lab-up RUNTIME=clab/.test(x.run ?? "")));
+  t.truthy(
+    s.find((x) => /^sudo env .*\bLAB_REQUIRE_INTEGRATION=1 make test-integration$/.test(x.run ?? "")),
+    "the integration tests run, and may not skip",
+  );
   const down = s.find((x) => /lab -- down --runtime clab/.test(x.run ?? ""));
   t.is(down?.if, "always()");
   t.is(s.find((x) => x.uses?.startsWith("actions/upload-artifact@"))?.if, "always()");
