@@ -102,10 +102,10 @@ test("router-id-mismatch: another id, or none, is a warning", async (t) => {
     { file: MINE, from: "router id 192.168.6.1;", to: "router id 192.168.6.9;" },
   ]);
   t.deepEqual(other.found, [
-    `warning router-id-mismatch ${MINE}:${other.line(MINE, "router id 192.168.6.9;")}: router-mine's bird.conf sets router id 192.168.6.9, the topology says 192.168.6.1`,
+    `warn router-id-mismatch ${MINE}:${other.line(MINE, "router id 192.168.6.9;")}: router-mine's bird.conf sets router id 192.168.6.9, the topology says 192.168.6.1`,
   ]);
   const none = await runCheck(t, routerIdMismatch, [{ file: MINE, from: "router id 192.168.6.1;", to: "" }]);
   t.deepEqual(none.found, [
-    `warning router-id-mismatch ${MINE}:1: router-mine's bird.conf sets no router id (the topology says 192.168.6.1)`,
+    `warn router-id-mismatch ${MINE}:1: router-mine's bird.conf sets no router id (the topology says 192.168.6.1)`,
   ]);
 });

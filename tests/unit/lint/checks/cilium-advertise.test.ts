@@ -24,7 +24,7 @@ test("family-without-advertisements: the ipv4 family without a selector warns at
   t.deepEqual((await runCheck(t, familyWithoutAdvertisements)).found, []);
   const { found, line } = await runCheck(t, familyWithoutAdvertisements, [], noSelector);
   t.deepEqual(found, [
-    `warning family-without-advertisements ${PEER_CONFIG}:${line(PEER_CONFIG, "- afi: ipv4")}: family ipv4/unicast of PeerConfig l3-bgp-peer-config has no advertisements selector`,
+    `warn family-without-advertisements ${PEER_CONFIG}:${line(PEER_CONFIG, "- afi: ipv4")}: family ipv4/unicast of PeerConfig l3-bgp-peer-config has no advertisements selector`,
   ]);
 });
 
@@ -34,7 +34,7 @@ test("family-without-advertisements: no families at all warns at the spec (its f
     reresolve(lab);
   });
   t.deepEqual(found, [
-    `warning family-without-advertisements ${PEER_CONFIG}:${line(PEER_CONFIG, "transport:")}: PeerConfig l3-bgp-peer-config lists no families: Cilium uses ipv4 and ipv6 unicast, neither with an advertisements selector`,
+    `warn family-without-advertisements ${PEER_CONFIG}:${line(PEER_CONFIG, "transport:")}: PeerConfig l3-bgp-peer-config lists no families: Cilium uses ipv4 and ipv6 unicast, neither with an advertisements selector`,
   ]);
 });
 

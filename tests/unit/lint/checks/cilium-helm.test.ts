@@ -28,7 +28,7 @@ test("helm-values-missing: no values.yaml is a warning at cluster.cilium; the va
   t.regex(
     found[0] ?? "",
     new RegExp(
-      `^warning helm-values-missing ${TOPO}:${line(TOPO, "cilium: k8s/cilium")}: no values\\.yaml in the Cilium folder .*k8s/cilium`,
+      `^warn helm-values-missing ${TOPO}:${line(TOPO, "cilium: k8s/cilium")}: no values\\.yaml in the Cilium folder .*k8s/cilium`,
     ),
   );
   for (const check of CHECKS.slice(1)) t.deepEqual((await runCheck(t, check, edits)).found, [], check.name);
@@ -48,7 +48,7 @@ test("routing-mode-not-native: tunnel is a warning at routingMode", async (t) =>
     { file: VALUES, from: "routingMode: native", to: "routingMode: tunnel" },
   ]);
   t.deepEqual(found, [
-    `warning routing-mode-not-native ${VALUES}:${line(VALUES, "routingMode: tunnel")}: Cilium routingMode is tunnel, the design needs native`,
+    `warn routing-mode-not-native ${VALUES}:${line(VALUES, "routingMode: tunnel")}: Cilium routingMode is tunnel, the design needs native`,
   ]);
 });
 
@@ -80,6 +80,6 @@ test("ipam-mode-not-kubernetes: cluster-pool is a warning at ipam.mode", async (
     { file: VALUES, from: "mode: kubernetes", to: "mode: cluster-pool" },
   ]);
   t.deepEqual(found, [
-    `warning ipam-mode-not-kubernetes ${VALUES}:${line(VALUES, "mode: cluster-pool")}: ipam.mode is cluster-pool, not kubernetes`,
+    `warn ipam-mode-not-kubernetes ${VALUES}:${line(VALUES, "mode: cluster-pool")}: ipam.mode is cluster-pool, not kubernetes`,
   ]);
 });

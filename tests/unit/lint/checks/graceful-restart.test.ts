@@ -8,7 +8,7 @@ const GR_ON = { file: PEER_CONFIG, from: "enabled: false", to: "enabled: true" }
 test("graceful-restart-off: the seed's PeerConfig leaves it off, a warning at enabled", async (t) => {
   const { found, line } = await runCheck(t, gracefulRestartOff);
   t.deepEqual(found, [
-    `warning graceful-restart-off ${PEER_CONFIG}:${line(PEER_CONFIG, "enabled: false")}: PeerConfig l3-bgp-peer-config leaves graceful restart off (used by nodes yuuko-k8s, sakamoto, nano)`,
+    `warn graceful-restart-off ${PEER_CONFIG}:${line(PEER_CONFIG, "enabled: false")}: PeerConfig l3-bgp-peer-config leaves graceful restart off (used by nodes yuuko-k8s, sakamoto, nano)`,
   ]);
   t.deepEqual((await runCheck(t, gracefulRestartOff, [GR_ON])).found, []);
 });
@@ -23,6 +23,6 @@ test("bird-graceful-restart-off: BIRD turning it off where the node enables it; 
   };
   const { found, line } = await runCheck(t, birdGracefulRestartOff, [GR_ON, off]);
   t.deepEqual(found, [
-    `warning bird-graceful-restart-off ${MINE}:${line(MINE, "graceful restart off")}: router-mine's protocol nano turns graceful restart off, but node nano enables it`,
+    `warn bird-graceful-restart-off ${MINE}:${line(MINE, "graceful restart off")}: router-mine's protocol nano turns graceful restart off, but node nano enables it`,
   ]);
 });

@@ -8,7 +8,7 @@ test("ZeroTier at 1499 is below the pod MTU 1500: a warning at zerotier.mtu", as
     { file: TOPO, from: "mtu: 2800", to: "mtu: 1499" },
   ]);
   t.deepEqual(found, [
-    `warning mtu-below-pod-mtu ${TOPO}:${line(TOPO, "mtu: 1499")}: the MTU of ZeroTier (1499) is below the pod MTU 1500`,
+    `warn mtu-below-pod-mtu ${TOPO}:${line(TOPO, "mtu: 1499")}: the MTU of ZeroTier (1499) is below the pod MTU 1500`,
   ]);
 });
 

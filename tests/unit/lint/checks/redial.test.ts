@@ -6,7 +6,7 @@ import { PEER_CONFIG, runCheck } from "../../../fixtures/lint/check.ts";
 test("the seed's 120 s connect retry is a warning at the PeerConfig's timer", async (t) => {
   const { found, line } = await runCheck(t, nodeRedialDelay);
   t.deepEqual(found, [
-    `warning node-redial-delay ${PEER_CONFIG}:${line(PEER_CONFIG, "connectRetryTimeSeconds")}: nodes yuuko-k8s, sakamoto, nano only dial out (no localPort) and redial every 120 s (connectRetryTimeSeconds)`,
+    `warn node-redial-delay ${PEER_CONFIG}:${line(PEER_CONFIG, "connectRetryTimeSeconds")}: nodes yuuko-k8s, sakamoto, nano only dial out (no localPort) and redial every 120 s (connectRetryTimeSeconds)`,
   ]);
 });
 

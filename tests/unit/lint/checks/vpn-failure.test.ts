@@ -24,7 +24,7 @@ const mineSession = (extra: string) => ({
 test("vpn-failure-detection: BIRD's default timers lose up to 300 s, a warning at the session", async (t) => {
   const { found, line } = await runCheck(t, vpnFailureDetection);
   t.deepEqual(found, [
-    `warning vpn-failure-detection ${HOME}:${line(HOME, "protocol bgp router_mine")}: VPN session router-home <-> router-mine: a silent ZeroTier failure is detected after 100-240 s by the hold timer (negotiated hold 240 s = min of 240 and 240; keepalive 80/80 s); after the link heals the session returns in 45-60 s (error wait 60 s): up to 300 s (5.0 min) of lost cross-site traffic, over the 30 s threshold`,
+    `warn vpn-failure-detection ${HOME}:${line(HOME, "protocol bgp router_mine")}: VPN session router-home <-> router-mine: a silent ZeroTier failure is detected after 100-240 s by the hold timer (negotiated hold 240 s = min of 240 and 240; keepalive 80/80 s); after the link heals the session returns in 45-60 s (error wait 60 s): up to 300 s (5.0 min) of lost cross-site traffic, over the 30 s threshold`,
   ]);
 });
 
@@ -35,7 +35,7 @@ test("vpn-failure-detection: short timers on both ends are no finding", async (t
 test("bfd-without-protocol: bfd on with no protocol bfd warns at the bfd line; with one it does not", async (t) => {
   const { found, line } = await runCheck(t, bfdWithoutProtocol, [homeSession("\n  bfd on;")]);
   t.deepEqual(found, [
-    `warning bfd-without-protocol ${HOME}:${line(HOME, "bfd on;")}: router-home's protocol router_mine asks for BFD, but the config has no \`protocol bfd\``,
+    `warn bfd-without-protocol ${HOME}:${line(HOME, "bfd on;")}: router-home's protocol router_mine asks for BFD, but the config has no \`protocol bfd\``,
   ]);
   const ok = [
     homeSession("\n  bfd on;"),
@@ -51,7 +51,7 @@ test("bfd-one-sided: BFD on one end of the VPN session only warns at that end; o
   ];
   const { found, line } = await runCheck(t, bfdOneSided, home);
   t.deepEqual(found, [
-    `warning bfd-one-sided ${HOME}:${line(HOME, "bfd on;")}: BFD is on for router-home's side of the VPN session but not for router-mine's (protocol router_home)`,
+    `warn bfd-one-sided ${HOME}:${line(HOME, "bfd on;")}: BFD is on for router-home's side of the VPN session but not for router-mine's (protocol router_home)`,
   ]);
   const mine = [
     mineSession("\n  bfd on;"),
