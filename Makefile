@@ -58,7 +58,7 @@ scenarios-quick: deps ## the quick set CI runs (every step kind, for real; RUNTI
 	@$(LAB) run --topology $(TOPOLOGY) --runtime $(RUNTIME) $(if $(filter clab,$(RUNTIME)),--k8s $(K8S)) --quick
 
 soak: deps-test ## 50 up/down cycles (SOAK_CYCLES=N): nothing may leak, the host may not change
-	@SOAK_CYCLES=$${SOAK_CYCLES:-50} npx ava --timeout 60m tests/integration/guarantees-cleanup.test.ts
+	@SOAK_CYCLES=$${SOAK_CYCLES:-50} npx ava --timeout 60m tests/integration/guarantees/cleanup.test.ts
 
 bench: deps ## up/down timings and memory, printed and written as JSON
 	@npx tsx scripts/bench.ts

@@ -1,0 +1,253 @@
+// The relay over real UDP, on loopback addresses only: the relay on 127.0.0.1, the two "routers"
+// on 127.0.0.2 and 127.0.0.3 (all of 127/8 is local on Linux).
+import dgram from "node:dgram";
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import test, { type ExecutionContext } from "ava";
+import { ZerotierRelay } from "../../../../lab/emulate/zerotier/relay.ts";
+
+const HOME = "127.0.0.2";
+const MINE = "127.0.0.3";
+
+interface Received {
+  data: string;
+  at: number;
+  from: string;
+}
+
+interface Endpoint {
+  socket: dgram.Socket;
+  got: Received[];
+  /** Sends to the relay. */
+  send: (data: string) => Promise<void>;
+}
+
+function bind(address: string, port: number): Promise<dgram.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = dgram.createSocket("udp4");
+    s.once("error", (err) => {
+      s.close();
+      reject(err);
+    });
+    s.bind({ address, port, exclusive: true }, () => resolve(s));
+  });
+}
+
+/** Two "router" sockets on the same port, as the relay forwards to <endpoint>:peerPort. */
+async function routers(): Promise<{ home: dgram.Socket; mine: dgram.Socket; port: number }> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const home = await bind(HOME, 0);
+    const port = home.address().port;
+    try {
+      return { home, mine: await bind(MINE, port), port };
+    } catch {
+      home.close(); // that port is taken on 127.0.0.3: try another
+    }
+  }
+  throw new Error("no port free on both 127.0.0.2 and 127.0.0.3");
+}
+
+function endpoint(socket: dgram.Socket, relayPort: number): Endpoint {
+  const got: Received[] = [];
+  socket.on("message", (m, r) =>
+    got.push({ data: m.toString(), at: performance.now(), from: `${r.address}:${r.port}` }),
+  );
+  return {
+    socket,
+    got,
+    send: (data) =>
+      new Promise((resolve, reject) =>
+        socket.send(data, relayPort, "127.0.0.1", (err) => (err ? reject(err) : resolve())),
+      ),
+  };
+}
+
+async function until(cond: () => boolean, budgetMs = 2000): Promise<boolean> {
+  const end = performance.now() + budgetMs;
+  while (!cond() && performance.now() < end) await sleep(5);
+  return cond();
+}
+
+/** A relay between two routers, all closed when the test ends. */
+async function lab(t: ExecutionContext) {
+  const { home, mine, port } = await routers();
+  const relay = new ZerotierRelay({
+    bindAddress: "127.0.0.1",
+    port: 0,
+    peerPort: port,
+    endpoints: [
+      { name: "home", address: HOME },
+      { name: "mine", address: MINE },
+    ],
+    seed: 1,
+  });
+  t.teardown(async () => {
+    await relay.stop();
+    home.close();
+    mine.close();
+  });
+  await relay.start();
+  const relayPort = relay.show().listening?.port ?? 0;
+  return { relay, relayPort, home: endpoint(home, relayPort), mine: endpoint(mine, relayPort) };
+}
+
+function direction(relay: ZerotierRelay, name: string) {
+  const d = relay.show().directions.find((x) => x.direction === name);
+  if (!d) throw new Error(`no direction ${name}`);
+  return d;
+}
+
+test.serial("forwards both ways, from the relay's address, in order, and counts", async (t) => {
+  const { relay, relayPort, home, mine } = await lab(t);
+  for (let i = 0; i < 5; i++) await home.send(`h${i}`);
+  for (let i = 0; i < 3; i++) await mine.send(`m${i}`);
+  t.true(await until(() => mine.got.length === 5 && home.got.length === 3));
+  t.deepEqual(
+    mine.got.map((r) => r.data),
+    ["h0", "h1", "h2", "h3", "h4"],
+  );
+  t.deepEqual(
+    home.got.map((r) => r.data),
+    ["m0", "m1", "m2"],
+  );
+  t.true(mine.got.every((r) => r.from === `127.0.0.1:${relayPort}`));
+
+  const hm = direction(relay, "home->mine");
+  t.like(hm.counters, { received: 5, forwarded: 5, duplicated: 0, bytes: 10 });
+  t.like(direction(relay, "mine->home").counters, { received: 3, forwarded: 3, bytes: 6 });
+  t.is(relay.show().unknownSources.count, 0);
+});
+
+test.serial("a 50 ms delay one way shows in the measured time, only that way", async (t) => {
+  const { relay, home, mine } = await lab(t);
+  relay.set("home->mine", { delayMs: 50 });
+
+  const sentAt = performance.now();
+  await home.send("slow");
+  await mine.send("fast");
+  t.true(await until(() => mine.got.length === 1 && home.got.length === 1));
+  const slow = (mine.got[0]?.at ?? 0) - sentAt;
+  const fast = (home.got[0]?.at ?? 0) - sentAt;
+  t.true(slow >= 49 && slow < 1000, `delayed way took ${slow.toFixed(1)} ms`);
+  t.true(fast < 40, `undelayed way took ${fast.toFixed(1)} ms`);
+});
+
+test.serial("jitter through the relay keeps packets in order", async (t) => {
+  const { relay, home, mine } = await lab(t);
+  relay.set("home->mine", { delayMs: 20, jitterMs: 15 });
+  const sent = Array.from({ length: 50 }, (_, i) => `p${i}`);
+  for (const p of sent) await home.send(p);
+  t.true(await until(() => mine.got.length === 50));
+  t.deepEqual(
+    mine.got.map((r) => r.data),
+    sent,
+  );
+});
+
+test.serial("down blocks one way only, up restores it, counters say why", async (t) => {
+  const { relay, home, mine } = await lab(t);
+  relay.down("home->mine");
+  for (let i = 0; i < 3; i++) {
+    await home.send(`lost${i}`);
+    await mine.send(`ok${i}`);
+  }
+  t.true(await until(() => home.got.length === 3));
+  await sleep(100);
+  t.is(mine.got.length, 0);
+  t.like(direction(relay, "home->mine").counters, { received: 3, forwarded: 0, dropped: { partition: 3 } });
+  t.like(direction(relay, "mine->home").counters, { received: 3, forwarded: 3, dropped: { partition: 0 } });
+  t.true(direction(relay, "home->mine").impairment.down);
+
+  relay.up("home->mine");
+  await home.send("back");
+  t.true(await until(() => mine.got.length === 1));
+  t.is(mine.got[0]?.data, "back");
+});
+
+test.serial("datagrams from unknown sources are dropped and counted", async (t) => {
+  const { relay, relayPort, mine, home } = await lab(t);
+  const stranger = await bind("127.0.0.4", 0);
+  t.teardown(() => stranger.close());
+  await new Promise<void>((resolve) => stranger.send("who?", relayPort, "127.0.0.1", () => resolve()));
+  t.true(await until(() => relay.show().unknownSources.count === 1));
+  await sleep(50);
+  t.is(mine.got.length + home.got.length, 0);
+  t.deepEqual(relay.show().unknownSources, { count: 1, last: `127.0.0.4:${stranger.address().port}` });
+});
+
+test.serial("stop() drops packets still waiting and clears their timers", async (t) => {
+  const { relay, home, mine } = await lab(t);
+  relay.set("both", { delayMs: 150 });
+  await home.send("never");
+  t.true(await until(() => direction(relay, "home->mine").queued === 1));
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+  const before = timers();
+  await relay.stop();
+  t.is(timers(), before - 1);
+  t.is(direction(relay, "home->mine").queued, 0);
+  t.is(relay.show().listening, null);
+  await sleep(250);
+  t.is(mine.got.length, 0);
+  await relay.stop(); // twice is harmless
+});
+
+test.serial("set/reset apply to one direction or both and refuse bad input whole", async (t) => {
+  const { relay } = await lab(t);
+  relay.set("both", { lossPct: 5 });
+  relay.set("mine->home", { delayMs: 20 });
+  t.like(direction(relay, "home->mine").impairment, { lossPct: 5, delayMs: 0 });
+  t.like(direction(relay, "mine->home").impairment, { lossPct: 5, delayMs: 20 });
+  t.throws(() => relay.set("both", { delayMs: 1, lossPct: 200 }), {
+    message: "invalid impairment: lossPct must be <= 100, got 200",
+  });
+  t.is(direction(relay, "home->mine").impairment.delayMs, 0);
+  t.throws(() => relay.set("home->moon", {}), {
+    message: 'unknown direction "home->moon": expected both, home->mine, mine->home',
+  });
+  relay.reset();
+  t.like(direction(relay, "mine->home").impairment, { lossPct: 0, delayMs: 0 });
+});
+
+test.serial("a port already taken is a clear bind error", async (t) => {
+  const taken = await bind("127.0.0.1", 0);
+  t.teardown(() => taken.close());
+  const port = taken.address().port;
+  const relay = new ZerotierRelay({
+    bindAddress: "127.0.0.1",
+    port,
+    endpoints: [
+      { name: "home", address: HOME },
+      { name: "mine", address: MINE },
+    ],
+  });
+  t.teardown(() => relay.stop());
+  await t.throwsAsync(relay.start(), {
+    name: "LabError",
+    message: new RegExp(
+      `^cannot bind UDP 127\\.0\\.0\\.1:${port}: .*EADDRINUSE.*\\(is another relay already running\\?\\)$`,
+    ),
+  });
+});
+
+test("bad options are refused with every problem named", (t) => {
+  t.throws(
+    () =>
+      new ZerotierRelay({
+        bindAddress: "127.0.0.1",
+        port: 0,
+        endpoints: [
+          { name: "both", address: HOME },
+          { name: "x", address: "nowhere" },
+          { name: "x", address: HOME },
+        ],
+      }),
+    {
+      message:
+        'relay: peerPort is required when port is 0; endpoint name "both" must be letters, digits, "_", "." or "-" and not "both"; ' +
+        'endpoint x: "nowhere" is not an IP; endpoint name x given twice; endpoint address 127.0.0.2 given twice',
+    },
+  );
+  t.throws(() => new ZerotierRelay({ bindAddress: "127.0.0.1", endpoints: [{ name: "a", address: HOME }] }), {
+    message: "relay: needs at least 2 endpoints, got 1",
+  });
+});

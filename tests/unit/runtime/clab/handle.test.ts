@@ -1,0 +1,468 @@
+// The clab runtime's lab handle (ClabHandle) and its fault actions up to their boundary, with the
+// runtime-neutral fault bookkeeping (applyFault) on top: which command each fault sends to which
+// container or tool, what it refuses before a scenario runs, and the documents it hands to
+// kubectl. containerlab, kubectl and a Cilium cluster cannot run on this machine, so the
+// containers and tools here are recorders that answer like the real ones; the commands they
+// receive inside router containers (nft, tc, birdc, bird) run for real against a Docker engine
+// in tests/integration/clab-faults.test.ts.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import test from "ava";
+import yaml from "js-yaml";
+import type { ExecOptions, ExecResult } from "../../../../lab/docker/containers.ts";
+import { BIRD_WRAPPER_IN_CONTAINER } from "../../../../lab/render/clab.ts";
+import { parseAgentPeers, parseAgentPods } from "../../../../lab/runtime/clab/cilium-agent.ts";
+import type { Containers } from "../../../../lab/runtime/clab/control.ts";
+import {
+  ACTIVE_CONFIG_MARKER,
+  directionRouters,
+  KILL_BIRD,
+  VARIANT_WRAPPER_IN_CONTAINER,
+  variantWrapper,
+} from "../../../../lab/runtime/clab/faults.ts";
+import { ClabHandle } from "../../../../lab/runtime/clab/handle.ts";
+import { clabKind } from "../../../../lab/runtime/clab/kind.ts";
+import { ciliumManifestsYaml } from "../../../../lab/runtime/clab/manifests.ts";
+import { needsTcNetem, tcNetemArgv } from "../../../../lab/runtime/clab/netem-tc.ts";
+import type { ExternalTools, ToolCall, ToolOutput } from "../../../../lab/runtime/clab/tools.ts";
+import { applyVariant, podCidrMap, runScenario } from "../../../../lab/scenario/engine.ts";
+import { applyFault } from "../../../../lab/scenario/faults.ts";
+import { loadScenario, SCENARIO_DIR } from "../../../../lab/scenario/load.ts";
+import type { LabEvent } from "../../../../lab/scenario/types.ts";
+import { loadLab } from "../../../../lab/topology/load.ts";
+import { LabError } from "../../../../lab/util/errors.ts";
+
+const lab = await loadLab();
+const scenario = (name: string) => loadScenario(join(SCENARIO_DIR, `${name}.yaml`), lab);
+
+type Answer = (container: string, argv: string[]) => Partial<ExecResult> | undefined;
+
+/** Records every exec and file write; answers like a running router container unless told otherwise. */
+class RecordingContainers implements Containers {
+  execs: { container: string; argv: string[] }[] = [];
+  files: { container: string; path: string; content: string }[] = [];
+  constructor(private readonly answer: Answer = () => undefined) {}
+  async exec(container: string, argv: string[], _opts?: ExecOptions): Promise<ExecResult> {
+    this.execs.push({ container, argv });
+    return { exitCode: 0, stdout: "", stderr: "", ...this.answer(container, argv) };
+  }
+  async putFile(container: string, path: string, content: string): Promise<void> {
+    this.files.push({ container, path, content });
+  }
+  async inspect(): Promise<never> {
+    throw new Error("not used");
+  }
+  async logs(): Promise<string> {
+    throw new Error("not used");
+  }
+  async kill(): Promise<void> {}
+  async pause(): Promise<void> {}
+  async unpause(): Promise<void> {}
+  async list(): Promise<[]> {
+    return [];
+  }
+}
+
+class RecordingTools implements ExternalTools {
+  calls: ToolCall[] = [];
+  constructor(private readonly answer: (argv: string[]) => string = () => "") {}
+  which(): string | undefined {
+    return undefined;
+  }
+  async run(call: ToolCall): Promise<ToolOutput> {
+    this.calls.push(call);
+    return { code: 0, stdout: this.answer(call.argv), stderr: "" };
+  }
+}
+
+function handleWith(
+  containers: RecordingContainers,
+  tools: RecordingTools = new RecordingTools(),
+  of: typeof lab = lab,
+) {
+  return new ClabHandle(clabKind, of, { k8s: "kind", containers, tools });
+}
+
+const agentList = (node: string, ...pods: { name: string; ready: boolean; deleting?: boolean }[]) =>
+  JSON.stringify({
+    items: pods.map((p) => ({
+      metadata: {
+        name: p.name,
+        ...(p.deleting ? { deletionTimestamp: "2026-11-26T09:00:00Z" } : {}),
+      },
+      spec: { nodeName: node },
+      status: { conditions: [{ type: "Ready", status: p.ready ? "True" : "False" }] },
+    })),
+  });
+
+test("directions are the relay's site names, mapped to the routers at each end", (t) => {
+  t.deepEqual(directionRouters(lab, undefined), {
+    from: ["router-home", "router-mine"],
+    to: ["router-home", "router-mine"],
+  });
+  t.deepEqual(directionRouters(lab, "home->mine"), { from: ["router-home"], to: ["router-mine"] });
+  t.throws(() => directionRouters(lab, "home->moon"), {
+    instanceOf: LabError,
+    message: /no site named moon/,
+  });
+});
+
+test("node joins and removals are refused before anything runs, naming the step's line", async (t) => {
+  const containers = new RecordingContainers();
+  const tools = new RecordingTools();
+  const h = handleWith(containers, tools);
+  const join = scenario("node-join");
+  const refused = h.unsupported(join);
+  t.true(refused.length >= 1);
+  t.regex(refused[0]?.why ?? "", /cannot join a new node/);
+  for (const name of [
+    "cold-start",
+    "zt-outage-30s",
+    "router-home-restart",
+    "speaker-restart",
+    "impaired-vpn",
+    "mtu",
+  ])
+    t.deepEqual(h.unsupported(scenario(name)), [], name);
+  const result = await runScenario(h, join, join.variants[0] as never);
+  t.is(result.status, "skipped");
+  t.is(result.runtime, "clab");
+  t.regex(result.skipReason ?? "", /^line \d+: node add/);
+  // Injected anyway (bypassing the refusal), the fault is refused too: clab offers no node actions.
+  t.is(h.faults.addNode, undefined);
+  t.is(h.faults.removeNode, undefined);
+  await t.throwsAsync(applyFault(h, { kind: "node", action: "remove", node: "nano" }), {
+    instanceOf: LabError,
+    message: /the clab runtime cannot remove a node from a running lab/,
+  });
+  t.deepEqual(containers.execs, [], "nothing touched");
+  t.deepEqual(tools.calls, []);
+});
+
+test("link down: nftables drops installed where packets arrive; the revert removes them there", async (t) => {
+  const containers = new RecordingContainers();
+  const h = handleWith(containers);
+  const out = await applyFault(h, { kind: "link", action: "down", direction: "home->mine" });
+  t.is(out.detail, "down home->mine (silent: zt0 stays up; nftables drops on router-mine)");
+  t.deepEqual(
+    [...new Set(containers.execs.map((e) => e.container))],
+    ["clab-xsite-router-mine"],
+    "only the receiving end drops",
+  );
+  t.true(containers.execs.every((e) => e.argv[0] === "nft"));
+  const before = containers.execs.length;
+  await out.revert?.();
+  t.true(containers.execs.length > before);
+  t.true(containers.execs.slice(before).every((e) => e.container === "clab-xsite-router-mine"));
+});
+
+test("impairments: containerlab tools netem on the sending end; bursty loss through tc netem's gemodel", async (t) => {
+  const containers = new RecordingContainers();
+  const tools = new RecordingTools();
+  const h = handleWith(containers, tools);
+  const plain = await applyFault(h, {
+    kind: "link",
+    action: "impair",
+    direction: "mine->home",
+    impairment: { delayMs: 40, jitterMs: 10, lossPct: 2 },
+  });
+  t.is(tools.calls.length, 1);
+  t.deepEqual(tools.calls[0]?.argv.slice(0, 4), ["containerlab", "tools", "netem", "set"]);
+  t.true(tools.calls[0]?.argv.includes("clab-xsite-router-mine"));
+  await plain.revert?.();
+  t.deepEqual(containers.execs.at(-1), {
+    container: "clab-xsite-router-mine",
+    argv: ["tc", "qdisc", "del", "dev", "zt0", "root"],
+  });
+  const burst = { pEnterBad: 10, pLeaveBad: 40, lossInBadPct: 100, lossInGoodPct: 0 };
+  t.true(needsTcNetem({ burst }));
+  t.false(needsTcNetem({ delayMs: 40, lossPct: 2 }));
+  await applyFault(h, { kind: "link", action: "impair", direction: "both", impairment: { burst } });
+  const tc = containers.execs.filter((e) => e.argv[0] === "tc" && e.argv[2] === "replace");
+  t.deepEqual(
+    tc.map((e) => e.container),
+    ["clab-xsite-router-home", "clab-xsite-router-mine"],
+  );
+  t.deepEqual(tc[0]?.argv, tcNetemArgv("zt0", { burst }));
+  t.deepEqual(tc[0]?.argv.slice(7), ["loss", "gemodel", "10%", "40%", "100%", "0%"]);
+});
+
+test("router kill: SIGKILL inside the container; the revert starts BIRD on the config it ran", async (t) => {
+  let birdUp = true;
+  const containers = new RecordingContainers((_c, argv) => {
+    if (argv.join(" ") === KILL_BIRD.join(" ")) birdUp = false;
+    if (argv[0] === "birdc" && argv.includes("status"))
+      return birdUp
+        ? { stdout: "BIRD 2.0.12 ready.\nBIRD 2.0.12\nDaemon is up and running\n" }
+        : { exitCode: 1 };
+    if (argv[0] === "cat" && argv[1] === ACTIVE_CONFIG_MARKER) return { exitCode: 1, stderr: "No such file" };
+    return undefined;
+  });
+  const h = handleWith(containers);
+  const out = await applyFault(h, { kind: "router", action: "kill", router: "router-home" });
+  t.false(birdUp);
+  await out.revert?.();
+  const start = containers.execs.find((e) => e.argv[0] === "bird");
+  t.deepEqual(start, {
+    container: "clab-xsite-router-home",
+    argv: ["bird", "-c", BIRD_WRAPPER_IN_CONTAINER, "-s", "/run/bird/bird.ctl"],
+  });
+});
+
+test("reconfigure: the variant and its wrapper are copied in, BIRD configured, the choice remembered", async (t) => {
+  const variant = join(lab.configDir, "routers/variants/bfd-short-timers/router-home.conf");
+  const wrapper = `log "/var/log/bird/bird.log" all;\ninclude "/etc/bird/bird.conf";`;
+  const containers = new RecordingContainers((_c, argv) => {
+    if (argv[0] === "cat" && argv[1] === BIRD_WRAPPER_IN_CONTAINER) return { stdout: wrapper };
+    if (argv[0] === "cat") return { stdout: "the real file" };
+    if (argv[0] === "birdc" && argv.includes("configure"))
+      return { stdout: "BIRD 2.0.12 ready.\nReconfigured\n" };
+    return undefined;
+  });
+  const h = handleWith(containers);
+  const out = await applyFault(h, {
+    kind: "router",
+    action: "reconfigure",
+    router: "router-home",
+    config: variant,
+  });
+  t.regex(out.detail, /Reconfigured/);
+  const paths = containers.files.map((f) => f.path);
+  t.deepEqual(paths, ["/etc/bird/variant/bird.conf", VARIANT_WRAPPER_IN_CONTAINER, ACTIVE_CONFIG_MARKER]);
+  t.is(containers.files[1]?.content.trim(), variantWrapper(wrapper));
+  t.regex(containers.files[1]?.content ?? "", /^log "\/var\/log\/bird\/bird.log" all;$/m, "same logging");
+  const configure = containers.execs.find((e) => e.argv.includes("configure"));
+  t.is(configure?.argv.at(-1), `"${VARIANT_WRAPPER_IN_CONTAINER}"`);
+});
+
+test("reconfigure refused by BIRD is an error with BIRD's answer", async (t) => {
+  const containers = new RecordingContainers((_c, argv) => {
+    if (argv[0] === "cat") return { stdout: "x" };
+    if (argv.includes("configure"))
+      return { stdout: 'BIRD 2.0.12 ready.\n/etc/bird/variant/bird.conf:3:1 syntax error, unexpected "}"\n' };
+    return undefined;
+  });
+  const h = handleWith(containers);
+  const config = join(lab.configDir, "routers/variants/bfd-short-timers/router-home.conf");
+  await t.throwsAsync(
+    applyFault(h, { kind: "router", action: "reconfigure", router: "router-home", config }),
+    {
+      instanceOf: LabError,
+      message: /router-home refused .*syntax error/,
+    },
+  );
+});
+
+test("speaker kill: the node's agent pod deleted at once; the revert waits for its replacement", async (t) => {
+  let deleted = false;
+  const tools = new RecordingTools((argv) => {
+    if (argv.includes("delete")) {
+      deleted = true;
+      return "";
+    }
+    if (argv.includes("get"))
+      return deleted
+        ? agentList(
+            "xsite-worker",
+            { name: "cilium-old", ready: false, deleting: true },
+            { name: "cilium-new", ready: true },
+          )
+        : agentList("xsite-worker", { name: "cilium-old", ready: true });
+    return "";
+  });
+  const h = handleWith(new RecordingContainers(), tools);
+  const out = await applyFault(h, { kind: "speaker", action: "kill", node: "yuuko-k8s" });
+  t.regex(out.detail, /cilium-old deleted at once/);
+  const del = tools.calls.find((c) => c.argv.includes("delete"))?.argv ?? [];
+  t.true(del.includes("--grace-period=0") && del.includes("--force") && del.includes("cilium-old"));
+  const get = tools.calls[0]?.argv ?? [];
+  t.true(get.includes("spec.nodeName=xsite-worker"), "yuuko-k8s is kind's first worker");
+  await out.revert?.();
+  t.pass();
+});
+
+test("agent pods and peers parse from the Kubernetes and cilium-dbg JSON shapes", (t) => {
+  t.deepEqual(
+    parseAgentPods(agentList("n", { name: "a", ready: true }, { name: "b", ready: false, deleting: true })),
+    [
+      { name: "a", ready: true, deleting: false },
+      { name: "b", ready: false, deleting: true },
+    ],
+  );
+  t.deepEqual(
+    parseAgentPeers(
+      JSON.stringify([
+        {
+          "local-asn": 64514,
+          "peer-asn": 64515,
+          "peer-address": "192.168.0.1",
+          "session-state": "established",
+        },
+      ]),
+    ),
+    [{ address: "192.168.0.1", localAsn: 64514, peerAsn: 64515, state: "established" }],
+  );
+  t.deepEqual(parseAgentPeers("null"), []);
+  t.throws(() => parseAgentPeers("{}"), { instanceOf: LabError });
+});
+
+test("the Cilium manifests for kubectl apply carry a variant's PeerConfig and no loader fields", (t) => {
+  const gr = applyVariant(lab, {
+    name: "gr",
+    routers: {},
+    peerConfig: { gracefulRestart: { enabled: true, restartTimeSeconds: 120 } },
+  });
+  const docs = yaml.loadAll(ciliumManifestsYaml(gr)) as Record<string, unknown>[];
+  t.is(docs.length, lab.cilium.length);
+  t.deepEqual(
+    docs.map((d) => d.kind),
+    lab.cilium.map((m) => m.kind),
+  );
+  t.true(docs.every((d) => !("source" in d)));
+  const peer = docs.find((d) => d.kind === "CiliumBGPPeerConfig") as { spec: { gracefulRestart: unknown } };
+  t.deepEqual(peer.spec.gracefulRestart, { enabled: true, restartTimeSeconds: 120 });
+});
+
+test("speaker watch: the agent's peers polled, one event per change, one note while it does not answer", async (t) => {
+  const answers = ["established", "established", "fail", "fail", "active"];
+  let polls = 0;
+  const tools = new RecordingTools((argv) => {
+    if (argv.includes("get")) return agentList("xsite-worker", { name: "cilium-a", ready: true });
+    const state = answers[Math.min(polls++, answers.length - 1)];
+    if (state === "fail")
+      throw new Error('error: unable to upgrade connection: container not found ("cilium-agent")');
+    return JSON.stringify([
+      { "peer-address": "192.168.191.10", "local-asn": 64514, "peer-asn": 64513, "session-state": state },
+    ]);
+  });
+  const h = handleWith(new RecordingContainers(), tools);
+  const events: LabEvent[] = [];
+  const stop = await h.watchSpeaker("yuuko-k8s", (e) => events.push(e));
+  while (polls < answers.length) await new Promise((r) => setTimeout(r, 100));
+  await stop();
+  const seen = events.map((e) =>
+    e.kind === "session"
+      ? `${e.owner} ${e.peer} ${e.state} ${e.source}`
+      : e.kind === "note"
+        ? e.message
+        : e.kind,
+  );
+  t.deepEqual(seen, [
+    "yuuko-k8s 192.168.191.10 up poll",
+    'Cilium agent of yuuko-k8s not answering: error: unable to upgrade connection: container not found ("cilium-agent")',
+    "yuuko-k8s 192.168.191.10 down poll",
+  ]);
+  // The agent pod is looked up once, and again only after an exec into it failed.
+  const lookups = tools.calls.filter((c) => c.argv.includes("get")).length;
+  t.is(lookups, 3, "first poll, and after each of the two failures");
+  const exec = tools.calls.find((c) => c.argv.includes("exec"))?.argv ?? [];
+  t.deepEqual(exec.slice(exec.indexOf("cilium-a")), [
+    "cilium-a",
+    "--container",
+    "cilium-agent",
+    "--",
+    "cilium-dbg",
+    "bgp",
+    "peers",
+    "-o",
+    "json",
+  ]);
+});
+
+test("reconfigure in place: every router to the lab's bird.conf, the lab's Cilium manifests applied", async (t) => {
+  const wrapper = `log "/var/log/bird/bird.log" all;\ninclude "/etc/bird/bird.conf";`;
+  const real = new Map(lab.routers.map((r) => [`clab-xsite-${r.name}`, readFileSync(r.birdConf, "utf8")]));
+  const containers = new RecordingContainers((c, argv) => {
+    if (argv[0] === "cat" && argv[1] === BIRD_WRAPPER_IN_CONTAINER) return { stdout: wrapper };
+    if (argv[0] === "cat") return { stdout: real.get(c) ?? "" };
+    if (argv.includes("configure"))
+      return { stdout: "BIRD 2.0.12 ready.\nReading configuration from x\nReconfigured\n" };
+    return undefined;
+  });
+  const tools = new RecordingTools();
+  const h = handleWith(containers, tools);
+  const bfd = applyVariant(lab, {
+    name: "bfd",
+    routers: { "router-home": join(lab.configDir, "routers/variants/bfd-short-timers/router-home.conf") },
+    peerConfig: { gracefulRestart: { enabled: true } },
+  });
+  const what = await h.withLab(bfd).reconfigure();
+  t.regex(what, /router-home: .*Reconfigured; router-mine: .*Reconfigured; \d+ Cilium manifests applied/);
+  // router-home gets the variant copied in; router-mine's file is the bound real one: no copy.
+  t.deepEqual(
+    containers.files.map((f) => `${f.container} ${f.path}`),
+    [
+      "clab-xsite-router-home /etc/bird/variant/bird.conf",
+      `clab-xsite-router-home ${VARIANT_WRAPPER_IN_CONTAINER}`,
+      `clab-xsite-router-home ${ACTIVE_CONFIG_MARKER}`,
+    ],
+  );
+  const mineConfigure = containers.execs.find(
+    (e) => e.container === "clab-xsite-router-mine" && e.argv.includes("configure"),
+  );
+  t.is(mineConfigure?.argv.at(-1), `"${BIRD_WRAPPER_IN_CONTAINER}"`);
+  const apply = tools.calls.find((c) => c.argv.includes("apply"));
+  t.deepEqual(apply?.argv.slice(-3), ["apply", "-f", "-"]);
+  t.regex(apply?.input ?? "", /kind: CiliumBGPPeerConfig[\s\S]*gracefulRestart:\n\s+enabled: true/);
+});
+
+test("pod CIDRs: where the cluster's join-order allocation differs from the topology", async (t) => {
+  // kind's allocation for this lab: control plane first, then the workers as they joined.
+  const allocation: Record<string, string> = {
+    "xsite-control-plane": "10.42.0.0/24",
+    "xsite-worker": "10.42.1.0/24",
+    "xsite-worker2": "10.42.2.0/24",
+  };
+  const tools = new RecordingTools((argv) =>
+    argv.includes("nodes")
+      ? JSON.stringify({
+          items: Object.entries(allocation).map(([name, cidr]) => ({
+            metadata: { name },
+            spec: { podCIDR: cidr, podCIDRs: [cidr] },
+          })),
+        })
+      : "",
+  );
+  const order = ["sakamoto", "yuuko-k8s", "nano"];
+  const allocated = await handleWith(new RecordingContainers(), tools).podCidrs();
+  // The handle names the topology's nodes, not the Kubernetes ones.
+  t.deepEqual(allocated, new Map(order.map((node, i) => [node, [Object.values(allocation)[i] as string]])));
+  const map = podCidrMap(lab, allocated);
+  const expected = new Map<string, string>();
+  for (const n of lab.nodes) {
+    const actual = Object.values(allocation)[order.indexOf(n.name)];
+    if (actual && actual !== n.podCidr.text) expected.set(n.podCidr.text, actual);
+  }
+  t.deepEqual(map, expected);
+  t.true(map.size > 0, "the seed's 10.42.3.0/24 for yuuko-k8s cannot come out of a 3-node join order");
+});
+
+test("impairments add up per end, as the relay's do: a burst keeps the delay set before it", async (t) => {
+  const containers = new RecordingContainers();
+  const tools = new RecordingTools();
+  const h = handleWith(containers, tools);
+  await applyFault(h, {
+    kind: "link",
+    action: "impair",
+    direction: "both",
+    impairment: { delayMs: 40, jitterMs: 10, lossPct: 2 },
+  });
+  const burst = { pEnterBad: 10, pLeaveBad: 40, lossInBadPct: 100, lossInGoodPct: 0 };
+  const out = await applyFault(h, {
+    kind: "link",
+    action: "impair",
+    direction: "both",
+    impairment: { burst },
+  });
+  const tc = containers.execs.filter((e) => e.argv[0] === "tc" && e.argv[2] === "replace");
+  t.is(tc.length, 2);
+  t.deepEqual(tc[0]?.argv.slice(7), ["delay", "40ms", "10ms", "loss", "gemodel", "10%", "40%", "100%", "0%"]);
+  t.regex(out.detail, /^impair \{"burst":\{.*\}\} \(both\): on zt0 of router-home: tc netem .*"delayMs":40/);
+  await applyFault(h, { kind: "link", action: "reset" });
+  await applyFault(h, { kind: "link", action: "impair", direction: "both", impairment: { delayMs: 5 } });
+  const last = tools.calls.at(-1)?.argv ?? [];
+  t.true(
+    last.includes("5ms") && !last.includes("--loss"),
+    `after a reset nothing is left to add to: ${last.join(" ")}`,
+  );
+});

@@ -1,0 +1,122 @@
+// Scenario files: every built-in one loads against the real topology, and bad files fail before
+// anything runs, each problem as file:line:col with a hint.
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import test, { type ExecutionContext } from "ava";
+import { formatDiagnostic, ValidationError } from "../../../lab/config/diagnostics.ts";
+import { loadScenario, SCENARIO_DIR } from "../../../lab/scenario/load.ts";
+import { loadLab } from "../../../lab/topology/load.ts";
+import type { Lab } from "../../../lab/topology/model.ts";
+
+let lab: Lab;
+const dir = mkdtempSync(join(tmpdir(), "scenario-load-"));
+test.before(async () => {
+  lab = await loadLab();
+});
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
+
+test("every built-in scenario loads against the seed topology", (t) => {
+  const files = readdirSync(SCENARIO_DIR).filter((f) => f.endsWith(".yaml"));
+  t.true(files.length >= 7);
+  for (const f of files) {
+    const s = loadScenario(join(SCENARIO_DIR, f), lab);
+    t.is(`${s.name}.yaml`, f, "the file is named after the scenario");
+    t.true(s.steps.length > 0);
+  }
+});
+
+test("the quick set exercises every step kind", (t) => {
+  const quick = readdirSync(SCENARIO_DIR)
+    .map((f) => loadScenario(join(SCENARIO_DIR, f), lab))
+    .filter((s) => s.quick);
+  const kinds = new Set(quick.flatMap((s) => s.steps.map((x) => x.kind)));
+  t.deepEqual([...kinds].sort(), ["expect", "fault", "measure", "traffic", "wait"]);
+});
+
+test("durations, impairments and references resolve", (t) => {
+  const s = loadScenario(join(SCENARIO_DIR, "impaired-vpn.yaml"), lab);
+  const impair = s.steps[0];
+  t.deepEqual(impair?.kind === "fault" ? impair.fault : null, {
+    kind: "link",
+    action: "impair",
+    direction: "both",
+    impairment: { delayMs: 40, jitterMs: 10, lossPct: 2 },
+  });
+  const wait = s.steps.find((x) => x.kind === "wait");
+  t.is(wait?.kind === "wait" ? wait.ms : 0, 16_000);
+});
+
+const HEAD = "name: bad\ntitle: a bad scenario\n";
+
+function errorsOf(t: ExecutionContext, body: string): string[] {
+  const file = join(dir, `case-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, HEAD + body);
+  const err = t.throws(() => loadScenario(file, lab), { instanceOf: ValidationError }) as ValidationError;
+  return err.diagnostics.map((d) => formatDiagnostic(d).replace(file, "F").replace(lab.configDir, "CONFIGS"));
+}
+
+const bad = test.macro((t, body: string, expected: string[]) => {
+  t.deepEqual(errorsOf(t, body), expected);
+});
+
+test("unknown step kind", bad, "steps:\n  - sleep: 3s\n", [
+  'F:4:5: steps[0].sleep: unknown key "sleep" (known keys: id, note, fault, expect, traffic, measure, wait)',
+]);
+test("unknown router, with a guess", bad, "steps:\n  - fault: { router: router-hom, action: kill }\n", [
+  'F:4:22: steps[0].fault.router: unknown router "router-hom" (did you mean "router-home"?)',
+]);
+test(
+  "unknown pod in a ping",
+  bad,
+  "steps:\n  - expect: { ping: { from: sakamoto-pod9, to: yuuko-k8s-pod1, ok: true }, within: 5s }\n",
+  [
+    'F:4:29: steps[0].expect.ping.from: unknown router, node or pod "sakamoto-pod9" (did you mean "sakamoto-pod1"?)',
+  ],
+);
+test("bad duration", bad, "steps:\n  - wait: 5 minutes\n", [
+  "F:4:11: steps[0].wait: does not match the expected format (e.g. 500ms, 30s, 5m)",
+]);
+test("action that does not apply", bad, "steps:\n  - fault: { link: zt, action: kill }\n", [
+  'F:4:32: steps[0].fault.action: action "kill" does not apply to link (link takes: down, up, impair, reset)',
+]);
+test("impairment out of range", bad, "steps:\n  - fault: { link: zt, action: impair, loss: 150% }\n", [
+  'F:4:12: steps[0].fault: --loss "150%": not a percentage from 0 to 100 (example: --loss 1%)',
+]);
+test("unknown direction", bad, "steps:\n  - fault: { link: zt, action: down, direction: home->work }\n", [
+  'F:4:12: steps[0].fault: --direction "home->work": not a direction; use both, home->mine or mine->home (example: --direction home->mine)',
+]);
+test(
+  "two kinds in one step",
+  bad,
+  "steps:\n  - { wait: 1s, traffic: { name: a, from: nano-pod1, to: sakamoto-pod1, rate: 10, duration: 1s } }\n",
+  [
+    "F:4:5: steps[0]: a step has exactly one kind, found traffic and wait (one of fault, expect, traffic, measure, wait)",
+  ],
+);
+test(
+  "expect without a budget",
+  bad,
+  "steps:\n  - expect: { session: { on: router-mine, peer: router_home, state: down } }\n",
+  ['F:4:13: steps[0].expect: missing required key "within" (add "within:" here)'],
+);
+test(
+  "metric anchors and streams must exist",
+  bad,
+  "steps:\n  - id: cut\n    wait: 1s\nmetrics:\n  - { name: x, measure: outage, stream: nope, after: cutt }\n",
+  [
+    'F:7:41: metrics[0].stream: no traffic step named "nope" (traffic: none)',
+    'F:7:54: metrics[0].after: no step has id "cutt" (step ids: cut)',
+  ],
+);
+test("duplicate step ids", bad, "steps:\n  - { id: a, wait: 1s }\n  - { id: a, wait: 1s }\n", [
+  'F:5:11: steps[1].id: duplicate step id "a" (step ids must be unique)',
+]);
+test(
+  "variant config that does not exist",
+  bad,
+  "variants:\n  - name: v\n    routers: { router-home: routers/nope.conf }\nsteps:\n  - wait: 1s\n",
+  [
+    "F:5:29: variants[0].routers.router-home: file CONFIGS/routers/nope.conf does not exist (paths are relative to the configs folder)",
+  ],
+);

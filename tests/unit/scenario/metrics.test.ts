@@ -1,0 +1,227 @@
+// Metric computation from a run's events: values measured from the right anchor, bounds derived
+// from the timers, and no value where the events (or the anchor step) never happened.
+import test from "ava";
+import { computeMetric, type MetricInput } from "../../../lab/scenario/metrics.ts";
+import type { MetricSpec } from "../../../lab/scenario/model.ts";
+import type { LabEvent, ProbeStream, StepResult } from "../../../lab/scenario/types.ts";
+
+const T0 = 1_800_000_000_000;
+const step = (index: number, at: number, kind: StepResult["kind"] = "fault"): StepResult => ({
+  index,
+  kind,
+  summary: `step ${index}`,
+  status: "pass",
+  startedAt: T0 + at,
+  endedAt: T0 + at + 5,
+});
+
+function input(events: LabEvent[], extra: Partial<MetricInput> = {}): MetricInput {
+  return {
+    startedAt: T0,
+    events,
+    probes: [],
+    outages: [],
+    steps: [step(0, 1000), step(1, 40_000)],
+    stepIds: new Map([
+      ["cut", 0],
+      ["heal", 1],
+    ]),
+    timers: {
+      sessions: new Map([
+        ["router-mine/router_home", { holdS: 240, keepaliveS: 80, bfdDetectMs: null }],
+        ["router-home/router_mine", { holdS: 9, keepaliveS: 3, bfdDetectMs: 300 }],
+      ]),
+      gracefulRestartS: new Map([["yuuko-k8s", 120]]),
+    },
+    upChecks: { sessions: 9_800 },
+    ...extra,
+  };
+}
+
+const down = (t: number, owner: string, peer: string): LabEvent => ({
+  t: T0 + t,
+  kind: "session",
+  owner,
+  peer,
+  state: "down",
+  source: "bird-log",
+});
+
+test("session-down is measured from its anchor step, with the hold-timer bound [0.75H - K, H]", (t) => {
+  const spec: MetricSpec = {
+    name: "detect_ms",
+    measure: "session-down",
+    on: "router-mine",
+    peer: "router_home",
+    after: "cut",
+    bound: "hold-timer",
+  };
+  const m = computeMetric(
+    spec,
+    input([down(500, "router-mine", "router_home"), down(201_000, "router-mine", "router_home")]),
+  );
+  t.is(m.value, 200_000, "the first down after the anchor, not the one before it");
+  t.deepEqual([m.bound?.min, m.bound?.max], [100_000, 241_000]);
+  t.true(m.withinBound);
+  t.is(m.unit, "ms");
+});
+
+test("with BFD on the session the bound is BFD's detection time", (t) => {
+  const spec: MetricSpec = {
+    name: "d",
+    measure: "session-down",
+    on: "router-home",
+    peer: "router_mine",
+    after: "cut",
+    bound: "hold-timer",
+  };
+  const m = computeMetric(spec, input([down(1_400, "router-home", "router_mine")]));
+  t.is(m.value, 400);
+  t.is(m.bound?.max, 1300);
+  t.regex(m.bound?.why ?? "", /BFD/);
+});
+
+test("a value outside its bound is flagged; no event means no value and no verdict", (t) => {
+  const spec: MetricSpec = {
+    name: "d",
+    measure: "session-down",
+    on: "router-mine",
+    peer: "router_home",
+    after: "cut",
+    bound: "hold-timer",
+  };
+  t.false(computeMetric(spec, input([down(30_000, "router-mine", "router_home")])).withinBound);
+  const none = computeMetric(spec, input([]));
+  t.is(none.value, null);
+  t.is(none.withinBound, null);
+});
+
+test("a metric whose anchor step never ran has no value (the scenario stopped before it)", (t) => {
+  const spec: MetricSpec = {
+    name: "d",
+    measure: "session-down",
+    on: "router-mine",
+    peer: "router_home",
+    after: "later",
+    bound: { max: 2000, why: "x" },
+  };
+  const m = computeMetric(spec, {
+    ...input([down(4_000, "router-mine", "router_home")]),
+    stepIds: new Map([["later", 7]]),
+  });
+  t.is(m.value, null);
+});
+
+test("route-add after the heal with the error wait BIRD announced", (t) => {
+  const events: LabEvent[] = [
+    {
+      t: T0 + 30_000,
+      kind: "note",
+      message: "router-mine/router_home: Startup delayed by 60 seconds due to errors",
+    },
+    {
+      t: T0 + 20_000,
+      kind: "route",
+      router: "router-mine",
+      prefix: "10.42.3.0/24",
+      change: "add",
+      source: "netlink",
+    },
+    {
+      t: T0 + 101_000,
+      kind: "route",
+      router: "router-mine",
+      prefix: "10.42.3.0/24",
+      change: "add",
+      source: "netlink",
+    },
+  ];
+  const spec: MetricSpec = {
+    name: "r",
+    measure: "route-add",
+    on: "router-mine",
+    prefix: "10.42.3.0/24",
+    peer: "router_home",
+    after: "heal",
+    bound: "error-wait",
+  };
+  const m = computeMetric(spec, input(events));
+  t.is(m.value, 61_000);
+  t.is(m.bound?.max, 70_000);
+  t.true(m.withinBound);
+});
+
+test("probe metrics: longest outage, loss and RTT percentiles", (t) => {
+  const samples = Array.from({ length: 100 }, (_, seq) => ({
+    seq,
+    t: T0 + seq * 20,
+    rttMs: seq >= 40 && seq < 60 ? null : 1 + (seq % 10) / 10,
+  }));
+  const stream: ProbeStream = {
+    name: "pods",
+    from: "a",
+    to: "b",
+    toAddress: "10.42.3.10",
+    intervalMs: 20,
+    startedAt: T0,
+    samples,
+  };
+  const outages = [{ stream: "pods", start: T0 + 800, end: T0 + 1200, lost: 20 }];
+  const i = input([], { probes: [stream], outages });
+  t.is(computeMetric({ name: "o", measure: "outage", stream: "pods" }, i).value, 400);
+  t.is(computeMetric({ name: "l", measure: "loss", stream: "pods" }, i).value, 20);
+  t.is(computeMetric({ name: "l", measure: "loss", stream: "pods" }, i).unit, "%");
+  t.is(computeMetric({ name: "p", measure: "rtt-max", stream: "pods" }, i).value, 1.9);
+  t.is(computeMetric({ name: "o", measure: "outage", stream: "other" }, i).value, null);
+});
+
+test("session flaps count downs after the anchor; up-check reads the up timings", (t) => {
+  const i = input([down(500, "a", "b"), down(2_000, "a", "b"), down(3_000, "c", "d")]);
+  const flaps = computeMetric(
+    { name: "f", measure: "session-flaps", after: "cut", bound: { max: 0, why: "none expected" } },
+    i,
+  );
+  t.is(flaps.value, 2);
+  t.is(flaps.unit, "count");
+  t.false(flaps.withinBound);
+  t.is(computeMetric({ name: "s", measure: "up-check", check: "sessions" }, i).value, 9_800);
+});
+
+test("a bound written for one runtime applies there only; elsewhere the value stands unbounded, saying why", (t) => {
+  const spec: MetricSpec = {
+    name: "yuuko_established_ms",
+    measure: "session-up",
+    on: "router-home",
+    peer: "yuuko_k8s",
+    bound: { max: 20_000, why: "gobgpd 3.10 first dial 5-10 s after start", runtime: "netns" },
+  };
+  const up = (at: number): LabEvent => ({
+    t: T0 + at,
+    kind: "session",
+    owner: "router-home",
+    peer: "yuuko_k8s",
+    state: "up",
+    source: "bird-log",
+  });
+  const netns = computeMetric(spec, input([up(240_000)], { runtime: "netns" }));
+  t.false(netns.withinBound, "4 minutes is out of the netns bound");
+  t.deepEqual(netns.bound, { max: 20_000, why: "gobgpd 3.10 first dial 5-10 s after start" });
+  const clab = computeMetric(spec, input([up(240_000)], { runtime: "clab" }));
+  t.is(clab.value, 240_000);
+  t.is(clab.withinBound, null);
+  t.is(clab.bound?.max, undefined);
+  t.regex(clab.bound?.why ?? "", /\(a netns bound, not applied on clab\)$/);
+  const gobgp = computeMetric({ ...spec, bound: "gobgp-connect" }, input([up(30_000)], { runtime: "clab" }));
+  t.is(gobgp.withinBound, null);
+  t.regex(gobgp.bound?.why ?? "", /bounds the netns runtime/);
+});
+
+test("a bound that only says why there is none gives no verdict (graceful restart off)", (t) => {
+  const m = computeMetric(
+    { name: "gr", measure: "session-down", on: "nano", peer: "x", bound: "graceful-restart" },
+    input([down(5_000, "nano", "x")]),
+  );
+  t.is(m.value, 5_000);
+  t.deepEqual(m.bound, { why: "graceful restart off" });
+  t.is(m.withinBound, null);
+});

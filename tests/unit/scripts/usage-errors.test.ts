@@ -1,0 +1,35 @@
+// Bad input on the command line exits 2 with the message and its hint, whichever layer refused it:
+// the CLI kit (lint's --threshold) or the ZeroTier impairment flags (link). Both throw the lab's one
+// UsageError; these pin what a user sees.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import test from "ava";
+
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+
+function lab(args: string[], workdir: string) {
+  return spawnSync(process.execPath, ["--import", "tsx", "scripts/lab.ts", ...args], {
+    cwd: REPO,
+    env: { ...process.env, LAB_WORKDIR: workdir },
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+}
+
+test("a usage error prints error: message, then the hint bare, and exits 2", (t) => {
+  const workdir = mkdtempSync(join(tmpdir(), "lab-usage-"));
+  t.teardown(() => rmSync(workdir, { recursive: true, force: true }));
+  const lint = lab(["lint", "--threshold", "abc"], workdir);
+  t.is(lint.status, 2, lint.stderr);
+  t.is(lint.stderr, 'error: --threshold "abc" is not a number of seconds\ne.g. --threshold 30s\n');
+  const link = lab(["link", "zt", "set", "--delay", "abc", "--name", "usage"], workdir);
+  t.is(link.status, 2, link.stderr);
+  t.is(
+    link.stderr,
+    'error: --delay "abc": not a time; use a number with ms, s or us (example: --delay 30ms)\n',
+  );
+  t.deepEqual(readdirSync(workdir), [], "refused before creating anything");
+});
