@@ -11,12 +11,12 @@
 // Also the ordered wait over the checks, with a diagnosis of everything still wrong at the end.
 import { parseProtocols, showProtocolsCommand } from "../bird/protocols.ts";
 import { originatedPrefixes } from "../cilium/node-bgp.ts";
-import type { CheckResult, LabHandle } from "../runtime/kind.ts";
+import type { CheckResult, FibRoute, LabHandle } from "../runtime/kind.ts";
 import type { K8sNode, Lab } from "../topology/model.ts";
 import { TimeoutError } from "../util/errors.ts";
 import type { ProgressSink } from "../util/progress.ts";
 import { waitFor } from "../util/wait.ts";
-import { fibRoutes, ping } from "./probes.ts";
+import { ping } from "./probes.ts";
 
 export interface ExpectedRoute {
   router: string;
@@ -142,11 +142,11 @@ export async function checkRoutes(h: LabHandle): Promise<CheckResult> {
   const expected = expectedRoutesAllocated(lab, await h.podCidrs());
   if (expected.length === 0 && lab.routers.length && lab.nodes.some((n) => originatedPrefixes(n.bgp).length))
     problems.push("no node has been allocated a pod CIDR yet");
-  const fibs = new Map<string, Awaited<ReturnType<typeof fibRoutes>>>();
+  const fibs = new Map<string, FibRoute[]>();
   await Promise.all(
     lab.routers.map(async (r) => {
       try {
-        fibs.set(r.name, await fibRoutes(await h.enter(r.name)));
+        fibs.set(r.name, await h.fib(r.name));
       } catch (err) {
         problems.push(`${r.name}: ${(err as Error).message}`);
       }

@@ -1,13 +1,9 @@
 // Host tools run inside an element's network namespace, on any runtime (the handle says how to
 // enter it): the kernel FIB, a bounded ping, an HTTP GET over plain TCP. Pure readers.
+import type { FibRoute } from "../runtime/kind.ts";
 import { run, type Where } from "../util/exec.ts";
 
-export interface FibRoute {
-  dst: string;
-  gateway?: string;
-  dev?: string;
-  protocol?: string;
-}
+export type { FibRoute };
 
 /** `ip -j -4 route show` as routes; "default" becomes 0.0.0.0/0, host routes get /32. */
 export function parseIpRouteJson(text: string): FibRoute[] {

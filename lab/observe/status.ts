@@ -7,7 +7,7 @@ import type { LabHandle, SpeakerSession } from "../runtime/kind.ts";
 import { containsCidr, parseCidr } from "../topology/ipv4.ts";
 import type { Lab } from "../topology/model.ts";
 import { table } from "../util/table.ts";
-import { type FibRoute, fibRoutes } from "./probes.ts";
+import type { FibRoute } from "./probes.ts";
 
 export interface RouterSessions {
   router: string;
@@ -82,12 +82,7 @@ export async function collectStatus(h: LabHandle): Promise<StatusView> {
     Promise.all(
       lab.routers.map(async (r) => ({
         router: r.name,
-        routes: (
-          await h
-            .enter(r.name)
-            .then(fibRoutes)
-            .catch(() => [])
-        ).filter((x) => inCluster(lab, x.dst)),
+        routes: (await h.fib(r.name).catch(() => [])).filter((x) => inCluster(lab, x.dst)),
       })),
     ),
   ]);

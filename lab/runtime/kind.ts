@@ -9,13 +9,13 @@
 // written once, runtime-neutral, in lab/observe/ and lab/scenario/.
 //
 // This file imports no implementation: the registry (registry.ts) loads kinds on demand.
-import type { Finding } from "../doctor/finding.ts";
-import type { Probe } from "../doctor/probe.ts";
 import type { Impairment } from "../emulate/zerotier/impairment.ts";
 import type { Scenario, ScenarioStep } from "../scenario/model.ts";
 import type { LabEvent } from "../scenario/types.ts";
 import type { Lab, NodeJoin } from "../topology/model.ts";
 import type { Where } from "../util/exec.ts";
+import type { MachineFinding } from "../util/finding.ts";
+import type { Probe } from "../util/machine.ts";
 import type { ProgressSink } from "../util/progress.ts";
 
 export interface UpOptions {
@@ -56,6 +56,14 @@ export interface DownResult {
   found: boolean;
   /** One line for people, e.g. "3 processes stopped, 6 namespaces deleted". */
   summary: string;
+}
+
+/** A route in a kernel FIB, as `ip -j route` shows it. */
+export interface FibRoute {
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  protocol?: string;
 }
 
 /** One convergence check, as every kind reports it. */
@@ -180,6 +188,8 @@ export interface LabHandle {
 
   /** BIRD's answer to one command on a router; throws when BIRD does not answer. */
   bird(router: string, command: string): Promise<string>;
+  /** A router's kernel FIB (IPv4). */
+  fib(router: string): Promise<FibRoute[]>;
   /** Where host tools (ip, ping, fping) run inside a router's, node's or pod's namespace. */
   enter(element: string): Promise<Where>;
   /** The address probes aim at: a pod's, node's or router's LAN address, or a literal IP. */
@@ -228,7 +238,7 @@ export interface RuntimeKind {
   /** Host commands a lab of this kind runs, with the Debian package of each (doctor checks them). */
   readonly requiredCommands: readonly { cmd: string; pkg: string }[];
   /** Doctor's findings about labs of this kind left on this machine, each with how to remove it. */
-  leftoverFindings(probe: Probe, labsRoot: string): Promise<Finding[]>;
+  leftoverFindings(probe: Probe, labsRoot: string): Promise<MachineFinding[]>;
   /** Optional: removes every lab of this kind on this machine, also without their configs
    * (`down --all`); what it removed, for people and machines. */
   downAll?(opts: { progress?: ProgressSink }): Promise<{ data: unknown; text: (ms: number) => string }>;

@@ -3,7 +3,7 @@
 // access (BIRD, namespaces, speakers, addresses) goes through the driver.
 import { parseProtocols, showProtocolsCommand } from "../bird/protocols.ts";
 import { parseRoutes } from "../bird/routes.ts";
-import { fibRoutes, ping } from "../observe/probes.ts";
+import { ping } from "../observe/probes.ts";
 import { tcpConnect } from "../observe/tcp-connect.ts";
 import type { LabHandle } from "../runtime/kind.ts";
 import type { Expectation } from "./model.ts";
@@ -82,7 +82,7 @@ export async function routeVia(
   table: "fib" | "bird",
 ): Promise<string | null> {
   if (table === "fib") {
-    const r = (await fibRoutes(await h.enter(router))).find((x) => x.dst === prefix);
+    const r = (await h.fib(router)).find((x) => x.dst === prefix);
     return r ? (r.gateway ?? r.dev ?? "direct") : null;
   }
   try {

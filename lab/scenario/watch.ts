@@ -3,7 +3,6 @@
 // traffic probes. Also a snapshot of the current state, so every timeline lane starts known.
 import { parseProtocols, showProtocolsCommand } from "../bird/protocols.ts";
 import { parseRoutes } from "../bird/routes.ts";
-import { fibRoutes } from "../observe/probes.ts";
 import type { LabHandle } from "../runtime/kind.ts";
 import { containsCidr, parseCidr } from "../topology/ipv4.ts";
 import type { Lab } from "../topology/model.ts";
@@ -101,10 +100,7 @@ async function snapshot(h: LabHandle, record: Record): Promise<Map<string, Map<s
     } catch {
       // BIRD down at the start: its lanes stay unknown until it logs.
     }
-    const fib = await h
-      .enter(r.name)
-      .then(fibRoutes)
-      .catch(() => []);
+    const fib = await h.fib(r.name).catch(() => []);
     for (const route of fib.filter((x) => inCluster(lab, x.dst))) {
       record({
         t,

@@ -17,6 +17,7 @@ import type {
   DownResult,
   ExecIo,
   FaultActions,
+  FibRoute,
   LabHandle,
   LinkState,
   RecordEvent,
@@ -35,7 +36,7 @@ import { clabFaultActions, reconfigureRouter } from "./faults.ts";
 import { type ImpairmentStore, impairmentStore } from "./impairment-store.ts";
 import { formatZtStatus, ztStatus } from "./link-status.ts";
 import { ciliumManifestsYaml } from "./manifests.ts";
-import { kubeNodes, testPods } from "./observe.ts";
+import { kubeNodes, routerFib, testPods } from "./observe.ts";
 import { clabLabUp, readState } from "./paths.ts";
 import { kubectl } from "./plan.ts";
 import { requirePrerequisites } from "./prerequisites.ts";
@@ -166,6 +167,11 @@ export class ClabHandle implements LabHandle {
       throw new LabError(`BIRD in ${router} does not answer: ${(r.stderr || r.stdout).trim()}`);
     // birdc starts with its greeting; the parsers read BIRD's answer only.
     return r.stdout.replace(/^BIRD [\d.]+ ready\.\n/, "");
+  }
+
+  /** `ip route` in the router container (dockerode exec). */
+  fib(router: string): Promise<FibRoute[]> {
+    return routerFib(probeOf(this.ctx), router);
   }
 
   async enter(element: string): Promise<Where> {

@@ -1,17 +1,17 @@
 // A netns lab, opened: BIRD through its control socket, host tools via `ip netns exec`, gobgpd's
 // API for the node speakers, faults through the ZeroTier relay and the journaled daemons. It
 // owns the lab's paths and namespace names: nothing outside this folder derives them.
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { BirdClient } from "../../bird/client.ts";
 import { relayRequest } from "../../emulate/zerotier/control.ts";
 import { formatRelayStatus } from "../../emulate/zerotier/format.ts";
 import { gobgpNeighbors } from "../../gobgp/cli.ts";
-import { httpGet } from "../../observe/probes.ts";
+import { fibRoutes, httpGet } from "../../observe/probes.ts";
 import { gobgpSpeakers } from "../../render/gobgp.ts";
 import { addressInModel } from "../../topology/elements.ts";
 import type { Lab } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
+import { interactive } from "../../util/exec.ts";
 import { listNetns } from "../../util/netns.ts";
 import { isAlive } from "../../util/processes.ts";
 import type {
@@ -19,6 +19,7 @@ import type {
   DownResult,
   ExecIo,
   FaultActions,
+  FibRoute,
   LabHandle,
   LinkState,
   RecordEvent,
@@ -110,6 +111,10 @@ export class NetnsHandle implements LabHandle {
     }
   }
 
+  fib(router: string): Promise<FibRoute[]> {
+    return fibRoutes(this.namespace(router));
+  }
+
   async enter(element: string): Promise<string> {
     return this.namespace(element);
   }
@@ -192,26 +197,18 @@ export class NetnsHandle implements LabHandle {
   }
 
   /** Interactive, in the element's namespace; birdc and gobgp find their daemon by themselves. */
-  exec(element: string, argv: string[], io: ExecIo): Promise<number> {
+  async exec(element: string, argv: string[], io: ExecIo): Promise<number> {
     if (!this.isUp())
       throw new LabError(
         `${this.kind.labTitle} ${this.lab.name} is not running`,
         `start it with: ${this.kind.startHint}`,
       );
-    const full = ["netns", "exec", this.namespace(element), ...this.withDaemonAddress(element, argv)];
-    return new Promise<number>((resolve) => {
-      const child = spawn("ip", full, { stdio: "inherit" });
-      const onAbort = () => child.kill("SIGINT");
-      io.signal.addEventListener("abort", onAbort, { once: true });
-      child.on("error", (err) => {
-        io.err(`exec: ${err.message}`);
-        resolve(127);
-      });
-      child.on("close", (code, sig) => {
-        io.signal.removeEventListener("abort", onAbort);
-        resolve(code ?? (sig ? 128 + 2 : 1));
-      });
+    const r = await interactive(this.withDaemonAddress(element, argv), {
+      netns: this.namespace(element),
+      signal: io.signal,
     });
+    if (r.error) io.err(`exec: ${r.error}`);
+    return r.code;
   }
 
   /** birdc needs the router's socket, gobgp the node's API port: added unless the user did. */
