@@ -3,10 +3,10 @@
 // event sources, executes the steps, always reverts its faults, and computes the metrics.
 // Everything that happens goes into one event stream.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { resolveNodeBgp } from "../cilium/node-bgp.ts";
 import { readConvergence } from "../observe/convergence.ts";
 import type { LabHandle } from "../runtime/kind.ts";
-import type { CiliumManifest, Lab } from "../topology/model.ts";
+import { withVariant } from "../topology/build.ts";
+import type { Lab } from "../topology/model.ts";
 import { TimeoutError } from "../util/errors.ts";
 import { type ProgressSink, silent } from "../util/progress.ts";
 import { waitFor } from "../util/wait.ts";
@@ -29,33 +29,10 @@ export interface EngineOptions {
   convergeBudgetMs?: number;
 }
 
-/** The lab with a variant applied: other bird.conf files, a PeerConfig override. */
+/** The lab with a variant applied (other bird.conf files, a PeerConfig override), built by the
+ * model's own passes (topology/build.ts). */
 export function applyVariant(lab: Lab, v: Variant): Lab {
-  const routers = lab.routers.map((r) =>
-    v.routers[r.name] ? { ...r, birdConf: v.routers[r.name] as string } : r,
-  );
-  if (!v.peerConfig) return { ...lab, routers };
-  const cilium: CiliumManifest[] = lab.cilium.map((m) =>
-    m.kind === "CiliumBGPPeerConfig"
-      ? {
-          ...m,
-          spec: {
-            ...m.spec,
-            gracefulRestart: { ...(m.spec.gracefulRestart as object), ...v.peerConfig?.gracefulRestart },
-          },
-        }
-      : m,
-  );
-  const nodes = lab.nodes.map((n) => ({
-    ...n,
-    bgp: resolveNodeBgp(cilium, {
-      name: n.name,
-      address: n.address,
-      podCidr: n.podCidr.text,
-      labels: n.labels,
-    }),
-  }));
-  return { ...lab, routers, nodes, cilium };
+  return withVariant(lab, v);
 }
 
 /** What the running lab was started with, so a scenario knows whether it can reuse it. */

@@ -646,16 +646,19 @@ function rebuild(input: LabInput, diags: Diagnostics): Lab {
   return lab;
 }
 
-/** A copy of the lab's input that an overlay may edit without touching the lab. */
+/** A copy of the lab's input that an overlay may edit without touching the lab. The lab's name
+ * is kept: `--name` runs the same topology under another name, and an overlay must not undo it. */
 function editableInput(lab: Lab): LabInput {
   const copy = (doc: YamlDocument): YamlDocument => ({
     value: structuredClone(doc.value),
     positions: new Map(doc.positions),
     start: doc.start,
   });
+  const topology = copy(lab.sources.topology);
+  (topology.value as { name?: string }).name = lab.name;
   return {
     file: lab.topologyFile,
-    topology: copy(lab.sources.topology),
+    topology,
     manifests: lab.sources.manifests.map(copy),
     helmValues: lab.sources.helmValues,
   };

@@ -119,18 +119,14 @@ export async function removeNode(ctx: DaemonContext, node: string): Promise<void
 }
 
 /** The model of a node joining at run time, with its BGP resolved from the lab's CRDs. */
-export function joinedNode(lab: Lab, spec: NodeJoin): K8sNode {
-  // The same passes as loading a topology with the node in it (topology/build.ts).
-  return withNode(lab, spec).nodes.find((n) => n.name === spec.name) as K8sNode;
-}
-
 /**
  * Adds a node while the lab runs: namespaces and links for it and its pods (the difference
  * between the lab's plan with and without it), its speaker and kubelet. Returns the grown lab.
  */
 export async function addNode(ctx: DaemonContext, spec: NodeJoin): Promise<Lab> {
-  const node = joinedNode(ctx.lab, spec);
-  const grown: Lab = { ...ctx.lab, nodes: [...ctx.lab.nodes, node] };
+  // The same passes as loading a topology with the node in it (topology/build.ts).
+  const grown = withNode(ctx.lab, spec);
+  const node = grown.nodes.find((n) => n.name === spec.name) as K8sNode;
   const before = planNetns(ctx.lab);
   const after = planNetns(grown);
   const known = new Set(before.namespaces.map((n) => n.name));

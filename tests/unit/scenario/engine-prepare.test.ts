@@ -11,6 +11,7 @@ import test from "ava";
 import type {
   DownResult,
   FaultActions,
+  FibRoute,
   LabHandle,
   LinkState,
   RecordEvent,
@@ -21,14 +22,21 @@ import type {
 } from "../../../lab/runtime/kind.ts";
 import { runScenario } from "../../../lab/scenario/engine.ts";
 import type { Scenario, ScenarioStep, Variant } from "../../../lab/scenario/model.ts";
-import { loadLab } from "../../../lab/topology/load.ts";
+import { expectedRoutesAllocated } from "../../../lab/observe/convergence.ts";
+import { addressInModel } from "../../../lab/topology/elements.ts";
 import type { Lab } from "../../../lab/topology/model.ts";
+import { copyConfigs, loadCopy, REAL_CONFIGS } from "../../fixtures/lint/lab-copy.ts";
 
-const seed = await loadLab();
-// Nodes but no routers: the speakers' watch is the driver's own, and no BIRD log or route
-// monitor starts. A PeerConfig variant changes the nodes' speaker settings, so the lab's configs.
-// No pods either: the recorder answers the session and kubelet checks, nothing pings.
-const lab: Lab = { ...seed, name: "prep", routers: [], nodes: seed.nodes.map((n) => ({ ...n, pods: [] })) };
+// The seed's configs with no test pods, loaded as the lab loads them (variants rebuild the lab from
+// its sources): the recorder answers BIRD, the FIBs, the speakers and the kubelets; nothing pings.
+const copy = copyConfigs([
+  {
+    file: "topology.yaml",
+    write: readFileSync(join(REAL_CONFIGS, "topology.yaml"), "utf8").replaceAll("pods: 2", "pods: 0"),
+  },
+]);
+test.after.always(() => copy.dispose());
+const lab: Lab = { ...(await loadCopy(copy)), name: "prep" };
 const SEED: Variant = { name: "seed", routers: {} };
 const OTHER: Variant = {
   name: "other",
@@ -75,7 +83,7 @@ class RecordingHandle implements LabHandle {
     return this;
   }
   async preflight(): Promise<void> {}
-  cidrs = new Map<string, string[]>();
+  cidrs = new Map<string, string[]>(lab.nodes.map((n) => [n.name, [n.podCidr.text]]));
   async podCidrs(): Promise<Map<string, string[]>> {
     return this.cidrs;
   }
@@ -99,14 +107,23 @@ class RecordingHandle implements LabHandle {
     this.calls.push(`reconfigure ${this.lab.routers.map((r) => r.birdConf).join(",")}`);
     return "configured";
   };
+  /** A BIRD with no protocols: nothing to wait for, nothing to watch. */
   async bird(_router: string, _command: string): Promise<string> {
-    throw new Error("no routers");
+    return "";
   }
-  async enter(): Promise<string> {
-    throw new Error("no elements");
+  /** Exactly the routes convergence expects of this router. */
+  async fib(router: string): Promise<FibRoute[]> {
+    return expectedRoutesAllocated(this.lab, this.cidrs)
+      .filter((r) => r.router === router)
+      .map((r) => ({ dst: r.prefix, gateway: r.via }));
   }
-  async addressOf(): Promise<string> {
-    throw new Error("no elements");
+  /** The recorder's elements have no namespace: a command "entered" there is `true`, so a route
+   * monitor ends at once (a note in the stream) and reads nothing from the host. */
+  async enter(): Promise<string[]> {
+    return ["true"];
+  }
+  async addressOf(target: string): Promise<string> {
+    return addressInModel(this.lab, target);
   }
   /** Every node's one session: established when the lab is converged. */
   async speakers(): Promise<SpeakerInstance[]> {
@@ -191,7 +208,11 @@ test("a variant on a runtime that can reconfigure: put into the running lab in p
   driver.calls = [];
   const r = await runScenario(driver, scenario("reconverged"), OTHER);
   t.is(r.preparation, "reconfigured");
-  t.deepEqual(driver.calls, ["reconfigure ", "convergence"], "configured in place, then waited for");
+  t.deepEqual(
+    driver.calls,
+    [`reconfigure ${lab.routers.map((r) => r.birdConf).join(",")}`, "convergence"],
+    "configured in place, then waited for",
+  );
   t.not(state(dir).key, before);
 });
 
@@ -311,11 +332,15 @@ test("pod CIDRs the cluster allocated differently: expectations asked, events re
   const r = await runScenario(driver, scenario("reconverged", steps), SEED);
   t.is(r.status, "pass", JSON.stringify(r.steps));
   t.true(asked.includes("router-home: show route"));
-  const routes = r.events.filter((e) => e.kind === "route");
+  const routes = r.events.flatMap((e) => (e.kind === "route" ? [e] : []));
+  // The netlink event the speaker watch injected, in the topology's prefix.
   t.deepEqual(
-    routes.map((e) => (e.kind === "route" ? e.prefix : "")),
+    routes.filter((e) => e.source === "netlink").map((e) => e.prefix),
     ["10.42.3.0/24"],
   );
+  // The FIB snapshot at the start too: the lab's 10.42.2.0/24 never reaches the stream.
+  t.true(routes.some((e) => e.source === "poll" && e.router === "router-home" && e.prefix === "10.42.3.0/24"));
+  t.false(routes.some((e) => e.prefix === "10.42.2.0/24"));
   t.true(
     r.events.some(
       (e) => e.kind === "note" && e.message === "pod CIDRs: 10.42.3.0/24 is 10.42.2.0/24 in this lab",
