@@ -1,18 +1,11 @@
 // What `doctor` reports: one finding per thing checked, each problem with the exact command that
 // fixes it. Only "error" findings stop the netns runtime; "warn" is something to clean up (a lab's
 // leftovers) and "info" concerns the optional clab runtime.
-import { type Finding as CheckFinding, hasErrors, type Severity } from "../util/finding.ts";
+import { type Area, hasErrors, type MachineFinding, type Severity } from "../util/finding.ts";
 
-export type Area = "system" | "kernel" | "commands" | "clab" | "leftovers";
-
-/** Ids look like "command.bird", "kernel.vxlan", "leftover.lab.xsite". */
-export interface Finding extends CheckFinding {
-  area: Area;
-  /** The exact command (or commands, joined with &&) that fixes the problem. */
-  fix?: string;
-  /** Extra lines: what was found (namespaces, processes, versions). */
-  details?: string[];
-}
+export type { Area };
+/** Doctor's findings are the machine's (lab/util/finding.ts), so runtime kinds can report them. */
+export type Finding = MachineFinding;
 
 export const AREA_TITLES: Record<Area, string> = {
   system: "system",

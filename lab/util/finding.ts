@@ -19,3 +19,15 @@ export interface Finding {
 export function hasErrors(list: readonly Pick<Finding, "severity">[]): boolean {
   return list.some((f) => f.severity === "error");
 }
+
+/** Where on the machine a doctor finding is: runtime kinds report leftovers with these too. */
+export type Area = "system" | "kernel" | "commands" | "clab" | "leftovers";
+
+/** A finding about the machine (`lab doctor`). Ids look like "command.bird", "leftover.lab.xsite". */
+export interface MachineFinding extends Finding {
+  area: Area;
+  /** The exact command (or commands, joined with &&) that fixes the problem. */
+  fix?: string;
+  /** Extra lines: what was found (namespaces, processes, versions). */
+  details?: string[];
+}

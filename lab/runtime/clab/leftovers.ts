@@ -2,8 +2,8 @@
 // `up --runtime clab` creates anything): doctor names each with the command that removes it, so
 // a kind cluster from a forgotten run does not go unnoticed. `down --all` only covers netns labs.
 import { readdirSync } from "node:fs";
-import type { Finding } from "../../doctor/finding.ts";
 import { LAB_NAME } from "../../topology/elements.ts";
+import type { MachineFinding as Finding } from "../../util/finding.ts";
 import { labsRoot } from "../workdir.ts";
 import { type ClabState, clabPaths, readState } from "./paths.ts";
 

@@ -2,9 +2,9 @@
 // Linux network namespace; real BIRD on the real configs, gobgpd configured as Cilium configures
 // its embedded GoBGP, ZeroTier as VXLAN through a userspace relay. Needs Linux and root, no Docker.
 import { existsSync } from "node:fs";
-import type { Probe } from "../../doctor/probe.ts";
 import type { Lab } from "../../topology/model.ts";
 import { UsageError } from "../../util/errors.ts";
+import type { Probe } from "../../util/machine.ts";
 import type { KindOptions, RuntimeKind } from "../kind.ts";
 import { workPaths } from "../workdir.ts";
 import { downAll, formatRemovals } from "./down-all.ts";

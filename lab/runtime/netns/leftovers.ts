@@ -5,9 +5,9 @@
 // (leftoverFindings) is a pure function the tests feed with any state they like.
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Finding } from "../../doctor/finding.ts";
-import type { Probe } from "../../doctor/probe.ts";
 import { LAB_NAME } from "../../topology/elements.ts";
+import type { MachineFinding as Finding } from "../../util/finding.ts";
+import type { Probe } from "../../util/machine.ts";
 import { labsRoot } from "../workdir.ts";
 import { Journal, type JournalEntry } from "./journal.ts";
 
