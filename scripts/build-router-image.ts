@@ -2,7 +2,6 @@
 // A thin entry point over lab/docker/router-image.ts.
 import { parseArgs } from "node:util";
 import type Docker from "dockerode";
-import { spinner } from "zx";
 import { connectEngine, type PrivateEngine, pingEngine, startPrivateEngine } from "../lab/docker/engine.ts";
 import {
   type BuildMethod,
@@ -13,6 +12,7 @@ import {
 } from "../lab/docker/router-image.ts";
 import { LabError } from "../lab/util/errors.ts";
 import { red } from "./emphasis.ts";
+import { whileWaiting as waitFor } from "./spin.ts";
 
 const HELP = `Usage: build-router-image [options]
 
@@ -35,12 +35,6 @@ Builds the BIRD 2 router image (${ROUTER_IMAGE}).
 `;
 
 const METHODS = ["auto", "dockerfile", "offline"] as const;
-
-/** A spinner on a terminal for a wait that prints nothing itself; elsewhere just the wait (zx's
- * spinner writes carriage returns to stderr and clears a stdout-wide line, noise in any log). */
-async function waitFor<T>(title: string, wait: () => Promise<T>): Promise<T> {
-  return process.stderr.isTTY && process.stdout.isTTY ? await spinner(title, wait) : await wait();
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -8,6 +8,7 @@
 // signal and tells nobody), SIGTERM with a grace period before SIGKILL, CommandError with the
 // namespace, and rejection with the abort signal's reason.
 import { spawn } from "node:child_process";
+import { constants } from "node:os";
 import { $, type ProcessPromise } from "zx/core";
 import { CommandError } from "./errors.ts";
 
@@ -135,4 +136,36 @@ export function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
 /** Run and return stdout; throws CommandError on failure. */
 export async function output(argv: string[], opts: RunOptions = {}): Promise<string> {
   return (await run(argv, opts)).stdout;
+}
+
+/**
+ * A command that owns the terminal (`lab exec`): its exit code, 128 + the signal's number when a
+ * signal ended it, 127 (with why) when it could not start. An abort sends it SIGINT, as Ctrl-C
+ * in its own terminal would, and waits for it to end.
+ */
+export async function interactive(
+  argv: string[],
+  opts: { netns?: Where; signal?: AbortSignal } = {},
+): Promise<{ code: number; error?: string }> {
+  const full = inNetns(opts.netns, argv);
+  if (!full[0]) throw new Error("interactive: empty command");
+  const proc = $({
+    spawn: spawnArgv(full),
+    nothrow: true,
+    verbose: false,
+    quiet: true,
+    cwd: process.cwd(),
+    env: process.env,
+    stdio: "inherit",
+  })`${full}`;
+  const onAbort = () => proc.child?.kill("SIGINT");
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const out = await proc;
+    if (out.cause) return { code: 127, error: out.cause.message };
+    if (out.exitCode !== null) return { code: out.exitCode };
+    return { code: 128 + (out.signal ? (constants.signals[out.signal] ?? 2) : 2) };
+  } finally {
+    opts.signal?.removeEventListener("abort", onAbort);
+  }
 }

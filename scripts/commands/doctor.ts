@@ -1,5 +1,6 @@
 import { formatFindings, runDoctor, systemProbe } from "../../lab/doctor/index.ts";
 import { type Command, EXIT, parse } from "../cli-kit.ts";
+import { whileWaiting } from "../spin.ts";
 
 export const doctor: Command = {
   name: "doctor",
@@ -12,7 +13,9 @@ export const doctor: Command = {
       "no-clab": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     });
-    const report = await runDoctor(systemProbe(), { clab: !values["no-clab"] });
+    const report = await whileWaiting("checking this machine", () =>
+      runDoctor(systemProbe(), { clab: !values["no-clab"] }),
+    );
     if (values.json) ctx.out(JSON.stringify({ ready: report.ready, findings: report.findings }, null, 2));
     else ctx.out(formatFindings(report.findings));
     return report.ready ? EXIT.ok : EXIT.failure;

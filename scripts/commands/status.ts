@@ -1,6 +1,7 @@
 import { collectStatus } from "../../lab/observe/status.ts";
 import { DEFAULT_KIND } from "../../lab/runtime/registry.ts";
 import { COMMON_OPTIONS, type Command, EXIT, parse } from "../cli-kit.ts";
+import { whileWaiting } from "../spin.ts";
 import { chooseKind, KIND_OPTIONS, loadForCommand } from "./load.ts";
 
 export const status: Command = {
@@ -18,7 +19,7 @@ export const status: Command = {
       else ctx.out(`${kind.labTitle} ${handle.lab.name} is not running (start it with: ${kind.startHint})`);
       return EXIT.failure;
     }
-    const s = await collectStatus(handle);
+    const s = await whileWaiting(`reading ${kind.labTitle} ${handle.lab.name}`, () => collectStatus(handle));
     ctx.out(values.json ? JSON.stringify({ running: true, ...s.data }, null, 2) : s.text);
     return EXIT.ok;
   },

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
 import { CommandError } from "../../../lab/util/errors.ts";
-import { inNetns, run, whereLabel } from "../../../lab/util/exec.ts";
+import { inNetns, interactive, run, whereLabel } from "../../../lab/util/exec.ts";
 
 /** Ignores SIGTERM; its short sleeps never hold the output pipe open for long after a SIGKILL. */
 const STUBBORN = ["sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"];
@@ -140,4 +140,21 @@ test("nothing is echoed: commands, output and errors stay in the result", async 
     process.stderr.write = err;
   }
   t.deepEqual(written, []);
+});
+
+test("interactive: the exit code, 128 + signal, and 127 with why when it cannot start", async (t) => {
+  t.deepEqual(await interactive(["sh", "-c", "exit 3"]), { code: 3 });
+  t.deepEqual(await interactive(["sh", "-c", "kill -TERM $$"]), { code: 128 + 15 });
+  const missing = await interactive(["no-such-program-xsite"]);
+  t.is(missing.code, 127);
+  t.regex(missing.error ?? "", /ENOENT/);
+});
+
+test("interactive: an abort reaches the command as SIGINT, and its own exit code is kept", async (t) => {
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(new Error("interrupted")), 300);
+  const started = performance.now();
+  const r = await interactive(["sh", "-c", 'trap "exit 42" INT; sleep 5 & wait'], { signal: ac.signal });
+  t.is(r.code, 42);
+  t.true(performance.now() - started < 4000);
 });
