@@ -29,12 +29,6 @@ export interface EngineOptions {
   convergeBudgetMs?: number;
 }
 
-/** The lab with a variant applied (other bird.conf files, a PeerConfig override), built by the
- * model's own passes (topology/build.ts). */
-export function applyVariant(lab: Lab, v: Variant): Lab {
-  return withVariant(lab, v);
-}
-
 /** What the running lab was started with, so a scenario knows whether it can reuse it. */
 function configKey(lab: Lab): string {
   return JSON.stringify({
@@ -130,7 +124,7 @@ export async function runScenario(
   variant: Variant,
   opts: EngineOptions = {},
 ): Promise<ScenarioResult> {
-  let h = base.withLab(applyVariant(base.lab, variant));
+  let h = base.withLab(withVariant(base.lab, variant));
   const events: LabEvent[] = [];
   // Route events in the topology's prefixes, whatever the lab's cluster allocated.
   let cidrs = new PodCidrs();

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
+import { expectedRoutesAllocated } from "../../../lab/observe/convergence.ts";
 import type {
   DownResult,
   FaultActions,
@@ -22,7 +23,6 @@ import type {
 } from "../../../lab/runtime/kind.ts";
 import { runScenario } from "../../../lab/scenario/engine.ts";
 import type { Scenario, ScenarioStep, Variant } from "../../../lab/scenario/model.ts";
-import { expectedRoutesAllocated } from "../../../lab/observe/convergence.ts";
 import { addressInModel } from "../../../lab/topology/elements.ts";
 import type { Lab } from "../../../lab/topology/model.ts";
 import { copyConfigs, loadCopy, REAL_CONFIGS } from "../../fixtures/lint/lab-copy.ts";
@@ -339,7 +339,9 @@ test("pod CIDRs the cluster allocated differently: expectations asked, events re
     ["10.42.3.0/24"],
   );
   // The FIB snapshot at the start too: the lab's 10.42.2.0/24 never reaches the stream.
-  t.true(routes.some((e) => e.source === "poll" && e.router === "router-home" && e.prefix === "10.42.3.0/24"));
+  t.true(
+    routes.some((e) => e.source === "poll" && e.router === "router-home" && e.prefix === "10.42.3.0/24"),
+  );
   t.false(routes.some((e) => e.prefix === "10.42.2.0/24"));
   t.true(
     r.events.some(

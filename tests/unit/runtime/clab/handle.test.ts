@@ -25,10 +25,11 @@ import { clabKind } from "../../../../lab/runtime/clab/kind.ts";
 import { ciliumManifestsYaml } from "../../../../lab/runtime/clab/manifests.ts";
 import { needsTcNetem, tcNetemArgv } from "../../../../lab/runtime/clab/netem-tc.ts";
 import type { ExternalTools, ToolCall, ToolOutput } from "../../../../lab/runtime/clab/tools.ts";
-import { applyVariant, podCidrMap, runScenario } from "../../../../lab/scenario/engine.ts";
+import { podCidrMap, runScenario } from "../../../../lab/scenario/engine.ts";
 import { applyFault } from "../../../../lab/scenario/faults.ts";
 import { loadScenario, SCENARIO_DIR } from "../../../../lab/scenario/load.ts";
 import type { LabEvent } from "../../../../lab/scenario/types.ts";
+import { withVariant } from "../../../../lab/topology/build.ts";
 import { loadLab } from "../../../../lab/topology/load.ts";
 import { LabError } from "../../../../lab/util/errors.ts";
 
@@ -307,7 +308,7 @@ test("agent pods and peers parse from the Kubernetes and cilium-dbg JSON shapes"
 });
 
 test("the Cilium manifests for kubectl apply carry a variant's PeerConfig and no loader fields", (t) => {
-  const gr = applyVariant(lab, {
+  const gr = withVariant(lab, {
     name: "gr",
     routers: {},
     peerConfig: { gracefulRestart: { enabled: true, restartTimeSeconds: 120 } },
@@ -381,7 +382,7 @@ test("reconfigure in place: every router to the lab's bird.conf, the lab's Ciliu
   });
   const tools = new RecordingTools();
   const h = handleWith(containers, tools);
-  const bfd = applyVariant(lab, {
+  const bfd = withVariant(lab, {
     name: "bfd",
     routers: { "router-home": join(lab.configDir, "routers/variants/bfd-short-timers/router-home.conf") },
     peerConfig: { gracefulRestart: { enabled: true } },
