@@ -26,7 +26,7 @@ export function integrationTests(file: string, why: string | null | undefined): 
   if (!why) return test.serial;
   if (process.env[REQUIRE_INTEGRATION] === "1") {
     test(`cannot run here: ${why}`, (t) => {
-      t.fail(`${why}: ${remedy(why)}, or unset ${REQUIRE_INTEGRATION}`);
+      t.fail(`${remedy(why)}, or unset ${REQUIRE_INTEGRATION}`);
     });
   } else {
     console.log(`${file} integration tests skipped: ${why}`);
