@@ -148,7 +148,7 @@ export async function checkRoutes(h: LabHandle): Promise<CheckResult> {
       try {
         fibs.set(r.name, await h.fib(r.name));
       } catch (err) {
-        problems.push(`${r.name}: ${(err as Error).message}`);
+        problems.push(`${r.name}: ${(err as Error).message.split("\n")[0]}`);
       }
     }),
   );
