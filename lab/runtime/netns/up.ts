@@ -3,6 +3,8 @@
 // seed's verification steps pass. Any failure rolls back what was created.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { refusedInManifests } from "../../cilium/field-support.ts";
+import { ValidationError } from "../../config/diagnostics.ts";
 import { bundleDaemon } from "../../emulate/bundle.ts";
 import { convergenceChecks, readConvergence, waitConverged } from "../../observe/convergence.ts";
 import { renderBirdWrappers } from "../../render/bird.ts";
@@ -30,6 +32,9 @@ export const DEFAULT_CONVERGE_BUDGET_MS = 90_000;
 
 export async function netnsUp(h: LabHandle, opts: UpOptions = {}): Promise<UpResult> {
   const { lab } = h;
+  // A CRD field this runtime cannot emulate is refused before anything is created.
+  const refused = refusedInManifests(lab.cilium);
+  if (refused.length) throw new ValidationError(refused);
   const progress = opts.progress ?? silent;
   const paths = workPaths(lab.name);
   const plan = planNetns(lab);
