@@ -122,20 +122,20 @@ export const FIELD_SUPPORT: Record<CiliumBgpKind, Record<string, FieldSupport>> 
       ),
     }),
     "spec.advertisements[].attributes.communities.standard[]": {
-      status: "refused",
-      why: "the lab's speakers do not yet attach communities",
+      status: "emulated",
+      how: "COMMUNITIES on the node's pod CIDR (gobgp global rib add ... community)",
     },
     "spec.advertisements[].attributes.communities.large[]": {
-      status: "refused",
-      why: "the lab's speakers do not yet attach communities",
+      status: "emulated",
+      how: "LARGE_COMMUNITY on the node's pod CIDR (gobgp global rib add ... large-community)",
     },
     "spec.advertisements[].attributes.communities.wellKnown[]": {
-      status: "refused",
-      why: "the lab's speakers do not yet attach communities",
+      status: "emulated",
+      how: "COMMUNITIES, each name as its value on the CRD's BGPWellKnownCommunity (lab/cilium/attributes.ts)",
     },
     "spec.advertisements[].attributes.localPreference": {
-      status: "refused",
-      why: "the lab's speakers do not yet set LOCAL_PREF",
+      status: "emulated",
+      how: "LOCAL_PREF on the node's pod CIDR; GoBGP, like any speaker, sends it to iBGP peers only",
     },
   },
   CiliumBGPNodeConfigOverride: {
