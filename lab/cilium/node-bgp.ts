@@ -3,6 +3,7 @@
 // CiliumBGPPeerConfig gives transport, timers, graceful restart and families, and each family's
 // advertisement selector picks CiliumBGPAdvertisements (PodCIDR -> the node's own pod CIDR).
 import type { CiliumManifest, NodeBgp, NodePeer, NodePeerFamily } from "../topology/model.ts";
+import { type AttributesSpec, pathAttributes } from "./attributes.ts";
 import { type LabelSelector, matchesSelector } from "./selector.ts";
 
 interface ClusterConfigSpec {
@@ -24,7 +25,7 @@ interface PeerConfigSpec {
 }
 
 interface AdvertisementSpec {
-  advertisements?: { advertisementType: string }[];
+  advertisements?: { advertisementType: string; attributes?: AttributesSpec }[];
 }
 
 /** CiliumBGPPeerConfig defaults (cilium/cilium pkg/k8s/apis/cilium.io/v2/bgp_peer_types.go). */
@@ -145,12 +146,16 @@ function resolveFamily(
     (m) =>
       m.kind === "CiliumBGPAdvertisement" && matchesSelector(family.advertisements, m.metadata.labels ?? {}),
   );
-  const podCidr = selected.some((m) =>
-    ((m.spec as AdvertisementSpec).advertisements ?? []).some((a) => a.advertisementType === "PodCIDR"),
+  const podCidrAds = selected.flatMap((m) =>
+    ((m.spec as AdvertisementSpec).advertisements ?? []).filter((a) => a.advertisementType === "PodCIDR"),
   );
   const isV4 = !node.podCidr.includes(":");
-  if (podCidr && family.safi === "unicast" && (family.afi === "ipv4") === isV4)
+  if (podCidrAds.length > 0 && family.safi === "unicast" && (family.afi === "ipv4") === isV4) {
     out.advertised.push(node.podCidr);
+    // One entry per selected advertisement once any has attributes, so a mix shows as a conflict.
+    if (podCidrAds.some((a) => a.attributes !== undefined))
+      out.attributes = podCidrAds.map((a) => pathAttributes(a.attributes));
+  }
   return out;
 }
 

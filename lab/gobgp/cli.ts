@@ -1,5 +1,6 @@
 // Talking to a node's gobgpd through the gobgp CLI's JSON output (its gRPC API listens on
 // 127.0.0.1:<port> inside the node's namespace).
+import type { PathAttributes } from "../cilium/attributes.ts";
 import { output, run } from "../util/exec.ts";
 
 /** GoBGP's session_state numbers (apipb.PeerState_SessionState). */
@@ -69,13 +70,42 @@ export async function gobgpNeighbors(ns: string, apiPort: number): Promise<Gobgp
   return neighbors;
 }
 
-/** Originates a prefix from the speaker (Cilium does the same through the API). */
-export async function gobgpAddPrefix(ns: string, apiPort: number, prefix: string): Promise<void> {
+/** Originates a prefix from the speaker (Cilium does the same through the API), with the
+ * advertisement's communities and LOCAL_PREF when it has them. */
+export async function gobgpAddPrefix(
+  ns: string,
+  apiPort: number,
+  prefix: string,
+  attributes?: PathAttributes,
+): Promise<void> {
   // ORIGIN IGP, as Cilium originates its advertisements.
-  await run(["gobgp", "-p", String(apiPort), "global", "rib", "add", prefix, "origin", "igp", "-a", "ipv4"], {
-    netns: ns,
-    timeoutMs: 5000,
-  });
+  await run(
+    [
+      "gobgp",
+      "-p",
+      String(apiPort),
+      "global",
+      "rib",
+      "add",
+      prefix,
+      "origin",
+      "igp",
+      ...attributeArgs(attributes),
+      "-a",
+      "ipv4",
+    ],
+    { netns: ns, timeoutMs: 5000 },
+  );
+}
+
+/** The gobgp CLI's words for path attributes (`gobgp global rib add ... community A,B`). */
+export function attributeArgs(a: PathAttributes | undefined): string[] {
+  if (!a) return [];
+  return [
+    ...(a.communities.length ? ["community", a.communities.join(",")] : []),
+    ...(a.largeCommunities.length ? ["large-community", a.largeCommunities.join(",")] : []),
+    ...(a.localPreference !== null ? ["local-pref", String(a.localPreference)] : []),
+  ];
 }
 
 export async function gobgpLocalPrefixes(ns: string, apiPort: number): Promise<string[]> {

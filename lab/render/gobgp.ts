@@ -5,6 +5,7 @@
 // restart and families. Prefixes cannot be originated from a GoBGP config file, so the
 // list to originate travels beside it (the runtime adds them through the gobgp CLI).
 import yaml from "js-yaml";
+import { NO_ATTRIBUTES, type PathAttributes, sameAttributes } from "../cilium/attributes.ts";
 import type { K8sNode, Lab, NodeBgpInstance, NodePeer } from "../topology/model.ts";
 import type { Artifact } from "./artifact.ts";
 
@@ -19,7 +20,17 @@ export interface GobgpSpeaker {
   /** gRPC API port inside the node's namespace (one per instance). */
   apiPort: number;
   prefixes: string[];
+  /** Each prefix with the path attributes its advertisements give it. */
+  routes: OriginatedRoute[];
   config: Record<string, unknown>;
+}
+
+export interface OriginatedRoute {
+  prefix: string;
+  attributes: PathAttributes;
+  /** Why one set of attributes cannot stand for every peer (the speaker originates a prefix
+   * once, for all its peers); null when it can. */
+  conflict: string | null;
 }
 
 export const GOBGP_API_BASE_PORT = 50051;
@@ -31,8 +42,34 @@ export function gobgpSpeakers(node: K8sNode): GobgpSpeaker[] {
     configPath: `gobgp/${node.name}/${inst.name}.yaml`,
     apiPort: GOBGP_API_BASE_PORT + i,
     prefixes: [...new Set(inst.peers.flatMap((p) => p.families.flatMap((f) => f.advertised)))],
+    routes: originatedRoutes(inst),
     config: speakerConfig(inst),
   }));
+}
+
+/** The prefixes an instance originates with their attributes, from every family advertising them. */
+export function originatedRoutes(inst: NodeBgpInstance): OriginatedRoute[] {
+  const byPrefix = new Map<string, { sets: PathAttributes[]; where: string[] }>();
+  for (const p of inst.peers)
+    for (const f of p.families)
+      for (const prefix of f.advertised) {
+        const e = byPrefix.get(prefix) ?? { sets: [], where: [] };
+        const sets = f.attributes?.length ? f.attributes : [NO_ATTRIBUTES];
+        e.sets.push(...sets);
+        e.where.push(`peer ${p.name} ${f.afi}-${f.safi}`);
+        byPrefix.set(prefix, e);
+      }
+  return [...byPrefix].map(([prefix, { sets, where }]) => {
+    const first = sets[0] ?? NO_ATTRIBUTES;
+    const same = sets.every((s) => sameAttributes(s, first));
+    return {
+      prefix,
+      attributes: first,
+      conflict: same
+        ? null
+        : `${prefix} gets different attributes from the advertisements selected for ${[...new Set(where)].join(", ")}`,
+    };
+  });
 }
 
 function speakerConfig(inst: NodeBgpInstance): Record<string, unknown> {

@@ -1,6 +1,7 @@
 // The resolved lab model: the one typed view of configs/ that renderers and runtimes read.
 // Nothing downstream of resolve() parses YAML again.
 
+import type { PathAttributes } from "../cilium/attributes.ts";
 import type { SourceRef } from "../config/source.ts";
 import type { PositionMap, YamlDocument } from "../config/yaml.ts";
 
@@ -56,6 +57,8 @@ export interface NodePeerFamily {
   safi: string;
   /** Prefixes this node advertises on this family (its pod CIDR when a PodCIDR advertisement is selected). */
   advertised: string[];
+  /** Path attributes of each selected PodCIDR advertisement, present once any of them has `attributes`. */
+  attributes?: PathAttributes[];
 }
 
 export interface NodeBgpInstance {

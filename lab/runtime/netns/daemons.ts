@@ -167,7 +167,7 @@ export async function startSpeakers(
       { what: `gobgpd API of ${node.name}`, budgetMs: 10_000, intervalMs: 50 },
     );
     // Cilium originates the node's pod CIDR through the API; a config file cannot.
-    for (const prefix of s.prefixes) await gobgpAddPrefix(ns, s.apiPort, prefix);
+    for (const r of s.routes) await gobgpAddPrefix(ns, s.apiPort, r.prefix, r.attributes);
   }
 }
 

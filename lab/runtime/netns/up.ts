@@ -3,10 +3,13 @@
 // seed's verification steps pass. Any failure rolls back what was created.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { refusedInManifests } from "../../cilium/field-support.ts";
+import { type Diagnostic, ValidationError } from "../../config/diagnostics.ts";
 import { bundleDaemon } from "../../emulate/bundle.ts";
 import { convergenceChecks, readConvergence, waitConverged } from "../../observe/convergence.ts";
 import { renderBirdWrappers } from "../../render/bird.ts";
-import { renderGobgp } from "../../render/gobgp.ts";
+import { gobgpSpeakers, renderGobgp } from "../../render/gobgp.ts";
+import type { Lab } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
 import { isAlive, processStartTime } from "../../util/processes.ts";
 import { silent, step } from "../../util/progress.ts";
@@ -28,8 +31,31 @@ import { checkPrerequisites } from "./prerequisites.ts";
 
 export const DEFAULT_CONVERGE_BUDGET_MS = 90_000;
 
+/** gobgpd originates a prefix once for all its peers: attributes differing per peer are refused. */
+function attributeConflicts(lab: Lab): Diagnostic[] {
+  return lab.nodes.flatMap((node) =>
+    gobgpSpeakers(node).flatMap((s) =>
+      s.routes.flatMap((r) =>
+        r.conflict
+          ? [
+              {
+                where: node.source,
+                path: `nodes.${node.name}`,
+                message: `node ${node.name}, instance ${s.instance}: ${r.conflict}; the netns runtime originates a prefix once for all peers`,
+                hint: "give the advertisements selected for one node the same attributes, or use --runtime clab",
+              },
+            ]
+          : [],
+      ),
+    ),
+  );
+}
+
 export async function netnsUp(h: LabHandle, opts: UpOptions = {}): Promise<UpResult> {
   const { lab } = h;
+  // A CRD field this runtime cannot emulate is refused before anything is created.
+  const refused = [...refusedInManifests(lab.cilium), ...attributeConflicts(lab)];
+  if (refused.length) throw new ValidationError(refused);
   const progress = opts.progress ?? silent;
   const paths = workPaths(lab.name);
   const plan = planNetns(lab);
