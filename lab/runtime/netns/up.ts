@@ -16,7 +16,7 @@ import { createLinks, createNamespaces } from "./build.ts";
 import {
   type DaemonContext,
   startBird,
-  startKubelet,
+  startKubelets,
   startRelay,
   startSpeakers,
   waitBgpListening,
@@ -107,7 +107,7 @@ export async function netnsUp(h: LabHandle, opts: UpOptions = {}): Promise<UpRes
       "start the Cilium BGP speakers (gobgpd) and kubelets",
       async () => {
         await Promise.all(lab.nodes.map((n) => startSpeakers(ctx, n)));
-        await Promise.all(lab.nodes.map((n) => startKubelet(ctx, n)));
+        await startKubelets(ctx, lab.nodes);
       },
       () => lab.nodes.map((n) => n.name).join(", "),
     );
