@@ -142,7 +142,10 @@ console.log(
         r.error ? `failed: ${r.error}` : `${s(r.convergedMs)} s`,
         `${s(r.downMs)} s`,
         r.peakMemMiB.toFixed(0),
-        seed !== undefined && r.nodes > 3 ? ((r.peakMemMiB - seed) / (r.nodes - 3)).toFixed(1) : "-",
+        // Per node only along the two-site curve: more sites add routers too.
+        seed !== undefined && r.sites === 2 && r.nodes > 3
+          ? ((r.peakMemMiB - seed) / (r.nodes - 3)).toFixed(1)
+          : "-",
         `${(r.statusMs / 1000).toFixed(2)} s${r.statusComplete ? "" : " (incomplete)"}`,
         String(r.leftNamespaces),
       ];
