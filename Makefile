@@ -5,7 +5,7 @@ RUNTIME ?= netns
 K8S ?= kind
 TOPOLOGY ?= configs/topology.yaml
 
-.PHONY: help deps deps-test validate render lint lab-up lab-down status test test-unit test-integration scenarios scenarios-quick lint-workflows soak bench clean
+.PHONY: help deps deps-test validate render lint lab-up lab-down status test test-unit test-integration scenarios scenarios-quick lint-workflows soak bench bench-scale clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -62,6 +62,9 @@ soak: deps-test ## 50 up/down cycles (SOAK_CYCLES=N): nothing may leak, the host
 
 bench: deps ## up/down timings and memory, printed and written as JSON
 	@npx tsx scripts/bench.ts
+
+bench-scale: deps ## the scaling curve: generated labs of 3-100 nodes and 2/4 sites up and down (SCALE_NODES, SCALE_SITES)
+	@npx tsx scripts/bench-scale.ts
 
 clean: ## remove generated files (run lab-down first if a lab is up)
 	rm -rf .lab/*/rendered

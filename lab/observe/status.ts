@@ -6,8 +6,12 @@ import { type ProtocolInfo, parseProtocols, showProtocolsCommand } from "../bird
 import type { LabHandle, SpeakerSession } from "../runtime/kind.ts";
 import { containsCidr, parseCidr } from "../topology/ipv4.ts";
 import type { Lab } from "../topology/model.ts";
+import { mapLimit } from "../util/concurrency.ts";
 import { table } from "../util/table.ts";
 import type { FibRoute } from "./probes.ts";
+
+/** Reads of a lab's speakers in flight at once (each is a CLI process on the netns runtime). */
+export const READ_PARALLEL = 4;
 
 export interface RouterSessions {
   router: string;
@@ -75,10 +79,12 @@ async function nodeSessions(h: LabHandle, node: Lab["nodes"][number]): Promise<N
 
 export async function collectStatus(h: LabHandle): Promise<StatusView> {
   const { lab } = h;
-  const [extras, routers, nodes, routes] = await Promise.all([
+  // The few reads first (routers, FIBs, the runtime's extras), then the speakers at most
+  // READ_PARALLEL at a time: fired all at once, 64 nodes' CLI processes starved BIRD's and the
+  // relay's replies past their budgets.
+  const [extras, routers, routes] = await Promise.all([
     h.statusExtras(),
     Promise.all(lab.routers.map((r) => routerSessions(h, r.name))),
-    Promise.all(lab.nodes.filter((n) => n.bgp !== null).map((n) => nodeSessions(h, n))).then((x) => x.flat()),
     Promise.all(
       lab.routers.map(async (r) => ({
         router: r.name,
@@ -86,6 +92,8 @@ export async function collectStatus(h: LabHandle): Promise<StatusView> {
       })),
     ),
   ]);
+  const speaking = lab.nodes.filter((n) => n.bgp !== null);
+  const nodes = (await mapLimit(speaking, READ_PARALLEL, (n) => nodeSessions(h, n))).flat();
   const data: LabStatus = {
     lab: lab.name,
     ...extras.before.data,

@@ -91,6 +91,7 @@ interface Pass {
 const PASSES: readonly Pass[] = [
   { run: checkSchema, gate: true }, //          the topology against its JSON schema: structure, keys, types
   { run: checkNames, gate: true }, //           unique names, known sites, one router per site, a control plane
+  { run: checkCapacity, gate: true }, //        as many nodes as a LAN holds, routers as ZeroTier holds
   { run: checkAddresses, gate: true }, //       prefixes, addresses on their LANs, pod CIDRs
   { run: checkRouterFiles, gate: false }, //    each router's bird.conf is a readable file
   { run: readManifests, gate: true }, //        the Cilium manifests against their CRD schemas
@@ -199,6 +200,49 @@ function checkNames({ raw, at }: Build, diags: Diagnostics): void {
       "mark the node running the API server with `role: control-plane`",
     );
   }
+}
+
+/**
+ * The limits that follow from the model rather than from a fixed cap: a site's LAN holds its
+ * router and as many nodes as it has host addresses left, the ZeroTier network as many routers
+ * as it has host addresses. Checked before the per-address checks, so a topology that simply
+ * outgrew its prefixes gets one error naming the prefix to widen instead of one per address.
+ * A prefix that does not parse is left to checkAddresses.
+ */
+function checkCapacity({ raw, at }: Build, diags: Diagnostics): void {
+  raw.sites.forEach((s, i) => {
+    const lan = ip.parseCidr(s.lan);
+    if (!lan) return;
+    const routers = raw.routers.filter((r) => r.site === s.name).length;
+    const nodes = raw.nodes.filter((n) => n.site === s.name).length;
+    const hosts = ip.hostCount(lan);
+    if (routers + nodes > hosts)
+      diags.add(
+        at(`sites[${i}].lan`),
+        `sites[${i}].lan`,
+        `site "${s.name}" has ${plural(nodes, "node")} and ${plural(routers, "router")}, but its LAN ${s.lan} holds ${plural(hosts, "host address", "host addresses")}`,
+        `widen the LAN to /${prefixFor(routers + nodes)} or move ${plural(routers + nodes - hosts, "node")} to another site`,
+      );
+  });
+  const zt = ip.parseCidr(raw.zerotier.network);
+  if (zt && raw.routers.length > ip.hostCount(zt))
+    diags.add(
+      at("zerotier.network"),
+      "zerotier.network",
+      `${plural(raw.routers.length, "router")} join the ZeroTier network, but ${raw.zerotier.network} holds ${plural(ip.hostCount(zt), "host address", "host addresses")}`,
+      `widen it to /${prefixFor(raw.routers.length)}`,
+    );
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** The longest prefix length whose host addresses hold `hosts`. */
+function prefixFor(hosts: number): number {
+  let len = 32;
+  while (len > 0 && ip.hostCount({ text: "", network: "0.0.0.0", prefixLength: len }) < hosts) len--;
+  return len;
 }
 
 interface Cidrs {

@@ -8,10 +8,11 @@ import { renderGobgp } from "../../render/gobgp.ts";
 import { withNode } from "../../topology/build.ts";
 import type { K8sNode, Lab, NodeJoin, Router } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
+import { run } from "../../util/exec.ts";
 import { deleteNetns, netnsPids } from "../../util/netns.ts";
 import { isAlive, signal, stopProcess } from "../../util/processes.ts";
 import { createLinks, createNamespaces } from "./build.ts";
-import { type DaemonContext, startBird, startKubelet, startSpeakers } from "./daemons.ts";
+import { type DaemonContext, startBird, startKubelets, startSpeakers } from "./daemons.ts";
 import type { JournalEntry } from "./journal.ts";
 import { nsName, planNetns } from "./plan.ts";
 
@@ -114,6 +115,10 @@ export async function removeNode(ctx: DaemonContext, node: string): Promise<void
   }
   for (const ns of [nsName(ctx.lab.name, node), ...n.pods.map((p) => nsName(ctx.lab.name, p.name))]) {
     for (const pid of await netnsPids(ns)) await stopProcess(pid, undefined, 500);
+    // The kubelet stand-in of the nodes brought up together keeps this node's listening socket,
+    // and with it the namespace, alive past `ip netns delete`: its links go first, so the node's
+    // address is gone from the LAN as when a real node leaves.
+    await deleteLinks(ns);
     await deleteNetns(ns);
   }
 }
@@ -149,6 +154,14 @@ export async function addNode(ctx: DaemonContext, spec: NodeJoin): Promise<Lab> 
   mkdirSync(ctx.paths.nodeDir(node.name), { recursive: true });
   const grownCtx = { ...ctx, lab: grown, plan: after };
   await startSpeakers(grownCtx, node);
-  await startKubelet(grownCtx, node);
+  await startKubelets(grownCtx, [node]);
   return grown;
+}
+
+/** Deletes every link but lo in `ns` (a veth's peer goes with it). */
+async function deleteLinks(ns: string): Promise<void> {
+  const r = await run(["ip", "-n", ns, "-j", "link", "show"], { allowFailure: true });
+  const links = JSON.parse(r.stdout.trim() || "[]") as { ifname: string }[];
+  for (const l of links.filter((x) => x.ifname !== "lo"))
+    await run(["ip", "-n", ns, "link", "del", l.ifname], { allowFailure: true });
 }

@@ -1,7 +1,8 @@
 // Starting the lab's daemons inside their namespaces: the ZeroTier relay, BIRD per router,
-// gobgpd per Cilium node (one per bgpInstance) and a stand-in kubelet per node. Every pid is
+// gobgpd per Cilium node (one per bgpInstance) and one stand-in kubelet process for all nodes. Every pid is
 // journaled with its start time so `down` kills exactly these processes.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { BirdClient } from "../../bird/client.ts";
 import { gobgpAddPrefix, gobgpReady } from "../../gobgp/cli.ts";
 import { birdWrapper } from "../../render/bird.ts";
@@ -171,18 +172,56 @@ export async function startSpeakers(
   }
 }
 
-export async function startKubelet(ctx: DaemonContext, node: K8sNode): Promise<void> {
-  const ns = nsName(ctx.lab.name, node.name);
-  const argv = ["node", ctx.bundles.kubelet, "--node", node.name, "--address", node.address];
-  const log = `${ctx.paths.nodeDir(node.name)}/kubelet.log`;
-  const pid = spawnInNetns(ns, argv, log);
-  track(ctx, `kubelet:${node.name}`, ns, pid, argv);
+/** lab/emulate/listen-fd.pl: opens a listener in the namespace it runs in, then execs on. */
+const LISTEN_FD = fileURLToPath(new URL("../../emulate/listen-fd.pl", import.meta.url));
+
+/**
+ * The argv that starts one kubelet stand-in for `nodes`: a chain of `ip netns exec <node ns>
+ * perl listen-fd.pl FD ADDRESS 10250` steps, each opening a node's listener inside its namespace
+ * on the next descriptor and exec'ing the next step, ending in the server (in `serverNs`) that
+ * inherits them all. The pid stays the same along the chain (every step execs).
+ */
+export function kubeletChain(
+  labName: string,
+  nodes: readonly K8sNode[],
+  serverNs: string,
+  bundle: string,
+): string[] {
+  const chain: string[] = [];
+  const listen: string[] = [];
+  nodes.forEach((n, i) => {
+    const fd = 3 + i;
+    chain.push("ip", "netns", "exec", nsName(labName, n.name), "perl", LISTEN_FD);
+    chain.push(String(fd), n.address, String(KUBELET_PORT));
+    listen.push("--listen", `${n.name}=${fd}`);
+  });
+  return [...chain, "ip", "netns", "exec", serverNs, "node", bundle, ...listen];
+}
+
+const KUBELET_PORT = 10250;
+
+/**
+ * Starts one kubelet stand-in process serving `nodes` (all nodes at `up`; a joining node gets
+ * its own). It runs in the lab's inet namespace, which lives as long as the lab: a node that
+ * leaves must not take the other nodes' kubelets with it (control.ts removeNode).
+ */
+export async function startKubelets(ctx: DaemonContext, nodes: readonly K8sNode[]): Promise<void> {
+  if (nodes.length === 0) return;
+  const [first] = nodes as [K8sNode];
+  const argv = kubeletChain(ctx.lab.name, nodes, ctx.plan.relay.ns, ctx.bundles.kubelet);
+  const log =
+    nodes.length === 1 ? `${ctx.paths.nodeDir(first.name)}/kubelet.log` : `${ctx.paths.root}/kubelets.log`;
+  // The chain's first step runs in the first node's namespace; the server ends in serverNs.
+  const pid = spawnInNetns(nsName(ctx.lab.name, first.name), argv.slice(4), log);
+  track(ctx, nodes.length === 1 ? `kubelet:${first.name}` : "kubelets", ctx.plan.relay.ns, pid, argv);
+  const what =
+    nodes.length === 1 ? `kubelet stand-in of ${first.name}` : `kubelet stand-in of ${nodes.length} nodes`;
   await waitFor(
     async () => {
-      if (!isAlive(pid))
-        throw giveUp(new LabError(`kubelet stand-in on ${node.name} exited:\n${lastLines(log)}`));
-      return lastLines(log).includes("listening") || "not listening yet";
+      if (!isAlive(pid)) throw giveUp(new LabError(`${what} exited:\n${lastLines(log)}`));
+      return lastLines(log, 3).includes("kubelets ready") || "not listening yet";
     },
-    { what: `kubelet stand-in of ${node.name}`, budgetMs: 10_000, intervalMs: 50 },
+    // Each step of the chain is an `ip netns exec` and a perl start (~20 ms measured).
+    { what, budgetMs: 10_000 + 50 * nodes.length, intervalMs: 50 },
   );
 }

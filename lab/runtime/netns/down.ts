@@ -3,7 +3,7 @@
 // still runs inside it, then the work directory. Safe to run twice, and after a crashed `up`.
 import { existsSync, rmSync } from "node:fs";
 import { mapLimit } from "../../util/concurrency.ts";
-import { deleteNetns, listNetns, netnsPids } from "../../util/netns.ts";
+import { deleteNetnsMany, listNetns, netnsPidsOf } from "../../util/netns.ts";
 import { processStartTime, stopProcess } from "../../util/processes.ts";
 import { type ProgressSink, silent, step } from "../../util/progress.ts";
 import type { WorkPaths } from "../workdir.ts";
@@ -43,16 +43,16 @@ export async function netnsDown(
     progress,
     "delete namespaces",
     async () => {
-      await mapLimit(present, 8, async (ns) => {
-        // Anything still inside a lab namespace belongs to the lab (e.g. a daemon started by an
-        // `up` killed before it could journal the pid).
-        // Pinned to the start time seen now, so a pid that exits and is reused meanwhile is spared.
-        for (const pid of await netnsPids(ns)) {
-          const started = processStartTime(pid);
-          if (started !== null) await stopProcess(pid, started, 500);
-        }
-        await deleteNetns(ns);
+      // Anything still inside a lab namespace belongs to the lab (e.g. a daemon started by an
+      // `up` killed before it could journal the pid). Pinned to the start time seen now, so a
+      // pid that exits and is reused meanwhile is spared. One walk of /proc for all namespaces.
+      const leftover = [...netnsPidsOf(present).values()].flat();
+      await mapLimit(leftover, 8, async (pid) => {
+        const started = processStartTime(pid);
+        if (started !== null) await stopProcess(pid, started, 500);
       });
+      // One `ip` for all of them; namespace deletion is serialised in the kernel anyway.
+      await deleteNetnsMany(present);
     },
     () => `${present.length} present`,
   );

@@ -1,8 +1,7 @@
 // Resident memory of everything running inside a lab's namespaces, for the benchmark's
 // "peak memory of all lab processes" figure.
 import { readFileSync } from "node:fs";
-import { mapLimit } from "../../util/concurrency.ts";
-import { netnsPids } from "../../util/netns.ts";
+import { netnsPidsOf } from "../../util/netns.ts";
 
 function rssKiB(pid: number): number {
   try {
@@ -15,7 +14,7 @@ function rssKiB(pid: number): number {
 
 /** Sum of VmRSS over the processes in the given namespaces, in MiB. */
 export async function labMemoryMiB(namespaces: string[]): Promise<number> {
-  const pids = new Set((await mapLimit(namespaces, 6, netnsPids)).flat());
+  const pids = new Set([...netnsPidsOf(namespaces).values()].flat());
   let kib = 0;
   for (const pid of pids) kib += rssKiB(pid);
   return kib / 1024;

@@ -48,7 +48,7 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
     async (tt) => {
       const { cli, known } = await upInTheMiddle(tt);
       tt.true(
-        known.length >= 2 + 1 + 2 * seed.lab.nodes.length,
+        known.length >= 2 + 1 + seed.lab.nodes.length + 1,
         "every daemon was running when the signal came",
       );
       const at = cli.lastStep();

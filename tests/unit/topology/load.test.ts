@@ -300,6 +300,53 @@ test(
   [`${T}:26:10: routers[0].asn: must be an integer`],
 );
 
+// -- capacity: limits that follow from the prefixes, not from a fixed cap
+
+test(
+  "a site whose LAN cannot hold its router and nodes: one error naming the prefix to widen",
+  rejects,
+  [{ file: topo, replace: "lan: 192.168.6.0/24", with: "lan: 192.168.6.0/30" }],
+  [
+    `${T}:21:10: sites[1].lan: site "mine" has 2 nodes and 1 router, but its LAN 192.168.6.0/30 holds 2 host addresses (widen the LAN to /29 or move 1 node to another site)`,
+  ],
+);
+
+test(
+  "a ZeroTier network that cannot hold the routers",
+  rejects,
+  [{ file: topo, replace: "network: 192.168.191.0/24", with: "network: 192.168.191.10/32" }],
+  [
+    `${T}:14:12: zerotier.network: 2 routers join the ZeroTier network, but 192.168.191.10/32 holds 1 host address (widen it to /31)`,
+  ],
+);
+
+/** `count` worker nodes at mine, .100 upwards, pod CIDRs 10.42.100.0/24 upwards. */
+function mineNodes(count: number, lan = "192.168.6"): string {
+  return Array.from(
+    { length: count },
+    (_, k) =>
+      `  - name: w${k}\n    site: mine\n    address: ${lan}.${(100 + k) % 256}\n    podCIDR: 10.42.${100 + k}.0/24\n    pods: 0\n`,
+  ).join("");
+}
+
+test("more than the old cap of 64 nodes loads: 100 nodes at one site", async (t) => {
+  const dir = copyConfigs(t);
+  applyEdit(dir, { file: topo, append: mineNodes(97) });
+  const big = await loadLab(join(dir, topo));
+  t.is(big.nodes.length, 100);
+  t.is(big.nodes.filter((n) => n.site === "mine").length, 99);
+  t.is(big.nodes.at(-1)?.bgp?.clusterConfig, "cilium-bgp");
+});
+
+test(
+  "254 nodes and a router do not fit a /24: the capacity error, not 255 address errors",
+  rejects,
+  [{ file: topo, append: mineNodes(252) }],
+  [
+    `${T}:21:10: sites[1].lan: site "mine" has 254 nodes and 1 router, but its LAN 192.168.6.0/24 holds 254 host addresses (widen the LAN to /23 or move 1 node to another site)`,
+  ],
+);
+
 test(
   "an address that is not dotted-quad shaped",
   rejects,

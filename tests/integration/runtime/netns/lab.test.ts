@@ -111,6 +111,21 @@ t("relay delay shows in the pod round-trip time", async (tt) => {
   }
 });
 
+t("one kubelet process, each node's listener inside the node's own namespace", async (tt) => {
+  for (const n of lab.nodes) {
+    const ss = await run(["ss", "-Hltn", "sport", "=", ":10250"], { netns: ns(n.name) });
+    tt.regex(ss.stdout, new RegExp(`${n.address.replace(/\./g, "\\.")}:10250`), n.name);
+    tt.is(ss.stdout.trim().split("\n").length, 1, `${n.name}: only its own listener`);
+  }
+  const inInet = await run(["ss", "-Hltn", "sport", "=", ":10250"], { netns: ns("inet") });
+  tt.is(inInet.stdout.trim(), "", "the server's own namespace has no kubelet listener");
+  const cp = ns("sakamoto");
+  for (const n of lab.nodes) {
+    const r = await httpGet(cp, n.address, 10250, "/stats/summary");
+    tt.true(r.ok && r.body.includes(`"nodeName":"${n.name}"`), `${n.name}: ${r.error ?? r.body}`);
+  }
+});
+
 t("up on a running, converged lab reports it instead of duplicating it", async (tt) => {
   const again = await netnsKind.open(lab).up({ budgetMs: 30_000 });
   tt.true(again.alreadyUp);
@@ -120,7 +135,12 @@ t("up on a running, converged lab reports it instead of duplicating it", async (
 t("down removes every namespace, process and file it created, and is idempotent", async (tt) => {
   const paths = workPaths(NAME);
   const procs = new Journal(paths.journal).entries().flatMap((e) => (e.kind === "process" ? [e] : []));
-  tt.true(procs.length >= 2 + 1 + 2 * lab.nodes.length, "relay, BIRDs, gobgpd and kubelets were journaled");
+  tt.true(procs.length >= 2 + 1 + lab.nodes.length + 1, "relay, BIRDs, gobgpd and kubelets were journaled");
+  // One kubelet stand-in process serves every node (a Node.js process per node was ~45 MiB each).
+  tt.deepEqual(
+    procs.filter((p) => p.name.startsWith("kubelet")).map((p) => [p.name, p.ns]),
+    [["kubelets", `${NAME}-inet`]],
+  );
   await seed.down();
   tt.deepEqual(
     (await listNetns()).filter((n) => n.startsWith(`${NAME}-`)),
