@@ -6,25 +6,40 @@ import { DROP_REASONS } from "./shaper.ts";
 export function formatRelayStatus(status: RelayStatus): string {
   const where = status.listening ? `${status.listening.address}:${status.listening.port}` : "(not listening)";
   const peers = status.endpoints.map((e) => `${e.name}=${e.address}`).join(" ");
-  const lines = [`relay ${where} -> ${peers} port ${status.peerPort}, seed ${status.seed}`];
+  const lines = [
+    `relay ${where} -> ${peers} port ${status.peerPort}, seed ${status.seed}, ZeroTier physical MTU ${status.physMtu}`,
+  ];
 
   const rows = status.directions.map((d) => {
     const dropped = DROP_REASONS.filter((r) => d.counters.dropped[r] > 0).map(
       (r) => `${r} ${d.counters.dropped[r]}`,
     );
     if (d.sendErrors > 0) dropped.push(`send-error ${d.sendErrors}`);
+    // Frames lost to a missing fragment, as ZeroTier's reassembly ring gives them up.
+    if (d.frames.evicted > 0) dropped.push(`frames-evicted ${d.frames.evicted}`);
     return [
       d.direction,
       describeImpairment(d.impairment),
-      String(d.counters.forwarded),
+      `${d.frames.delivered}/${d.frames.received}`,
+      `${d.counters.forwarded}/${d.counters.received}`,
       String(d.counters.duplicated),
       formatBytes(d.counters.bytes),
       String(d.queued),
       dropped.length > 0 ? dropped.join(", ") : "-",
     ];
   });
-  const header = ["DIRECTION", "IMPAIRMENT", "FORWARDED", "DUPLICATED", "BYTES", "QUEUED", "DROPPED"];
-  lines.push(...table([header, ...rows], [false, false, true, true, true, true, false]));
+  // FRAMES delivered/received; FRAGMENTS forwarded/received (one per ZeroTier UDP datagram).
+  const header = [
+    "DIRECTION",
+    "IMPAIRMENT",
+    "FRAMES",
+    "FRAGMENTS",
+    "DUPLICATED",
+    "BYTES",
+    "QUEUED",
+    "DROPPED",
+  ];
+  lines.push(...table([header, ...rows], [false, false, true, true, true, true, true, false]));
 
   const u = status.unknownSources;
   if (u.count > 0) lines.push(`unknown sources: ${u.count} datagrams dropped (last from ${u.last})`);

@@ -1,11 +1,20 @@
 // The userspace "internet" between the sites: receives the routers' VXLAN-in-UDP datagrams on
 // one socket and forwards each to the other endpoint(s), impaired per direction. Direction is
-// told by source IP only, because the kernel VXLAN picks its source port per flow.
+// told by source IP only, because the kernel VXLAN picks its source port per flow. Each frame
+// crosses as the fragments ZeroTier would send (fragments.ts), each lost and delayed on its own;
+// the frame reaches the other side when its last fragment does, if it is reassembled at all.
 import dgram from "node:dgram";
 import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import { LabError } from "../../util/errors.ts";
 import { DepartureQueue } from "./departure-queue.ts";
+import {
+  fragmentSizes,
+  Reassembler,
+  ZT_DEFAULT_PHYSMTU,
+  ZT_MAX_PHYSMTU,
+  ZT_MIN_PHYSMTU,
+} from "./fragments.ts";
 import {
   describeImpairment,
   type Impairment,
@@ -36,9 +45,22 @@ export interface RelayOptions {
   seed?: number;
   /** Bottleneck buffer (ms of transmission) when a rate is set. */
   queueLimitMs?: number;
-  /** Most packets held per direction waiting for their departure. */
+  /** Most fragments held per direction waiting for their departure. */
   maxQueued?: number;
+  /** ZeroTier's physical MTU (largest UDP payload); default ZT_DEFAULT_PHYSMTU. */
+  physMtu?: number;
   log?: (line: string) => void;
+}
+
+/** Whole frames (one VXLAN datagram each) in one direction. */
+export interface FrameCounters {
+  received: number;
+  /** Handed to the other side, duplicates included. */
+  delivered: number;
+  /** Lost in reassembly: overwritten in ZeroTier's receive ring before its last fragment came. */
+  evicted: number;
+  /** Frames that needed more than one fragment. */
+  fragmented: number;
 }
 
 export interface DirectionStatus {
@@ -46,8 +68,10 @@ export interface DirectionStatus {
   from: RelayEndpoint;
   to: RelayEndpoint;
   impairment: Impairment;
+  /** Per ZeroTier fragment (UDP datagram as ZeroTier would send it); bytes are its UDP payload. */
   counters: DirectionCounters;
-  /** Packets waiting for their departure time now. */
+  frames: FrameCounters;
+  /** Fragments waiting for their departure time now. */
   queued: number;
   sendErrors: number;
 }
@@ -56,9 +80,18 @@ export interface RelayStatus {
   listening: { address: string; port: number } | null;
   peerPort: number;
   seed: number;
+  physMtu: number;
   endpoints: RelayEndpoint[];
   directions: DirectionStatus[];
   unknownSources: { count: number; last: string | null };
+}
+
+/** One fragment on its way: the frame it belongs to travels with it and is sent once whole. */
+interface Fragment {
+  frame: Buffer;
+  id: number;
+  index: number;
+  total: number;
 }
 
 interface Direction {
@@ -66,8 +99,13 @@ interface Direction {
   from: RelayEndpoint;
   to: RelayEndpoint;
   shaper: DirectionShaper;
-  queue: DepartureQueue<Buffer>;
+  queue: DepartureQueue<Fragment>;
+  frames: FrameCounters;
   sendErrors: number;
+}
+
+function emptyFrameCounters(): FrameCounters {
+  return { received: 0, delivered: 0, evicted: 0, fragmented: 0 };
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -77,7 +115,11 @@ export class ZerotierRelay {
   readonly #port: number;
   readonly #peerPort: number;
   readonly #seed: number;
+  readonly #physMtu: number;
   readonly #endpoints: RelayEndpoint[];
+  /** Receiver address -> its reassembly ring (shared by all senders, as in ZeroTier). */
+  readonly #reassembly = new Map<string, Reassembler<{ dir: Direction; frame: Buffer }>>();
+  #nextFrameId = 0;
   readonly #directions: Direction[] = [];
   /** Source IP -> the directions its datagrams go out on. */
   readonly #outgoing = new Map<string, Direction[]>();
@@ -91,14 +133,22 @@ export class ZerotierRelay {
     this.#port = opts.port ?? ZEROTIER_PORT;
     this.#peerPort = opts.peerPort ?? this.#port;
     this.#seed = (opts.seed ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
+    this.#physMtu = opts.physMtu ?? ZT_DEFAULT_PHYSMTU;
     this.#endpoints = opts.endpoints.map((e) => ({ ...e }));
     this.#log = opts.log ?? (() => {});
     const now = () => performance.now();
+    for (const to of this.#endpoints)
+      this.#reassembly.set(
+        to.address,
+        new Reassembler(({ dir }) => {
+          dir.frames.evicted++;
+        }),
+      );
     for (const from of this.#endpoints) {
       const outgoing: Direction[] = [];
       for (const to of this.#endpoints) {
         if (to === from) continue;
-        const queue = new DepartureQueue<Buffer>((buf) => this.#send(dir, buf), now);
+        const queue = new DepartureQueue<Fragment>((f) => this.#arrive(dir, f), now);
         const shaper = new DirectionShaper({
           random: mulberry32(deriveSeed(this.#seed, this.#directions.length)),
           now,
@@ -106,7 +156,15 @@ export class ZerotierRelay {
           queued: () => queue.size,
           maxQueued: opts.maxQueued,
         });
-        const dir: Direction = { name: `${from.name}->${to.name}`, from, to, shaper, queue, sendErrors: 0 };
+        const dir: Direction = {
+          name: `${from.name}->${to.name}`,
+          from,
+          to,
+          shaper,
+          queue,
+          frames: emptyFrameCounters(),
+          sendErrors: 0,
+        };
         this.#directions.push(dir);
         outgoing.push(dir);
       }
@@ -157,6 +215,7 @@ export class ZerotierRelay {
   /** Drops every waiting packet, clears the timers and closes the socket. Safe to call twice. */
   async stop(): Promise<void> {
     for (const dir of this.#directions) dir.queue.clear();
+    for (const r of this.#reassembly.values()) r.clear();
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
@@ -189,6 +248,7 @@ export class ZerotierRelay {
       dir.shaper.set(NO_IMPAIRMENT);
       if (opts.counters) {
         dir.shaper.resetCounters();
+        dir.frames = emptyFrameCounters();
         dir.sendErrors = 0;
       }
     }
@@ -206,6 +266,7 @@ export class ZerotierRelay {
       listening,
       peerPort: this.#peerPort,
       seed: this.#seed,
+      physMtu: this.#physMtu,
       endpoints: this.#endpoints.map((e) => ({ ...e })),
       directions: this.#directions.map((d) => this.#status(d)),
       unknownSources: { ...this.#unknown },
@@ -219,6 +280,7 @@ export class ZerotierRelay {
       to: { ...dir.to },
       impairment: dir.shaper.impairment,
       counters: dir.shaper.counters,
+      frames: { ...dir.frames },
       queued: dir.queue.size,
       sendErrors: dir.sendErrors,
     };
@@ -240,10 +302,27 @@ export class ZerotierRelay {
       this.#unknown.last = `${address}:${port}`;
       return;
     }
+    const sizes = fragmentSizes(msg.length, this.#physMtu);
+    const id = this.#nextFrameId++;
     for (const dir of outgoing) {
-      const decision = dir.shaper.decide(msg.length);
-      if (decision.kind === "send") for (const at of decision.departures) dir.queue.push(at, msg);
+      dir.frames.received++;
+      if (sizes.length > 1) dir.frames.fragmented++;
+      sizes.forEach((bytes, index) => {
+        const decision = dir.shaper.decide(bytes);
+        if (decision.kind !== "send") return;
+        for (const at of decision.departures)
+          dir.queue.push(at, { frame: msg, id, index, total: sizes.length });
+      });
     }
+  }
+
+  /** A fragment reached the receiver: the frame goes on once it is whole. */
+  #arrive(dir: Direction, f: Fragment): void {
+    const ring = this.#reassembly.get(dir.to.address);
+    const r = ring ? ring.add(f.id, f.index, f.total, { dir, frame: f.frame }) : null;
+    if (r && r.kind !== "complete") return;
+    dir.frames.delivered++;
+    this.#send(dir, f.frame);
   }
 
   #send(dir: Direction, buf: Buffer): void {
@@ -273,6 +352,9 @@ function checkOptions(opts: RelayOptions): void {
     if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
       problems.push(`${what} ${port} is not a port number`);
   }
+  const mtu = opts.physMtu;
+  if (mtu !== undefined && !(Number.isInteger(mtu) && mtu >= ZT_MIN_PHYSMTU && mtu <= ZT_MAX_PHYSMTU))
+    problems.push(`physMtu ${mtu} is not a whole number from ${ZT_MIN_PHYSMTU} to ${ZT_MAX_PHYSMTU}`);
   if ((opts.peerPort ?? opts.port ?? ZEROTIER_PORT) === 0)
     problems.push("peerPort is required when port is 0");
   if (opts.endpoints.length < 2) problems.push(`needs at least 2 endpoints, got ${opts.endpoints.length}`);

@@ -4,6 +4,7 @@ import dgram from "node:dgram";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import test, { type ExecutionContext } from "ava";
+import { fragmentSizes } from "../../../../lab/emulate/zerotier/fragments.ts";
 import { ZerotierRelay } from "../../../../lab/emulate/zerotier/relay.ts";
 
 const HOME = "127.0.0.2";
@@ -113,9 +114,40 @@ test.serial("forwards both ways, from the relay's address, in order, and counts"
   t.true(mine.got.every((r) => r.from === `127.0.0.1:${relayPort}`));
 
   const hm = direction(relay, "home->mine");
-  t.like(hm.counters, { received: 5, forwarded: 5, duplicated: 0, bytes: 10 });
-  t.like(direction(relay, "mine->home").counters, { received: 3, forwarded: 3, bytes: 6 });
+  // Bytes are what ZeroTier would send: each 2-byte datagram as one fragment.
+  const each = fragmentSizes(2)[0] ?? 0;
+  t.like(hm.counters, { received: 5, forwarded: 5, duplicated: 0, bytes: 5 * each });
+  t.like(hm.frames, { received: 5, delivered: 5, fragmented: 0, evicted: 0 });
+  t.like(direction(relay, "mine->home").counters, { received: 3, forwarded: 3, bytes: 3 * each });
   t.is(relay.show().unknownSources.count, 0);
+});
+
+test.serial("a full-size frame crosses as two fragments, each lost on its own", async (t) => {
+  const { relay, home, mine } = await lab(t);
+  relay.set("home->mine", { lossPct: 30 });
+  const big = "B".repeat(1522); // a 1500-byte IP packet in VXLAN: two ZeroTier fragments
+  const n = 400;
+  for (let i = 0; i < n; i++) {
+    await home.send(big);
+    await home.send("s".repeat(106)); // a 56-byte ping: one
+  }
+  const hm = () => direction(relay, "home->mine");
+  t.true(await until(() => hm().queued === 0));
+  await sleep(50);
+  const d = hm();
+  t.is(d.frames.received, 2 * n);
+  t.is(d.frames.fragmented, n);
+  t.is(d.counters.received, 3 * n);
+  t.is(d.counters.received, d.counters.forwarded + d.counters.dropped.loss);
+  const bigGot = mine.got.filter((r) => r.data === big).length;
+  const smallGot = mine.got.filter((r) => r.data.startsWith("s")).length;
+  t.is(mine.got.length, bigGot + smallGot, "every delivered frame is intact");
+  t.is(d.frames.delivered, mine.got.length);
+  // Expected 0.7 of the small ones and 0.49 of the big ones (seed 1: about 280 against 196).
+  t.true(smallGot > 0.6 * n && smallGot < 0.8 * n, `small delivered ${smallGot}/${n}`);
+  t.true(bigGot > 0.39 * n && bigGot < 0.59 * n, `big delivered ${bigGot}/${n}`);
+  // Lost heads and tails sit in the ring until newer frames push them out.
+  t.true(d.frames.evicted > 0.3 * n && d.frames.evicted <= n - bigGot, `evicted ${d.frames.evicted}`);
 });
 
 test.serial("a 50 ms delay one way shows in the measured time, only that way", async (t) => {
