@@ -41,6 +41,11 @@ export function formatRelayStatus(status: RelayStatus): string {
   ];
   lines.push(...table([header, ...rows], [false, false, true, true, true, true, true, false]));
 
+  const paths = status.directions.filter((d) => describeImpairment(d.baseline) !== "none");
+  if (paths.length > 0)
+    lines.push(
+      `topology path (link zt reset returns to it): ${paths.map((d) => `${d.direction} ${describeImpairment(d.baseline)}`).join("; ")}`,
+    );
   const u = status.unknownSources;
   if (u.count > 0) lines.push(`unknown sources: ${u.count} datagrams dropped (last from ${u.last})`);
   return lines.join("\n");

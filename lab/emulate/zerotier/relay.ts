@@ -16,6 +16,7 @@ import {
   ZT_MIN_PHYSMTU,
 } from "./fragments.ts";
 import {
+  applyImpairment,
   describeImpairment,
   type Impairment,
   InvalidImpairmentError,
@@ -24,6 +25,7 @@ import {
 } from "./impairment.ts";
 import { deriveSeed, mulberry32 } from "./prng.ts";
 import { type DirectionCounters, DirectionShaper } from "./shaper.ts";
+import type { DirectionBaseline } from "./wan-path.ts";
 
 export const ZEROTIER_PORT = 9993;
 export const ALL_DIRECTIONS = "both";
@@ -49,6 +51,9 @@ export interface RelayOptions {
   maxQueued?: number;
   /** ZeroTier's physical MTU (largest UDP payload); default ZT_DEFAULT_PHYSMTU. */
   physMtu?: number;
+  /** The path each direction starts with and reset() returns to (the topology's WAN path);
+   * a direction not named has none. */
+  baseline?: DirectionBaseline[];
   log?: (line: string) => void;
 }
 
@@ -68,6 +73,8 @@ export interface DirectionStatus {
   from: RelayEndpoint;
   to: RelayEndpoint;
   impairment: Impairment;
+  /** What reset() returns to: the topology's path. */
+  baseline: Impairment;
   /** Per ZeroTier fragment (UDP datagram as ZeroTier would send it); bytes are its UDP payload. */
   counters: DirectionCounters;
   frames: FrameCounters;
@@ -101,6 +108,7 @@ interface Direction {
   shaper: DirectionShaper;
   queue: DepartureQueue<Fragment>;
   frames: FrameCounters;
+  baseline: Impairment;
   sendErrors: number;
 }
 
@@ -163,12 +171,18 @@ export class ZerotierRelay {
           shaper,
           queue,
           frames: emptyFrameCounters(),
+          baseline: { ...NO_IMPAIRMENT },
           sendErrors: 0,
         };
         this.#directions.push(dir);
         outgoing.push(dir);
       }
       this.#outgoing.set(from.address, outgoing);
+    }
+    for (const b of opts.baseline ?? []) {
+      const dir = this.#directions.find((d) => d.name === b.direction) as Direction;
+      dir.baseline = applyImpairment(NO_IMPAIRMENT, b.impairment);
+      dir.shaper.set(dir.baseline);
     }
   }
 
@@ -242,10 +256,10 @@ export class ZerotierRelay {
     return this.set(direction, { down: false });
   }
 
-  /** Back to an unimpaired path; counters too when asked. */
+  /** Back to the baseline path (the topology's; none without one); counters too when asked. */
   reset(opts: { counters?: boolean } = {}): void {
     for (const dir of this.#directions) {
-      dir.shaper.set(NO_IMPAIRMENT);
+      dir.shaper.set(dir.baseline);
       if (opts.counters) {
         dir.shaper.resetCounters();
         dir.frames = emptyFrameCounters();
@@ -279,6 +293,7 @@ export class ZerotierRelay {
       from: { ...dir.from },
       to: { ...dir.to },
       impairment: dir.shaper.impairment,
+      baseline: { ...dir.baseline, burst: dir.baseline.burst ? { ...dir.baseline.burst } : null },
       counters: dir.shaper.counters,
       frames: { ...dir.frames },
       queued: dir.queue.size,
@@ -357,6 +372,20 @@ function checkOptions(opts: RelayOptions): void {
     problems.push(`physMtu ${mtu} is not a whole number from ${ZT_MIN_PHYSMTU} to ${ZT_MAX_PHYSMTU}`);
   if ((opts.peerPort ?? opts.port ?? ZEROTIER_PORT) === 0)
     problems.push("peerPort is required when port is 0");
+  const directions = opts.endpoints.flatMap((a) =>
+    opts.endpoints.filter((b) => b !== a).map((b) => `${a.name}->${b.name}`),
+  );
+  const named = new Set<string>();
+  for (const b of opts.baseline ?? []) {
+    if (!directions.includes(b.direction))
+      problems.push(
+        `baseline for unknown direction ${JSON.stringify(b.direction)} (known: ${directions.join(", ")})`,
+      );
+    if (named.has(b.direction)) problems.push(`baseline for ${b.direction} given twice`);
+    named.add(b.direction);
+    const errors = validateImpairment(b.impairment);
+    if (errors.length > 0) problems.push(`baseline for ${b.direction}: ${errors.join("; ")}`);
+  }
   if (opts.endpoints.length < 2) problems.push(`needs at least 2 endpoints, got ${opts.endpoints.length}`);
   const names = new Set<string>();
   const addresses = new Set<string>();

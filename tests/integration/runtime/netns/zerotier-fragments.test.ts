@@ -1,6 +1,7 @@
-// ZeroTier's fragmentation through the seed lab: a full-size pod packet crosses the sites as two
-// ZeroTier fragments, so under loss it is lost about twice as often as a small one (a round trip:
-// 1-(1-p)^4 against 1-(1-p)^2), and a 1500-byte do-not-fragment packet still crosses whole.
+// ZeroTier as the seed lab emulates it: the topology's WAN path is what a pod ping sees and what
+// `link zt reset` returns to; a full-size pod packet crosses the sites as two ZeroTier fragments,
+// so under loss it is lost about twice as often as a small one (a round trip: 1-(1-p)^4 against
+// 1-(1-p)^2), and a 1500-byte do-not-fragment packet still crosses whole.
 import test from "ava";
 import { relayRequest } from "../../../../lab/emulate/zerotier/control.ts";
 import { ping } from "../../../../lab/observe/probes.ts";
@@ -24,6 +25,26 @@ test.before(async () => {
   if (why) return;
   lab = await seed.ready;
   await netnsKind.open(lab).up({ budgetMs: 90_000 });
+});
+
+t("with no impairment set, a cross-site pod ping's RTT is the topology's path RTT", async (tt) => {
+  const path = lab.zerotier.paths[0];
+  tt.truthy(path, "the seed topology states a WAN path");
+  const r = await ping(ns("sakamoto-pod1"), podOf("yuuko-k8s"), { count: 10, intervalS: 0.1 });
+  tt.is(r.received, 10, r.output);
+  const rtt = r.rttAvgMs ?? 0;
+  tt.log(`pod RTT ${rtt} ms on a ${path?.rttMs} ms path`);
+  tt.true(rtt >= (path?.rttMs ?? 0) - 2 * (path?.jitterMs ?? 0), `${rtt} ms`);
+  tt.true(rtt < (path?.rttMs ?? 0) + 5, `${rtt} ms: within a few ms of the path`);
+});
+
+t("link zt set changes the path; reset returns to the topology's values", async (tt) => {
+  const sock = workPaths(NAME).relaySocket;
+  const before = (await relayRequest(sock, { op: "show" })).status.directions.map((d) => d.impairment);
+  tt.true(before.every((i) => i.delayMs === (lab.zerotier.paths[0]?.rttMs ?? 0) / 2));
+  await relayRequest(sock, { op: "set", direction: "both", impairment: { delayMs: 40, lossPct: 5 } });
+  const after = (await relayRequest(sock, { op: "reset" })).status.directions.map((d) => d.impairment);
+  tt.deepEqual(after, before);
 });
 
 t("a 1500-byte do-not-fragment pod packet crosses as two fragments and arrives whole", async (tt) => {

@@ -142,6 +142,7 @@ test("formatRelayStatus shows one row per direction: frames, fragments, drops by
         from: { name: "home", address: "10.0.0.2" },
         to: { name: "mine", address: "10.0.0.6" },
         impairment: { ...NO_IMPAIRMENT, delayMs: 30, jitterMs: 5, lossPct: 1 },
+        baseline: { ...NO_IMPAIRMENT, delayMs: 10, jitterMs: 1 },
         counters,
         frames: { received: 70, delivered: 64, evicted: 2, fragmented: 50 },
         queued: 3,
@@ -152,6 +153,7 @@ test("formatRelayStatus shows one row per direction: frames, fragments, drops by
         from: { name: "mine", address: "10.0.0.6" },
         to: { name: "home", address: "10.0.0.2" },
         impairment: { ...NO_IMPAIRMENT },
+        baseline: { ...NO_IMPAIRMENT },
         counters: emptyCounters(),
         frames: { received: 0, delivered: 0, evicted: 0, fragmented: 0 },
         queued: 0,
@@ -167,6 +169,7 @@ test("formatRelayStatus shows one row per direction: frames, fragments, drops by
       "DIRECTION   IMPAIRMENT                FRAMES  FRAGMENTS  DUPLICATED      BYTES  QUEUED  DROPPED",
       "home->mine  delay 30ms ±5ms, loss 1%   64/70    100/120           0  146.5 KiB       3  loss 12, queue 8, frames-evicted 2",
       "mine->home  none                         0/0        0/0           0        0 B       0  send-error 2",
+      "topology path (link zt reset returns to it): home->mine delay 10ms ±1ms",
       "unknown sources: 4 datagrams dropped (last from 10.0.0.9:4242)",
     ].join("\n"),
   );
