@@ -6,6 +6,8 @@ import type { NodeJoin } from "../topology/model.ts";
 export type Fault =
   | { kind: "link"; action: "down" | "up" | "reset"; direction?: string }
   | { kind: "link"; action: "impair"; direction: string; impairment: Partial<Impairment> }
+  /** zerotier-one restarting: zt0 gone in both routers for `forMs`, then recreated. */
+  | { kind: "link"; action: "restart"; forMs: number }
   | { kind: "router"; action: "kill" | "stop" | "start"; router: string }
   | { kind: "router"; action: "reconfigure"; router: string; config: string }
   | { kind: "speaker"; action: "kill" | "stop" | "start"; node: string }
