@@ -1,30 +1,37 @@
 // ZeroTier as the seed lab emulates it: the topology's WAN path is what a pod ping sees and what
 // `link zt reset` returns to; a full-size pod packet crosses the sites as two ZeroTier fragments,
 // so under loss it is lost about twice as often as a small one (a round trip: 1-(1-p)^4 against
-// 1-(1-p)^2), and a 1500-byte do-not-fragment packet still crosses whole.
+// 1-(1-p)^2), and a 1500-byte do-not-fragment packet still crosses whole; a zerotier-one restart
+// takes zt0 away in both routers, BIRD drops the session at once, and all comes back.
 import test from "ava";
 import { relayRequest } from "../../../../lab/emulate/zerotier/control.ts";
 import { ping } from "../../../../lab/observe/probes.ts";
+import type { LabHandle } from "../../../../lab/runtime/kind.ts";
 import { netnsKind } from "../../../../lab/runtime/netns/kind.ts";
 import { nsName } from "../../../../lab/runtime/netns/plan.ts";
 import { workPaths } from "../../../../lab/runtime/workdir.ts";
+import { applyFault } from "../../../../lab/scenario/faults.ts";
 import type { Lab } from "../../../../lab/topology/model.ts";
+import { run } from "../../../../lab/util/exec.ts";
+import { waitFor } from "../../../../lab/util/wait.ts";
 import { useSeedLab } from "../../../helpers/lab-fixture.ts";
 import { integrationTests, netnsUnavailable } from "../../../helpers/root.ts";
 
 const why = netnsUnavailable();
-const t = integrationTests("zerotier-fragments", why);
+const t = integrationTests("zerotier", why);
 
-const NAME = "ztfrag";
+const NAME = "ztemu";
 const seed = useSeedLab(NAME, why);
 let lab: Lab;
+let h: LabHandle;
 const ns = (what: string) => nsName(NAME, what);
 const podOf = (node: string) => lab.nodes.find((n) => n.name === node)?.pods[0]?.address as string;
 
 test.before(async () => {
   if (why) return;
   lab = await seed.ready;
-  await netnsKind.open(lab).up({ budgetMs: 90_000 });
+  h = netnsKind.open(lab);
+  await h.up({ budgetMs: 90_000 });
 });
 
 t("with no impairment set, a cross-site pod ping's RTT is the topology's path RTT", async (tt) => {
@@ -85,5 +92,49 @@ t("under 10 % loss, 1400-byte pod pings lose clearly more than 56-byte ones", as
     tt.true(evicted > 0, "frames that lost one of their fragments are given up in reassembly");
   } finally {
     await relayRequest(sock, { op: "reset" });
+  }
+});
+
+/** zt0 as `ip -d -j link` shows it in a router, or null when it is gone. */
+async function zt0(router: string): Promise<{ mtu: number; address: string } | null> {
+  const r = await run(["ip", "-j", "addr", "show", "dev", "zt0"], { netns: ns(router), allowFailure: true });
+  if (r.code !== 0) return null;
+  const [dev] = JSON.parse(r.stdout) as { mtu: number; addr_info: { local: string; prefixlen: number }[] }[];
+  const a = dev?.addr_info[0];
+  return dev && a ? { mtu: dev.mtu, address: `${a.local}/${a.prefixlen}` } : null;
+}
+
+const established = async (router: string, peer: string) =>
+  (await h.bird(router, `show protocols ${peer}`)).includes("Established");
+
+t("restart: zt0 gone in both routers, BIRD drops the session at once, all back after for", async (tt) => {
+  const before = await Promise.all(lab.routers.map((r) => zt0(r.name)));
+  tt.true(before.every((z) => z !== null));
+  const out = await applyFault(h, { kind: "link", action: "restart", forMs: 3000 });
+  try {
+    tt.deepEqual(await Promise.all(lab.routers.map((r) => zt0(r.name))), [null, null], out.detail);
+    // check link: no hold timer involved, the session is gone within a second.
+    await waitFor(async () => !(await established("router-mine", "router_home")) || "still Established", {
+      what: "router-mine drops router_home",
+      budgetMs: 2000,
+      intervalMs: 100,
+    });
+    await waitFor(async () => (await zt0("router-home")) !== null || "zt0 not back", {
+      what: "zt0 back",
+      budgetMs: 6000,
+      intervalMs: 200,
+    });
+    tt.deepEqual(await Promise.all(lab.routers.map((r) => zt0(r.name))), before, "same MTU and address");
+    const offload = await run(["ethtool", "-k", "zt0"], { netns: ns("router-mine") });
+    tt.regex(offload.stdout, /tx-checksumming: off/);
+    await waitFor(async () => (await established("router-mine", "router_home")) || "not Established", {
+      what: "session back",
+      budgetMs: 20_000,
+      intervalMs: 250,
+    });
+    const r = await ping(ns("sakamoto-pod1"), podOf("yuuko-k8s"), { count: 3, intervalS: 0.2 });
+    tt.true(r.received >= 1, r.output);
+  } finally {
+    await out.revert?.();
   }
 });
