@@ -23,11 +23,14 @@ import {
   NO_IMPAIRMENT,
   validateImpairment,
 } from "./impairment.ts";
+import { type PathKind, PeerPaths, type PeerPathTimers } from "./peer-paths.ts";
 import { deriveSeed, mulberry32 } from "./prng.ts";
 import { type DirectionCounters, DirectionShaper } from "./shaper.ts";
 import type { DirectionBaseline } from "./wan-path.ts";
 
 export const ZEROTIER_PORT = 9993;
+/** An assumption, not a measurement: a root in another city adds about 20 ms each way. */
+export const ROOT_DELAY_MS = 20;
 export const ALL_DIRECTIONS = "both";
 
 export interface RelayEndpoint {
@@ -54,6 +57,10 @@ export interface RelayOptions {
   /** The path each direction starts with and reset() returns to (the topology's WAN path);
    * a direction not named has none. */
   baseline?: DirectionBaseline[];
+  /** Added one-way delay of the path relayed through a root; default ROOT_DELAY_MS. */
+  rootDelayMs?: number;
+  /** ZeroTier's path timers (tests shorten them); default ZeroTierOne's. */
+  pathTimers?: PeerPathTimers;
   log?: (line: string) => void;
 }
 
@@ -66,6 +73,10 @@ export interface FrameCounters {
   evicted: number;
   /** Frames that needed more than one fragment. */
   fragmented: number;
+  /** Sent into a direct path that carries nothing (the sender has not given it up yet). */
+  deadPath: number;
+  /** Sent through the root. */
+  relayed: number;
 }
 
 export interface DirectionStatus {
@@ -78,6 +89,8 @@ export interface DirectionStatus {
   /** Per ZeroTier fragment (UDP datagram as ZeroTier would send it); bytes are its UDP payload. */
   counters: DirectionCounters;
   frames: FrameCounters;
+  /** The path the sender uses now, as `zerotier-cli peers` shows it. */
+  path: { via: PathKind; lastReceiveAgoMs: number | null; directWorks: boolean };
   /** Fragments waiting for their departure time now. */
   queued: number;
   sendErrors: number;
@@ -88,6 +101,7 @@ export interface RelayStatus {
   peerPort: number;
   seed: number;
   physMtu: number;
+  rootDelayMs: number;
   endpoints: RelayEndpoint[];
   directions: DirectionStatus[];
   unknownSources: { count: number; last: string | null };
@@ -113,7 +127,7 @@ interface Direction {
 }
 
 function emptyFrameCounters(): FrameCounters {
-  return { received: 0, delivered: 0, evicted: 0, fragmented: 0 };
+  return { received: 0, delivered: 0, evicted: 0, fragmented: 0, deadPath: 0, relayed: 0 };
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -128,6 +142,9 @@ export class ZerotierRelay {
   /** Receiver address -> its reassembly ring (shared by all senders, as in ZeroTier). */
   readonly #reassembly = new Map<string, Reassembler<{ dir: Direction; frame: Buffer }>>();
   #nextFrameId = 0;
+  readonly #paths: PeerPaths;
+  #rootDelayMs: number;
+  readonly #now = () => performance.now();
   readonly #directions: Direction[] = [];
   /** Source IP -> the directions its datagrams go out on. */
   readonly #outgoing = new Map<string, Direction[]>();
@@ -144,7 +161,13 @@ export class ZerotierRelay {
     this.#physMtu = opts.physMtu ?? ZT_DEFAULT_PHYSMTU;
     this.#endpoints = opts.endpoints.map((e) => ({ ...e }));
     this.#log = opts.log ?? (() => {});
-    const now = () => performance.now();
+    const now = this.#now;
+    this.#paths = new PeerPaths(
+      this.#endpoints.map((e) => e.name),
+      now(),
+      opts.pathTimers,
+    );
+    this.#rootDelayMs = opts.rootDelayMs ?? ROOT_DELAY_MS;
     for (const to of this.#endpoints)
       this.#reassembly.set(
         to.address,
@@ -183,6 +206,7 @@ export class ZerotierRelay {
       const dir = this.#directions.find((d) => d.name === b.direction) as Direction;
       dir.baseline = applyImpairment(NO_IMPAIRMENT, b.impairment);
       dir.shaper.set(dir.baseline);
+      this.#paths.setDirect(dir.name, true, this.#now());
     }
   }
 
@@ -256,10 +280,37 @@ export class ZerotierRelay {
     return this.set(direction, { down: false });
   }
 
+  /** The direct path stops carrying packets one way or both (the root still works). */
+  directDown(direction: string = ALL_DIRECTIONS): DirectionStatus[] {
+    return this.#setDirect(direction, false);
+  }
+
+  directUp(direction: string = ALL_DIRECTIONS): DirectionStatus[] {
+    return this.#setDirect(direction, true);
+  }
+
+  /** The added one-way delay through the root. */
+  setRootDelay(ms: number): void {
+    if (!(Number.isFinite(ms) && ms >= 0 && ms <= 60_000))
+      throw new LabError(`root delay ${ms} ms: expected 0 to 60000`);
+    this.#rootDelayMs = ms;
+    this.#log(`root delay ${ms} ms`);
+  }
+
+  #setDirect(direction: string, works: boolean): DirectionStatus[] {
+    const dirs = this.#select(direction);
+    for (const dir of dirs) {
+      this.#paths.setDirect(dir.name, works, this.#now());
+      this.#log(`${dir.name}: direct path ${works ? "works" : "carries nothing"}`);
+    }
+    return dirs.map((d) => this.#status(d));
+  }
+
   /** Back to the baseline path (the topology's; none without one); counters too when asked. */
   reset(opts: { counters?: boolean } = {}): void {
     for (const dir of this.#directions) {
       dir.shaper.set(dir.baseline);
+      this.#paths.setDirect(dir.name, true, this.#now());
       if (opts.counters) {
         dir.shaper.resetCounters();
         dir.frames = emptyFrameCounters();
@@ -281,6 +332,7 @@ export class ZerotierRelay {
       peerPort: this.#peerPort,
       seed: this.#seed,
       physMtu: this.#physMtu,
+      rootDelayMs: this.#rootDelayMs,
       endpoints: this.#endpoints.map((e) => ({ ...e })),
       directions: this.#directions.map((d) => this.#status(d)),
       unknownSources: { ...this.#unknown },
@@ -296,9 +348,17 @@ export class ZerotierRelay {
       baseline: { ...dir.baseline, burst: dir.baseline.burst ? { ...dir.baseline.burst } : null },
       counters: dir.shaper.counters,
       frames: { ...dir.frames },
+      path: this.#pathOf(dir),
       queued: dir.queue.size,
       sendErrors: dir.sendErrors,
     };
+  }
+
+  #pathOf(dir: Direction): DirectionStatus["path"] {
+    const p = this.#paths.status(this.#now()).find((x) => x.direction === dir.name);
+    return p
+      ? { via: p.via, lastReceiveAgoMs: p.lastReceiveAgoMs, directWorks: p.directWorks }
+      : { via: "direct", lastReceiveAgoMs: null, directWorks: true };
   }
 
   #select(direction: string): Direction[] {
@@ -319,15 +379,29 @@ export class ZerotierRelay {
     }
     const sizes = fragmentSizes(msg.length, this.#physMtu);
     const id = this.#nextFrameId++;
+    const now = this.#now();
     for (const dir of outgoing) {
       dir.frames.received++;
       if (sizes.length > 1) dir.frames.fragmented++;
+      // The sender's choice, by ZeroTier's path rules (peer-paths.ts).
+      const via = this.#paths.via(dir.from.name, dir.to.name, now);
+      if (via === "direct" && !this.#paths.directWorks(dir.name)) {
+        dir.frames.deadPath++;
+        continue;
+      }
+      // Through the root the packets cross the same internet, and then some.
+      const extra = via === "relay" ? this.#rootDelayMs : 0;
+      if (via === "relay") dir.frames.relayed++;
+      let sent = false;
       sizes.forEach((bytes, index) => {
-        const decision = dir.shaper.decide(bytes);
+        const decision = dir.shaper.decide(bytes, now);
         if (decision.kind !== "send") return;
+        sent = true;
         for (const at of decision.departures)
-          dir.queue.push(at, { frame: msg, id, index, total: sizes.length });
+          dir.queue.push(at + extra, { frame: msg, id, index, total: sizes.length });
       });
+      // The receiver heard the sender over the direct path: that path stays remembered.
+      if (sent && via === "direct") this.#paths.receivedDirect(dir.from.name, dir.to.name, now);
     }
   }
 

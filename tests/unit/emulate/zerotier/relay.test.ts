@@ -322,3 +322,50 @@ test("the topology's path is each direction's start and what reset returns to", 
     },
   );
 });
+
+test.serial(
+  "direct path lost: sent into it until it expires, then through the root, then direct again",
+  async (t) => {
+    const { home, mine } = await routers();
+    const relay = new ZerotierRelay({
+      bindAddress: "127.0.0.1",
+      port: 0,
+      peerPort: home.address().port,
+      endpoints: [
+        { name: "home", address: HOME },
+        { name: "mine", address: MINE },
+      ],
+      rootDelayMs: 60,
+      // ZeroTier's 243 s / 14 s / 15 s, shortened.
+      pathTimers: { expirationMs: 300, heartbeatMs: 100, pushMs: 100 },
+    });
+    t.teardown(async () => {
+      await relay.stop();
+      home.close();
+      mine.close();
+    });
+    await relay.start();
+    const port = relay.show().listening?.port ?? 0;
+    const h = endpoint(home, port);
+    const m = endpoint(mine, port);
+    const hm = () => direction(relay, "home->mine");
+
+    relay.directDown();
+    t.like(hm().path, { via: "direct", directWorks: false });
+    await h.send("lost");
+    await sleep(50);
+    t.is(m.got.length, 0, "sent into the dead direct path");
+    t.is(hm().frames.deadPath, 1);
+
+    t.true(await until(() => hm().path.via === "relay", 2000));
+    const sentAt = performance.now();
+    await h.send("via-root");
+    t.true(await until(() => m.got.length === 1));
+    t.true((m.got[0]?.at ?? 0) - sentAt >= 59, "the root adds its delay");
+    t.is(hm().frames.relayed, 1);
+
+    relay.directUp();
+    t.true(await until(() => hm().path.via === "direct", 2000), "back on the next push");
+    t.like(hm().path, { directWorks: true });
+  },
+);
