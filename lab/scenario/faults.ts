@@ -34,6 +34,10 @@ export function faultTarget(f: Fault): string {
 
 /** Why a handle cannot inject a fault at all (a kind without node joins), else undefined. */
 export function unsupportedFault(h: LabHandle, f: Fault): string | undefined {
+  if (f.kind === "link" && (f.action === "direct-down" || f.action === "direct-up"))
+    return h.faults.linkDirectDown && h.faults.linkDirectUp
+      ? undefined
+      : `link ${f.action}: the ${h.kind.name} runtime has no separate direct and relayed ZeroTier paths; run it on a runtime that has`;
   if (f.kind === "link" && f.action === "restart")
     return h.faults.ztRemove && h.faults.ztRecreate
       ? undefined
@@ -72,6 +76,21 @@ export async function applyFault(h: LabHandle, f: Fault): Promise<FaultOutcome> 
           return { detail: "up" };
         case "restart":
           return restartZerotier(h, f.forMs);
+        case "direct-down":
+        case "direct-up": {
+          const why = unsupportedFault(h, f);
+          if (why || !act.linkDirectDown || !act.linkDirectUp) throw new LabError(why ?? "unsupported");
+          const up = act.linkDirectUp.bind(act);
+          if (f.action === "direct-up") {
+            await up(f.direction);
+            return { detail: `direct path up${f.direction ? ` ${f.direction}` : ""}` };
+          }
+          const how = await act.linkDirectDown(f.direction);
+          return {
+            detail: `direct path down${f.direction ? ` ${f.direction}` : ""}${suffix(how)}`,
+            revert: () => up(f.direction),
+          };
+        }
       }
       break;
     }

@@ -334,7 +334,7 @@ function expectStep(e: Raw, path: string, refs: References): Step | undefined {
 }
 
 const ACTIONS: Record<string, string[]> = {
-  link: ["down", "up", "impair", "reset", "restart"],
+  link: ["down", "up", "impair", "reset", "restart", "direct-down", "direct-up"],
   router: ["kill", "stop", "start", "reconfigure"],
   speaker: ["kill", "stop", "start"],
   node: ["remove", "add"],
@@ -385,7 +385,11 @@ function toFault(f: Raw, path: string, refs: References, lab: Lab): Fault | unde
       }
       if (f.for !== undefined) throw new Error(`for applies to restart only, not to ${action}`);
       if (direction) parseImpairmentArgs(["--direction", direction], sites);
-      return { kind: "link", action: action as "down" | "up" | "reset", ...(direction ? { direction } : {}) };
+      return {
+        kind: "link",
+        action: action as "down" | "up" | "reset" | "direct-down" | "direct-up",
+        ...(direction ? { direction } : {}),
+      };
     }
   } catch (err) {
     refs.diags.add(refs.at(path), path, (err as Error).message);

@@ -45,6 +45,13 @@ export function netnsFaultActions(ctx: DaemonContext): FaultActions {
       await relayRequest(relay, { op: "reset" });
       return "";
     },
+    async linkDirectDown(d) {
+      await relayRequest(relay, { op: "direct-down", ...direction(d) });
+      return "roots still reachable: ZeroTier's path rules decide when traffic goes through the root";
+    },
+    async linkDirectUp(d) {
+      await relayRequest(relay, { op: "direct-up", ...direction(d) });
+    },
     async ztRemove() {
       const n = await removeVxlans(ctx.plan.vxlans);
       return `zt0 deleted in ${n} of ${ctx.plan.vxlans.length} routers`;

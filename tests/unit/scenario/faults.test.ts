@@ -63,3 +63,27 @@ test("a runtime without the actions refuses the fault, with why", async (t) => {
   await t.throwsAsync(applyFault(h, restart(5000)), { instanceOf: LabError });
   t.is(unsupportedFault(h, { kind: "link", action: "down" }), undefined);
 });
+
+test("direct-down goes through the handle one way or both; its revert is direct-up the same way", async (t) => {
+  const calls: string[] = [];
+  const h = handle({
+    linkDirectDown: async (d) => {
+      calls.push(`down ${d ?? "both"}`);
+      return "roots still reachable";
+    },
+    linkDirectUp: async (d) => {
+      calls.push(`up ${d ?? "both"}`);
+    },
+  });
+  const out = await applyFault(h, { kind: "link", action: "direct-down", direction: "home->mine" });
+  t.is(out.detail, "direct path down home->mine (roots still reachable)");
+  await out.revert?.();
+  t.deepEqual(calls, ["down home->mine", "up home->mine"]);
+  const up = await applyFault(h, { kind: "link", action: "direct-up" });
+  t.is(up.detail, "direct path up");
+  t.is(up.revert, undefined);
+  t.regex(
+    unsupportedFault(handle({}), { kind: "link", action: "direct-down" }) ?? "",
+    /no separate direct and relayed/,
+  );
+});

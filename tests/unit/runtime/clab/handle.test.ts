@@ -140,6 +140,14 @@ test("node joins and removals are refused before anything runs, naming the step'
   t.deepEqual(tools.calls, []);
 });
 
+test("direct-path faults are refused on clab, with why", async (t) => {
+  const h = handleWith(new RecordingContainers(), new RecordingTools());
+  const refused = h.unsupported(scenario("zt-direct-path-lost"));
+  t.is(refused.length, 2, "direct-down and direct-up");
+  t.regex(refused[0]?.why ?? "", /^link direct-down: .*no separate direct and relayed paths/);
+  await t.throwsAsync(applyFault(h, { kind: "link", action: "direct-down" }), { instanceOf: LabError });
+});
+
 test("a zerotier-one restart is refused on clab, with why, and touches nothing", async (t) => {
   const containers = new RecordingContainers();
   const tools = new RecordingTools();
