@@ -123,6 +123,8 @@ interface Direction {
   queue: DepartureQueue<Fragment>;
   frames: FrameCounters;
   baseline: Impairment;
+  /** The direct-down fault (the root still works), apart from a partition of everything. */
+  directDown: boolean;
   sendErrors: number;
 }
 
@@ -195,6 +197,7 @@ export class ZerotierRelay {
           queue,
           frames: emptyFrameCounters(),
           baseline: { ...NO_IMPAIRMENT },
+          directDown: false,
           sendErrors: 0,
         };
         this.#directions.push(dir);
@@ -206,7 +209,8 @@ export class ZerotierRelay {
       const dir = this.#directions.find((d) => d.name === b.direction) as Direction;
       dir.baseline = applyImpairment(NO_IMPAIRMENT, b.impairment);
       dir.shaper.set(dir.baseline);
-      this.#paths.setDirect(dir.name, true, this.#now());
+      dir.directDown = false;
+      this.#syncPath(dir);
     }
   }
 
@@ -267,6 +271,7 @@ export class ZerotierRelay {
     if (errors.length > 0) throw new InvalidImpairmentError(errors);
     for (const dir of dirs) {
       dir.shaper.set(patch);
+      this.#syncPath(dir);
       this.#log(`${dir.name}: ${describeImpairment(dir.shaper.impairment)}`);
     }
     return dirs.map((d) => this.#status(d));
@@ -300,7 +305,8 @@ export class ZerotierRelay {
   #setDirect(direction: string, works: boolean): DirectionStatus[] {
     const dirs = this.#select(direction);
     for (const dir of dirs) {
-      this.#paths.setDirect(dir.name, works, this.#now());
+      dir.directDown = !works;
+      this.#syncPath(dir);
       this.#log(`${dir.name}: direct path ${works ? "works" : "carries nothing"}`);
     }
     return dirs.map((d) => this.#status(d));
@@ -310,7 +316,8 @@ export class ZerotierRelay {
   reset(opts: { counters?: boolean } = {}): void {
     for (const dir of this.#directions) {
       dir.shaper.set(dir.baseline);
-      this.#paths.setDirect(dir.name, true, this.#now());
+      dir.directDown = false;
+      this.#syncPath(dir);
       if (opts.counters) {
         dir.shaper.resetCounters();
         dir.frames = emptyFrameCounters();
@@ -354,6 +361,11 @@ export class ZerotierRelay {
     };
   }
 
+  /** ZeroTier's heartbeats get through the direct path only if neither fault stops it. */
+  #syncPath(dir: Direction): void {
+    this.#paths.setDirect(dir.name, !dir.directDown && !dir.shaper.impairment.down, this.#now());
+  }
+
   #pathOf(dir: Direction): DirectionStatus["path"] {
     const p = this.#paths.status(this.#now()).find((x) => x.direction === dir.name);
     return p
@@ -385,7 +397,7 @@ export class ZerotierRelay {
       if (sizes.length > 1) dir.frames.fragmented++;
       // The sender's choice, by ZeroTier's path rules (peer-paths.ts).
       const via = this.#paths.via(dir.from.name, dir.to.name, now);
-      if (via === "direct" && !this.#paths.directWorks(dir.name)) {
+      if (via === "direct" && dir.directDown) {
         dir.frames.deadPath++;
         continue;
       }

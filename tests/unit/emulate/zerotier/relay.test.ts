@@ -369,3 +369,21 @@ test.serial(
     t.like(hm().path, { directWorks: true });
   },
 );
+
+test("a partition of everything also stops ZeroTier's heartbeats: the direct path expires behind it", (t) => {
+  const relay = new ZerotierRelay({
+    bindAddress: "127.0.0.1",
+    endpoints: [
+      { name: "home", address: HOME },
+      { name: "mine", address: MINE },
+    ],
+    pathTimers: { expirationMs: 40, heartbeatMs: 10, pushMs: 10 },
+  });
+  relay.down();
+  t.like(direction(relay, "home->mine").path, { directWorks: false });
+  const end = performance.now() + 80;
+  while (performance.now() < end); // the timers are read from the clock: let 80 ms pass
+  t.is(direction(relay, "home->mine").path.via, "relay");
+  relay.up();
+  t.like(direction(relay, "home->mine").path, { directWorks: true });
+});
