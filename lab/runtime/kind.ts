@@ -128,6 +128,17 @@ export interface FaultActions {
   /** Starts a node's speaker unless it runs (or waits for the one that replaces `token`); says
    * what it did. */
   startSpeaker(node: string, token?: string): Promise<string>;
+  /** Optional: the direct path between the peers stops carrying packets (one way or both) while
+   * the roots stay reachable; ZeroTier's own rules then decide when traffic goes through a root.
+   * A kind without it cannot run the `direct-down` link fault. Returns how. */
+  linkDirectDown?(direction?: LinkDirection): Promise<string>;
+  linkDirectUp?(direction?: LinkDirection): Promise<void>;
+  /** Optional: zerotier-one stopping: zt0 removed in every router, so BIRD sees the link go.
+   * Returns how. A kind without it cannot run the `restart` link fault. */
+  ztRemove?(): Promise<string>;
+  /** Optional, with ztRemove: zt0 back in every router where it is missing, as zerotier-one
+   * recreates it on start (address, MTU); does nothing where it exists. Returns how. */
+  ztRecreate?(): Promise<string>;
   /** Optional: a node joins a site at run time; the grown lab. */
   addNode?(node: NodeJoin): Promise<Lab>;
   /** Optional: a node leaves; its daemons and namespaces go. */

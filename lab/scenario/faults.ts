@@ -34,6 +34,14 @@ export function faultTarget(f: Fault): string {
 
 /** Why a handle cannot inject a fault at all (a kind without node joins), else undefined. */
 export function unsupportedFault(h: LabHandle, f: Fault): string | undefined {
+  if (f.kind === "link" && (f.action === "direct-down" || f.action === "direct-up"))
+    return h.faults.linkDirectDown && h.faults.linkDirectUp
+      ? undefined
+      : `link ${f.action}: the ${h.kind.name} runtime has no separate direct and relayed ZeroTier paths; run it on a runtime that has`;
+  if (f.kind === "link" && f.action === "restart")
+    return h.faults.ztRemove && h.faults.ztRecreate
+      ? undefined
+      : `link restart: the ${h.kind.name} runtime cannot remove and recreate zt0; run it on a runtime that can`;
   if (f.kind !== "node") return undefined;
   const can = f.action === "add" ? h.faults.addNode : h.faults.removeNode;
   return can
@@ -66,6 +74,23 @@ export async function applyFault(h: LabHandle, f: Fault): Promise<FaultOutcome> 
         case "up":
           await act.linkUp(f.direction);
           return { detail: "up" };
+        case "restart":
+          return restartZerotier(h, f.forMs);
+        case "direct-down":
+        case "direct-up": {
+          const why = unsupportedFault(h, f);
+          if (why || !act.linkDirectDown || !act.linkDirectUp) throw new LabError(why ?? "unsupported");
+          const up = act.linkDirectUp.bind(act);
+          if (f.action === "direct-up") {
+            await up(f.direction);
+            return { detail: `direct path up${f.direction ? ` ${f.direction}` : ""}` };
+          }
+          const how = await act.linkDirectDown(f.direction);
+          return {
+            detail: `direct path down${f.direction ? ` ${f.direction}` : ""}${suffix(how)}`,
+            revert: () => up(f.direction),
+          };
+        }
       }
       break;
     }
@@ -122,6 +147,30 @@ export async function applyFault(h: LabHandle, f: Fault): Promise<FaultOutcome> 
       return { detail: "lab up" };
   }
   return { detail: "" };
+}
+
+/** zt0 goes now and comes back after `forMs` while the scenario goes on, as zerotier-one
+ * restarting does; the revert brings it back at once if the scenario ends (or fails) first. */
+async function restartZerotier(h: LabHandle, forMs: number): Promise<FaultOutcome> {
+  const act = h.faults;
+  const why = unsupportedFault(h, { kind: "link", action: "restart", forMs });
+  if (why || !act.ztRemove || !act.ztRecreate) throw new LabError(why ?? "link restart unsupported");
+  const recreateNow = act.ztRecreate.bind(act);
+  const how = await act.ztRemove();
+  let back: Promise<string> | undefined;
+  const recreate = () => {
+    back ??= recreateNow();
+    return back;
+  };
+  // A failure here surfaces in the revert, which awaits the same promise.
+  const timer = setTimeout(() => void recreate().catch(() => undefined), forMs);
+  return {
+    detail: `zerotier-one restart: ${how}, back after ${forMs / 1000} s`,
+    revert: async () => {
+      clearTimeout(timer);
+      await recreate();
+    },
+  };
 }
 
 const suffix = (how: string) => (how ? ` (${how})` : "");

@@ -334,7 +334,7 @@ function expectStep(e: Raw, path: string, refs: References): Step | undefined {
 }
 
 const ACTIONS: Record<string, string[]> = {
-  link: ["down", "up", "impair", "reset"],
+  link: ["down", "up", "impair", "reset", "restart", "direct-down", "direct-up"],
   router: ["kill", "stop", "start", "reconfigure"],
   speaker: ["kill", "stop", "start"],
   node: ["remove", "add"],
@@ -377,8 +377,19 @@ function toFault(f: Raw, path: string, refs: References, lab: Lab): Fault | unde
         const parsed = parseImpairmentArgs(words, sites);
         return { kind: "link", action: "impair", direction: parsed.direction, impairment: parsed.impairment };
       }
+      if (action === "restart") {
+        // A service restart takes zt0 away at both ends: it has no direction.
+        if (direction) throw new Error("restart acts on both routers: leave out direction");
+        if (f.for === undefined) throw new Error("restart needs for: how long zt0 is gone, e.g. for: 5s");
+        return { kind: "link", action: "restart", forMs: duration(f.for, `${path}.for`, refs) };
+      }
+      if (f.for !== undefined) throw new Error(`for applies to restart only, not to ${action}`);
       if (direction) parseImpairmentArgs(["--direction", direction], sites);
-      return { kind: "link", action: action as "down" | "up" | "reset", ...(direction ? { direction } : {}) };
+      return {
+        kind: "link",
+        action: action as "down" | "up" | "reset" | "direct-down" | "direct-up",
+        ...(direction ? { direction } : {}),
+      };
     }
   } catch (err) {
     refs.diags.add(refs.at(path), path, (err as Error).message);

@@ -4,8 +4,10 @@ import type { Impairment } from "../emulate/zerotier/impairment.ts";
 import type { NodeJoin } from "../topology/model.ts";
 
 export type Fault =
-  | { kind: "link"; action: "down" | "up" | "reset"; direction?: string }
+  | { kind: "link"; action: "down" | "up" | "reset" | "direct-down" | "direct-up"; direction?: string }
   | { kind: "link"; action: "impair"; direction: string; impairment: Partial<Impairment> }
+  /** zerotier-one restarting: zt0 gone in both routers for `forMs`, then recreated. */
+  | { kind: "link"; action: "restart"; forMs: number }
   | { kind: "router"; action: "kill" | "stop" | "start"; router: string }
   | { kind: "router"; action: "reconfigure"; router: string; config: string }
   | { kind: "speaker"; action: "kill" | "stop" | "start"; node: string }

@@ -13,6 +13,7 @@ import { selectorProblems } from "../cilium/selector.ts";
 import { closest, Diagnostics } from "../config/diagnostics.ts";
 import { checkAgainstSchema, compileSchema } from "../config/schema-check.ts";
 import { parseYamlDocuments, positionOf, type YamlDocument } from "../config/yaml.ts";
+import { parseDuration } from "../util/duration.ts";
 import * as ip from "./ipv4.ts";
 import type {
   Cidr,
@@ -24,6 +25,7 @@ import type {
   Router,
   Site,
   SourceRef,
+  ZerotierPath,
 } from "./model.ts";
 import { manifestPosition } from "./positions.ts";
 
@@ -35,7 +37,11 @@ export const TOPOLOGY_SCHEMA_FILE = fileURLToPath(
 interface RawTopology {
   name: string;
   cluster: { podCIDR: string; serviceCIDR?: string; cilium: string };
-  zerotier: { network: string; mtu?: number };
+  zerotier: {
+    network: string;
+    mtu?: number;
+    paths?: { sites: [string, string]; rtt: string; jitter?: string; loss?: string }[];
+  };
   sites: { name: string; lan: string }[];
   routers: {
     name: string;
@@ -98,6 +104,7 @@ const PASSES: readonly Pass[] = [
   { run: readHelmValues, gate: false }, //      the Helm values beside them, kept with their positions
   { run: buildCluster, gate: false }, //        the lab's frame: name, cluster and ZeroTier prefixes, sources
   { run: buildSites, gate: false }, //          sites with their LAN and router
+  { run: buildZerotierPaths, gate: false }, //  the internet path between each listed pair of sites
   { run: buildRouters, gate: false }, //        routers with their real bird.conf
   { run: buildNodes, gate: false }, //          nodes with their pod CIDR and pods (.10 upwards)
   { run: resolveBgp, gate: false }, //          each node's Cilium speaker, resolved from the CRDs
@@ -444,7 +451,7 @@ function buildCluster(b: Build): void {
       ciliumDir: resolvePath(b.configDir, raw.cluster.cilium),
       helmValues: existsSync(values) ? values : null,
     },
-    zerotier: { network: cidrs.zerotier, mtu: raw.zerotier.mtu ?? 2800 },
+    zerotier: { network: cidrs.zerotier, mtu: raw.zerotier.mtu ?? 2800, paths: [] },
     sites: [],
     routers: [],
     nodes: [],
@@ -459,6 +466,68 @@ function buildSites({ raw, cidrs, lab }: Build): void {
     lan: cidrs.sites.get(s.name) as Cidr,
     router: (raw.routers.find((r) => r.site === s.name) as { name: string }).name,
   }));
+}
+
+/** The relay holds at most a minute of delay per direction (emulate/zerotier/impairment.ts). */
+const MAX_ONE_WAY_MS = 60_000;
+
+function buildZerotierPaths({ raw, at, lab }: Build, diags: Diagnostics): void {
+  const siteNames = lab.sites.map((s) => s.name);
+  const seen = new Map<string, number>();
+  const ms = (text: string | undefined) =>
+    text === undefined ? 0 : (parseDuration(text) as { ms: number }).ms;
+  for (const [i, p] of (raw.zerotier.paths ?? []).entries()) {
+    const path = `zerotier.paths[${i}]`;
+    const [a, b] = p.sites;
+    for (const [k, site] of p.sites.entries()) {
+      if (siteNames.includes(site)) continue;
+      const guess = closest(site, siteNames);
+      diags.add(
+        at(`${path}.sites[${k}]`),
+        `${path}.sites[${k}]`,
+        `unknown site "${site}"`,
+        guess ? `did you mean "${guess}"?` : `sites: ${siteNames.join(", ")}`,
+      );
+    }
+    if (a === b)
+      diags.add(
+        at(`${path}.sites`),
+        `${path}.sites`,
+        `a path joins two different sites, got "${a}" twice`,
+        "name the other site",
+      );
+    const key = [a, b].sort().join(" ");
+    const first = seen.get(key);
+    if (first !== undefined)
+      diags.add(
+        at(`${path}.sites`),
+        `${path}.sites`,
+        `the path between "${a}" and "${b}" is given twice`,
+        `also at zerotier.paths[${first}]: keep one`,
+      );
+    else seen.set(key, i);
+    const rttMs = ms(p.rtt);
+    const jitterMs = ms(p.jitter);
+    if (rttMs / 2 > MAX_ONE_WAY_MS)
+      diags.add(
+        at(`${path}.rtt`),
+        `${path}.rtt`,
+        `rtt ${p.rtt} is more than ${(2 * MAX_ONE_WAY_MS) / 1000}s`,
+        "use a realistic round trip, e.g. 20ms",
+      );
+    if (jitterMs > MAX_ONE_WAY_MS)
+      diags.add(
+        at(`${path}.jitter`),
+        `${path}.jitter`,
+        `jitter ${p.jitter} is more than ${MAX_ONE_WAY_MS / 1000}s`,
+        "e.g. 2ms",
+      );
+    const lossPct = p.loss === undefined ? 0 : Number(p.loss.slice(0, -1));
+    if (lossPct > 100)
+      diags.add(at(`${path}.loss`), `${path}.loss`, `loss ${p.loss} is over 100%`, "e.g. 0.1%");
+    const entry: ZerotierPath = { sites: [a, b], rttMs, jitterMs, lossPct, source: at(path) };
+    lab.zerotier.paths.push(entry);
+  }
 }
 
 function buildRouters({ raw, at, configDir, lab }: Build): void {

@@ -14,6 +14,18 @@ export interface Cidr {
   prefixLength: number;
 }
 
+/** The internet path between two sites' ZeroTier peers (the topology's zerotier.paths). */
+export interface ZerotierPath {
+  sites: [string, string];
+  /** Round trip, split evenly between the directions. */
+  rttMs: number;
+  /** Per direction, uniform either way. */
+  jitterMs: number;
+  /** Per direction, percent. */
+  lossPct: number;
+  source: SourceRef;
+}
+
 export interface Site {
   name: string;
   lan: Cidr;
@@ -128,7 +140,7 @@ export interface Lab {
   /** Directory the topology's relative paths start from. */
   configDir: string;
   cluster: { podCidr: Cidr; serviceCidr: Cidr; ciliumDir: string; helmValues: string | null };
-  zerotier: { network: Cidr; mtu: number };
+  zerotier: { network: Cidr; mtu: number; paths: ZerotierPath[] };
   sites: Site[];
   routers: Router[];
   nodes: K8sNode[];

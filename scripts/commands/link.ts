@@ -7,7 +7,8 @@ import { chooseKind, loadForCommand, requireUp } from "./load.ts";
 const USAGE = `lab link zt show [--json]
        lab link zt set [--delay 30ms] [--jitter 5ms] [--reorder] [--loss 1%] [--burst P,R,LOSS] [--rate 10mbit] [--duplicate 0.5%] [--direction home->mine|both]
        lab link zt down|up [--direction home->mine|both]     (down = silent blackhole, the interfaces stay up)
-       lab link zt reset                                       (no impairment, counters kept)
+       lab link zt direct-down|direct-up [--direction home->mine|both]   (the direct path dies, roots still reachable)
+       lab link zt reset                                       (back to the topology's path, counters kept)
   common: [--topology FILE] [--name LAB] [--runtime netns|clab]
   clab: down/up are nftables drops on zt0's ingress (zt0 stays up); set is containerlab tools
         netem (tc netem for --burst and --duplicate) on the sending end; show reads both ends`;
@@ -57,7 +58,9 @@ export const link: Command = {
         break;
       }
       case "down":
-      case "up": {
+      case "up":
+      case "direct-down":
+      case "direct-up": {
         const direction = directionFlag(flags, sites);
         request = direction ? { op, direction } : { op };
         break;
@@ -91,6 +94,18 @@ async function applyLink(h: LabHandle, request: RelayRequest): Promise<void> {
     case "reset":
       await h.faults.linkReset();
       return;
+    case "direct-down":
+    case "direct-up": {
+      const f = h.faults;
+      if (!f.linkDirectDown || !f.linkDirectUp)
+        throw new UsageError(
+          `link zt ${request.op}: the ${h.kind.name} runtime has no separate direct and relayed paths`,
+          "run it on the netns runtime",
+        );
+      if (request.op === "direct-down") await f.linkDirectDown(request.direction);
+      else await f.linkDirectUp(request.direction);
+      return;
+    }
     default:
       return;
   }

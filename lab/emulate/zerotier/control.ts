@@ -11,15 +11,21 @@ export type RelayRequest =
   | { op: "set"; direction: string; impairment: Partial<Impairment> }
   | { op: "down"; direction?: string }
   | { op: "up"; direction?: string }
-  | { op: "reset"; counters?: boolean };
+  | { op: "reset"; counters?: boolean }
+  | { op: "direct-down"; direction?: string }
+  | { op: "direct-up"; direction?: string }
+  | { op: "root"; delayMs: number };
 
 export type RelayOkReply = { ok: true; status: RelayStatus };
 export type RelayReply = RelayOkReply | { ok: false; error: string };
 
 /** What the control server needs from a relay (a fake in tests). */
-export type RelayControl = Pick<ZerotierRelay, "show" | "set" | "down" | "up" | "reset">;
+export type RelayControl = Pick<
+  ZerotierRelay,
+  "show" | "set" | "down" | "up" | "reset" | "directDown" | "directUp" | "setRootDelay"
+>;
 
-const OPS = ["show", "set", "down", "up", "reset"];
+const OPS = ["show", "set", "down", "up", "reset", "direct-down", "direct-up", "root"];
 /** A request line longer than this is garbage, not a request: refuse rather than buffer it. */
 const MAX_LINE = 64 * 1024;
 /** sun_path is 108 bytes on Linux, including the terminating NUL. */
@@ -46,6 +52,17 @@ export function handleControlRequest(relay: RelayControl, request: unknown): Rel
         break;
       case "up":
         relay.up(direction);
+        break;
+      case "direct-down":
+        relay.directDown(direction);
+        break;
+      case "direct-up":
+        relay.directUp(direction);
+        break;
+      case "root":
+        if (typeof req.delayMs !== "number")
+          return fail(`"root" needs "delayMs", e.g. {"op":"root","delayMs":20}`);
+        relay.setRootDelay(req.delayMs);
         break;
       case "reset":
         if (req.counters !== undefined && typeof req.counters !== "boolean")

@@ -1,34 +1,64 @@
 // The relay's show() as a compact table for a terminal: one row per direction.
 import { describeImpairment } from "./impairment.ts";
-import type { RelayStatus } from "./relay.ts";
+import type { DirectionStatus, RelayStatus } from "./relay.ts";
 import { DROP_REASONS } from "./shaper.ts";
 
 export function formatRelayStatus(status: RelayStatus): string {
   const where = status.listening ? `${status.listening.address}:${status.listening.port}` : "(not listening)";
   const peers = status.endpoints.map((e) => `${e.name}=${e.address}`).join(" ");
-  const lines = [`relay ${where} -> ${peers} port ${status.peerPort}, seed ${status.seed}`];
+  const lines = [
+    `relay ${where} -> ${peers} port ${status.peerPort}, seed ${status.seed}, ZeroTier physical MTU ${status.physMtu}, root +${status.rootDelayMs} ms`,
+  ];
 
   const rows = status.directions.map((d) => {
     const dropped = DROP_REASONS.filter((r) => d.counters.dropped[r] > 0).map(
       (r) => `${r} ${d.counters.dropped[r]}`,
     );
     if (d.sendErrors > 0) dropped.push(`send-error ${d.sendErrors}`);
+    // Frames lost to a missing fragment, as ZeroTier's reassembly ring gives them up.
+    if (d.frames.evicted > 0) dropped.push(`frames-evicted ${d.frames.evicted}`);
+    if (d.frames.deadPath > 0) dropped.push(`frames-into-dead-path ${d.frames.deadPath}`);
     return [
       d.direction,
+      formatPath(d.path),
       describeImpairment(d.impairment),
-      String(d.counters.forwarded),
+      `${d.frames.delivered}/${d.frames.received}`,
+      `${d.counters.forwarded}/${d.counters.received}`,
       String(d.counters.duplicated),
       formatBytes(d.counters.bytes),
       String(d.queued),
       dropped.length > 0 ? dropped.join(", ") : "-",
     ];
   });
-  const header = ["DIRECTION", "IMPAIRMENT", "FORWARDED", "DUPLICATED", "BYTES", "QUEUED", "DROPPED"];
-  lines.push(...table([header, ...rows], [false, false, true, true, true, true, false]));
+  // FRAMES delivered/received; FRAGMENTS forwarded/received (one per ZeroTier UDP datagram);
+  // PATH as `zerotier-cli peers` shows it: the sender's path, when it last heard the other side on it.
+  const header = [
+    "DIRECTION",
+    "PATH",
+    "IMPAIRMENT",
+    "FRAMES",
+    "FRAGMENTS",
+    "DUPLICATED",
+    "BYTES",
+    "QUEUED",
+    "DROPPED",
+  ];
+  lines.push(...table([header, ...rows], [false, false, false, true, true, true, true, true, false]));
 
+  const paths = status.directions.filter((d) => describeImpairment(d.baseline) !== "none");
+  if (paths.length > 0)
+    lines.push(
+      `topology path (link zt reset returns to it): ${paths.map((d) => `${d.direction} ${describeImpairment(d.baseline)}`).join("; ")}`,
+    );
   const u = status.unknownSources;
   if (u.count > 0) lines.push(`unknown sources: ${u.count} datagrams dropped (last from ${u.last})`);
   return lines.join("\n");
+}
+
+/** "DIRECT 3s", "RELAY 250s", "DIRECT(dead) 30s": the path and the last receive on the direct one. */
+function formatPath(p: DirectionStatus["path"]): string {
+  const ago = p.lastReceiveAgoMs === null ? "never" : `${Math.round(p.lastReceiveAgoMs / 1000)}s`;
+  return `${p.via.toUpperCase()}${p.directWorks ? "" : "(dead)"} ${ago}`;
 }
 
 export function formatBytes(n: number): string {

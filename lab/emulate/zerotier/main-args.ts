@@ -2,7 +2,9 @@
 // starting a process.
 import { isIP } from "node:net";
 import { UsageError } from "../../util/errors.ts";
+import type { Impairment } from "./impairment.ts";
 import type { RelayEndpoint } from "./relay.ts";
+import type { DirectionBaseline } from "./wan-path.ts";
 
 export interface RelayMainOptions {
   bind: string;
@@ -11,12 +13,14 @@ export interface RelayMainOptions {
   endpoints: RelayEndpoint[];
   control: string;
   seed: number | undefined;
+  /** The topology's path per direction (--path, repeatable). */
+  baseline: DirectionBaseline[];
   help: boolean;
 }
 
 export const RELAY_MAIN_USAGE =
   "usage: relay-main.ts --bind IP [--port 9993] [--peer-port PORT] --endpoint NAME=IP --endpoint NAME=IP" +
-  " [--endpoint ...] --control SOCKET [--seed N]";
+  " [--endpoint ...] --control SOCKET [--seed N] [--path FROM->TO=JSON ...]";
 
 const EXAMPLES: Record<string, string> = {
   "--bind": "--bind 10.0.0.1",
@@ -25,11 +29,13 @@ const EXAMPLES: Record<string, string> = {
   "--endpoint": "--endpoint home=10.0.0.2",
   "--control": "--control /run/lab/relay.sock",
   "--seed": "--seed 42",
+  "--path": '--path home->mine={"delayMs":10,"jitterMs":1}',
 };
 
 export function parseRelayMainArgs(argv: readonly string[]): RelayMainOptions {
   const values = new Map<string, string>();
   const endpoints: RelayEndpoint[] = [];
+  const baseline: DirectionBaseline[] = [];
   let help = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
@@ -48,10 +54,12 @@ export function parseRelayMainArgs(argv: readonly string[]): RelayMainOptions {
       throw new UsageError(`${flag} needs a value (example: ${example})`);
     i++;
     if (flag === "--endpoint") endpoints.push(parseEndpoint(value));
+    else if (flag === "--path") baseline.push(parsePath(value));
     else if (values.has(flag)) throw new UsageError(`${flag} given more than once (example: ${example})`);
     else values.set(flag, value);
   }
-  if (help) return { bind: "", port: 0, peerPort: 0, endpoints, control: "", seed: undefined, help };
+  if (help)
+    return { bind: "", port: 0, peerPort: 0, endpoints, control: "", seed: undefined, baseline, help };
 
   const bind = required(values, "--bind");
   if (isIP(bind) === 0) throw bad("--bind", bind, "not an IP address");
@@ -66,7 +74,22 @@ export function parseRelayMainArgs(argv: readonly string[]): RelayMainOptions {
     );
   const control = required(values, "--control");
   const seed = intFlag(values, "--seed", 0, 2 ** 32 - 1);
-  return { bind, port, peerPort, endpoints, control, seed, help };
+  return { bind, port, peerPort, endpoints, control, seed, baseline, help };
+}
+
+/** FROM->TO=JSON impairment; the relay checks the direction and the fields. */
+function parsePath(value: string): DirectionBaseline {
+  const eq = value.indexOf("=");
+  const direction = value.slice(0, eq);
+  let impairment: unknown;
+  try {
+    impairment = JSON.parse(value.slice(eq + 1));
+  } catch {
+    impairment = undefined;
+  }
+  if (eq <= 0 || !direction.includes("->") || typeof impairment !== "object" || impairment === null)
+    throw bad("--path", value, "not FROM->TO=JSON");
+  return { direction, impairment: impairment as Partial<Impairment> };
 }
 
 function parseEndpoint(value: string): RelayEndpoint {

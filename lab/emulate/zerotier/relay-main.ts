@@ -1,6 +1,7 @@
 // The relay process, run inside the lab's "internet" namespace:
 //   node --import tsx lab/emulate/zerotier/relay-main.ts --bind 10.0.0.1 --port 9993 \
-//     --endpoint home=10.0.0.2 --endpoint mine=10.0.0.6 --control /path/relay.sock [--seed N]
+//     --endpoint home=10.0.0.2 --endpoint mine=10.0.0.6 --control /path/relay.sock [--seed N] \
+//     [--path 'home->mine={"delayMs":10}' ...]
 // Prints "relay ready" once the UDP socket and the control socket listen; the lab waits for that
 // line. Logs go to stderr. Exit codes: 0 after SIGTERM/SIGINT, 2 bad arguments, 1 anything else.
 import { LabError } from "../../util/errors.ts";
@@ -32,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
       peerPort: opts.peerPort,
       endpoints: opts.endpoints,
       seed: opts.seed,
+      baseline: opts.baseline,
       log,
     });
   } catch (err) {

@@ -1,22 +1,36 @@
 // The userspace "internet" between the sites: receives the routers' VXLAN-in-UDP datagrams on
 // one socket and forwards each to the other endpoint(s), impaired per direction. Direction is
-// told by source IP only, because the kernel VXLAN picks its source port per flow.
+// told by source IP only, because the kernel VXLAN picks its source port per flow. Each frame
+// crosses as the fragments ZeroTier would send (fragments.ts), each lost and delayed on its own;
+// the frame reaches the other side when its last fragment does, if it is reassembled at all.
 import dgram from "node:dgram";
 import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import { LabError } from "../../util/errors.ts";
 import { DepartureQueue } from "./departure-queue.ts";
 import {
+  fragmentSizes,
+  Reassembler,
+  ZT_DEFAULT_PHYSMTU,
+  ZT_MAX_PHYSMTU,
+  ZT_MIN_PHYSMTU,
+} from "./fragments.ts";
+import {
+  applyImpairment,
   describeImpairment,
   type Impairment,
   InvalidImpairmentError,
   NO_IMPAIRMENT,
   validateImpairment,
 } from "./impairment.ts";
+import { type PathKind, PeerPaths, type PeerPathTimers } from "./peer-paths.ts";
 import { deriveSeed, mulberry32 } from "./prng.ts";
 import { type DirectionCounters, DirectionShaper } from "./shaper.ts";
+import type { DirectionBaseline } from "./wan-path.ts";
 
 export const ZEROTIER_PORT = 9993;
+/** An assumption, not a measurement: a root in another city adds about 20 ms each way. */
+export const ROOT_DELAY_MS = 20;
 export const ALL_DIRECTIONS = "both";
 
 export interface RelayEndpoint {
@@ -36,9 +50,33 @@ export interface RelayOptions {
   seed?: number;
   /** Bottleneck buffer (ms of transmission) when a rate is set. */
   queueLimitMs?: number;
-  /** Most packets held per direction waiting for their departure. */
+  /** Most fragments held per direction waiting for their departure. */
   maxQueued?: number;
+  /** ZeroTier's physical MTU (largest UDP payload); default ZT_DEFAULT_PHYSMTU. */
+  physMtu?: number;
+  /** The path each direction starts with and reset() returns to (the topology's WAN path);
+   * a direction not named has none. */
+  baseline?: DirectionBaseline[];
+  /** Added one-way delay of the path relayed through a root; default ROOT_DELAY_MS. */
+  rootDelayMs?: number;
+  /** ZeroTier's path timers (tests shorten them); default ZeroTierOne's. */
+  pathTimers?: PeerPathTimers;
   log?: (line: string) => void;
+}
+
+/** Whole frames (one VXLAN datagram each) in one direction. */
+export interface FrameCounters {
+  received: number;
+  /** Handed to the other side, duplicates included. */
+  delivered: number;
+  /** Lost in reassembly: overwritten in ZeroTier's receive ring before its last fragment came. */
+  evicted: number;
+  /** Frames that needed more than one fragment. */
+  fragmented: number;
+  /** Sent into a direct path that carries nothing (the sender has not given it up yet). */
+  deadPath: number;
+  /** Sent through the root. */
+  relayed: number;
 }
 
 export interface DirectionStatus {
@@ -46,8 +84,14 @@ export interface DirectionStatus {
   from: RelayEndpoint;
   to: RelayEndpoint;
   impairment: Impairment;
+  /** What reset() returns to: the topology's path. */
+  baseline: Impairment;
+  /** Per ZeroTier fragment (UDP datagram as ZeroTier would send it); bytes are its UDP payload. */
   counters: DirectionCounters;
-  /** Packets waiting for their departure time now. */
+  frames: FrameCounters;
+  /** The path the sender uses now, as `zerotier-cli peers` shows it. */
+  path: { via: PathKind; lastReceiveAgoMs: number | null; directWorks: boolean };
+  /** Fragments waiting for their departure time now. */
   queued: number;
   sendErrors: number;
 }
@@ -56,9 +100,19 @@ export interface RelayStatus {
   listening: { address: string; port: number } | null;
   peerPort: number;
   seed: number;
+  physMtu: number;
+  rootDelayMs: number;
   endpoints: RelayEndpoint[];
   directions: DirectionStatus[];
   unknownSources: { count: number; last: string | null };
+}
+
+/** One fragment on its way: the frame it belongs to travels with it and is sent once whole. */
+interface Fragment {
+  frame: Buffer;
+  id: number;
+  index: number;
+  total: number;
 }
 
 interface Direction {
@@ -66,8 +120,16 @@ interface Direction {
   from: RelayEndpoint;
   to: RelayEndpoint;
   shaper: DirectionShaper;
-  queue: DepartureQueue<Buffer>;
+  queue: DepartureQueue<Fragment>;
+  frames: FrameCounters;
+  baseline: Impairment;
+  /** The direct-down fault (the root still works), apart from a partition of everything. */
+  directDown: boolean;
   sendErrors: number;
+}
+
+function emptyFrameCounters(): FrameCounters {
+  return { received: 0, delivered: 0, evicted: 0, fragmented: 0, deadPath: 0, relayed: 0 };
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -77,7 +139,14 @@ export class ZerotierRelay {
   readonly #port: number;
   readonly #peerPort: number;
   readonly #seed: number;
+  readonly #physMtu: number;
   readonly #endpoints: RelayEndpoint[];
+  /** Receiver address -> its reassembly ring (shared by all senders, as in ZeroTier). */
+  readonly #reassembly = new Map<string, Reassembler<{ dir: Direction; frame: Buffer }>>();
+  #nextFrameId = 0;
+  readonly #paths: PeerPaths;
+  #rootDelayMs: number;
+  readonly #now = () => performance.now();
   readonly #directions: Direction[] = [];
   /** Source IP -> the directions its datagrams go out on. */
   readonly #outgoing = new Map<string, Direction[]>();
@@ -91,14 +160,28 @@ export class ZerotierRelay {
     this.#port = opts.port ?? ZEROTIER_PORT;
     this.#peerPort = opts.peerPort ?? this.#port;
     this.#seed = (opts.seed ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
+    this.#physMtu = opts.physMtu ?? ZT_DEFAULT_PHYSMTU;
     this.#endpoints = opts.endpoints.map((e) => ({ ...e }));
     this.#log = opts.log ?? (() => {});
-    const now = () => performance.now();
+    const now = this.#now;
+    this.#paths = new PeerPaths(
+      this.#endpoints.map((e) => e.name),
+      now(),
+      opts.pathTimers,
+    );
+    this.#rootDelayMs = opts.rootDelayMs ?? ROOT_DELAY_MS;
+    for (const to of this.#endpoints)
+      this.#reassembly.set(
+        to.address,
+        new Reassembler(({ dir }) => {
+          dir.frames.evicted++;
+        }),
+      );
     for (const from of this.#endpoints) {
       const outgoing: Direction[] = [];
       for (const to of this.#endpoints) {
         if (to === from) continue;
-        const queue = new DepartureQueue<Buffer>((buf) => this.#send(dir, buf), now);
+        const queue = new DepartureQueue<Fragment>((f) => this.#arrive(dir, f), now);
         const shaper = new DirectionShaper({
           random: mulberry32(deriveSeed(this.#seed, this.#directions.length)),
           now,
@@ -106,11 +189,28 @@ export class ZerotierRelay {
           queued: () => queue.size,
           maxQueued: opts.maxQueued,
         });
-        const dir: Direction = { name: `${from.name}->${to.name}`, from, to, shaper, queue, sendErrors: 0 };
+        const dir: Direction = {
+          name: `${from.name}->${to.name}`,
+          from,
+          to,
+          shaper,
+          queue,
+          frames: emptyFrameCounters(),
+          baseline: { ...NO_IMPAIRMENT },
+          directDown: false,
+          sendErrors: 0,
+        };
         this.#directions.push(dir);
         outgoing.push(dir);
       }
       this.#outgoing.set(from.address, outgoing);
+    }
+    for (const b of opts.baseline ?? []) {
+      const dir = this.#directions.find((d) => d.name === b.direction) as Direction;
+      dir.baseline = applyImpairment(NO_IMPAIRMENT, b.impairment);
+      dir.shaper.set(dir.baseline);
+      dir.directDown = false;
+      this.#syncPath(dir);
     }
   }
 
@@ -157,6 +257,7 @@ export class ZerotierRelay {
   /** Drops every waiting packet, clears the timers and closes the socket. Safe to call twice. */
   async stop(): Promise<void> {
     for (const dir of this.#directions) dir.queue.clear();
+    for (const r of this.#reassembly.values()) r.clear();
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
@@ -170,6 +271,7 @@ export class ZerotierRelay {
     if (errors.length > 0) throw new InvalidImpairmentError(errors);
     for (const dir of dirs) {
       dir.shaper.set(patch);
+      this.#syncPath(dir);
       this.#log(`${dir.name}: ${describeImpairment(dir.shaper.impairment)}`);
     }
     return dirs.map((d) => this.#status(d));
@@ -183,12 +285,42 @@ export class ZerotierRelay {
     return this.set(direction, { down: false });
   }
 
-  /** Back to an unimpaired path; counters too when asked. */
+  /** The direct path stops carrying packets one way or both (the root still works). */
+  directDown(direction: string = ALL_DIRECTIONS): DirectionStatus[] {
+    return this.#setDirect(direction, false);
+  }
+
+  directUp(direction: string = ALL_DIRECTIONS): DirectionStatus[] {
+    return this.#setDirect(direction, true);
+  }
+
+  /** The added one-way delay through the root. */
+  setRootDelay(ms: number): void {
+    if (!(Number.isFinite(ms) && ms >= 0 && ms <= 60_000))
+      throw new LabError(`root delay ${ms} ms: expected 0 to 60000`);
+    this.#rootDelayMs = ms;
+    this.#log(`root delay ${ms} ms`);
+  }
+
+  #setDirect(direction: string, works: boolean): DirectionStatus[] {
+    const dirs = this.#select(direction);
+    for (const dir of dirs) {
+      dir.directDown = !works;
+      this.#syncPath(dir);
+      this.#log(`${dir.name}: direct path ${works ? "works" : "carries nothing"}`);
+    }
+    return dirs.map((d) => this.#status(d));
+  }
+
+  /** Back to the baseline path (the topology's; none without one); counters too when asked. */
   reset(opts: { counters?: boolean } = {}): void {
     for (const dir of this.#directions) {
-      dir.shaper.set(NO_IMPAIRMENT);
+      dir.shaper.set(dir.baseline);
+      dir.directDown = false;
+      this.#syncPath(dir);
       if (opts.counters) {
         dir.shaper.resetCounters();
+        dir.frames = emptyFrameCounters();
         dir.sendErrors = 0;
       }
     }
@@ -206,6 +338,8 @@ export class ZerotierRelay {
       listening,
       peerPort: this.#peerPort,
       seed: this.#seed,
+      physMtu: this.#physMtu,
+      rootDelayMs: this.#rootDelayMs,
       endpoints: this.#endpoints.map((e) => ({ ...e })),
       directions: this.#directions.map((d) => this.#status(d)),
       unknownSources: { ...this.#unknown },
@@ -218,10 +352,25 @@ export class ZerotierRelay {
       from: { ...dir.from },
       to: { ...dir.to },
       impairment: dir.shaper.impairment,
+      baseline: { ...dir.baseline, burst: dir.baseline.burst ? { ...dir.baseline.burst } : null },
       counters: dir.shaper.counters,
+      frames: { ...dir.frames },
+      path: this.#pathOf(dir),
       queued: dir.queue.size,
       sendErrors: dir.sendErrors,
     };
+  }
+
+  /** ZeroTier's heartbeats get through the direct path only if neither fault stops it. */
+  #syncPath(dir: Direction): void {
+    this.#paths.setDirect(dir.name, !dir.directDown && !dir.shaper.impairment.down, this.#now());
+  }
+
+  #pathOf(dir: Direction): DirectionStatus["path"] {
+    const p = this.#paths.status(this.#now()).find((x) => x.direction === dir.name);
+    return p
+      ? { via: p.via, lastReceiveAgoMs: p.lastReceiveAgoMs, directWorks: p.directWorks }
+      : { via: "direct", lastReceiveAgoMs: null, directWorks: true };
   }
 
   #select(direction: string): Direction[] {
@@ -240,10 +389,41 @@ export class ZerotierRelay {
       this.#unknown.last = `${address}:${port}`;
       return;
     }
+    const sizes = fragmentSizes(msg.length, this.#physMtu);
+    const id = this.#nextFrameId++;
+    const now = this.#now();
     for (const dir of outgoing) {
-      const decision = dir.shaper.decide(msg.length);
-      if (decision.kind === "send") for (const at of decision.departures) dir.queue.push(at, msg);
+      dir.frames.received++;
+      if (sizes.length > 1) dir.frames.fragmented++;
+      // The sender's choice, by ZeroTier's path rules (peer-paths.ts).
+      const via = this.#paths.via(dir.from.name, dir.to.name, now);
+      if (via === "direct" && dir.directDown) {
+        dir.frames.deadPath++;
+        continue;
+      }
+      // Through the root the packets cross the same internet, and then some.
+      const extra = via === "relay" ? this.#rootDelayMs : 0;
+      if (via === "relay") dir.frames.relayed++;
+      let sent = false;
+      sizes.forEach((bytes, index) => {
+        const decision = dir.shaper.decide(bytes, now);
+        if (decision.kind !== "send") return;
+        sent = true;
+        for (const at of decision.departures)
+          dir.queue.push(at + extra, { frame: msg, id, index, total: sizes.length });
+      });
+      // The receiver heard the sender over the direct path: that path stays remembered.
+      if (sent && via === "direct") this.#paths.receivedDirect(dir.from.name, dir.to.name, now);
     }
+  }
+
+  /** A fragment reached the receiver: the frame goes on once it is whole. */
+  #arrive(dir: Direction, f: Fragment): void {
+    const ring = this.#reassembly.get(dir.to.address);
+    const r = ring ? ring.add(f.id, f.index, f.total, { dir, frame: f.frame }) : null;
+    if (r && r.kind !== "complete") return;
+    dir.frames.delivered++;
+    this.#send(dir, f.frame);
   }
 
   #send(dir: Direction, buf: Buffer): void {
@@ -273,8 +453,25 @@ function checkOptions(opts: RelayOptions): void {
     if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
       problems.push(`${what} ${port} is not a port number`);
   }
+  const mtu = opts.physMtu;
+  if (mtu !== undefined && !(Number.isInteger(mtu) && mtu >= ZT_MIN_PHYSMTU && mtu <= ZT_MAX_PHYSMTU))
+    problems.push(`physMtu ${mtu} is not a whole number from ${ZT_MIN_PHYSMTU} to ${ZT_MAX_PHYSMTU}`);
   if ((opts.peerPort ?? opts.port ?? ZEROTIER_PORT) === 0)
     problems.push("peerPort is required when port is 0");
+  const directions = opts.endpoints.flatMap((a) =>
+    opts.endpoints.filter((b) => b !== a).map((b) => `${a.name}->${b.name}`),
+  );
+  const named = new Set<string>();
+  for (const b of opts.baseline ?? []) {
+    if (!directions.includes(b.direction))
+      problems.push(
+        `baseline for unknown direction ${JSON.stringify(b.direction)} (known: ${directions.join(", ")})`,
+      );
+    if (named.has(b.direction)) problems.push(`baseline for ${b.direction} given twice`);
+    named.add(b.direction);
+    const errors = validateImpairment(b.impairment);
+    if (errors.length > 0) problems.push(`baseline for ${b.direction}: ${errors.join("; ")}`);
+  }
   if (opts.endpoints.length < 2) problems.push(`needs at least 2 endpoints, got ${opts.endpoints.length}`);
   const names = new Set<string>();
   const addresses = new Set<string>();

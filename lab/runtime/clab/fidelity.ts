@@ -9,8 +9,8 @@
 //   - The kubelet is a small HTTP listener: "kubectl top node yuuko-k8s works" is reduced to the
 //     control-plane namespace reaching <node>:10250. There is no API server.
 //   - Pods are namespaces with the topology's static addresses; pod CIDRs are the topology's.
-//   - ZeroTier is a VXLAN through a userspace relay: impairments are explicit, but there is no
-//     path discovery, no fallback to relaying through roots, no 243 s dead-path expiry.
+//   - ZeroTier is a VXLAN through a userspace relay: impairments are explicit; it fragments and
+//     falls back to an emulated root after 243 s as ZeroTier does, but has no real path discovery.
 //
 // clab runtime (full fidelity: real BIRD images, real Kubernetes, real Cilium)
 //   - kind and k3d nodes are containers on a shared docker network (`kind`, or k3d's). The

@@ -125,14 +125,30 @@ export class ClabHandle implements LabHandle {
 
   unsupported(scenario: Scenario): { step: ScenarioStep; why: string }[] {
     return scenario.steps.flatMap((step) =>
-      step.kind === "fault" && step.fault.kind === "node"
+      step.kind === "fault" &&
+      step.fault.kind === "link" &&
+      (step.fault.action === "direct-down" || step.fault.action === "direct-up")
         ? [
             {
               step,
-              why: `node ${step.fault.action}: the clab runtime cannot ${step.fault.action === "add" ? "join a new node to" : "remove a node from"} a running cluster (containerlab cannot wire a container into a deployed topology); run it on the netns runtime`,
+              why: `link ${step.fault.action}: on the clab runtime zt0 is one containerlab link with no separate direct and relayed paths; run it on the netns runtime`,
             },
           ]
-        : [],
+        : step.kind === "fault" && step.fault.kind === "link" && step.fault.action === "restart"
+          ? [
+              {
+                step,
+                why: "link restart: on the clab runtime zt0 is a containerlab link to a switch container, and deleting it cannot be undone in a deployed topology (setting it down would keep its address, unlike a zerotier-one restart); run it on the netns runtime",
+              },
+            ]
+          : step.kind === "fault" && step.fault.kind === "node"
+            ? [
+                {
+                  step,
+                  why: `node ${step.fault.action}: the clab runtime cannot ${step.fault.action === "add" ? "join a new node to" : "remove a node from"} a running cluster (containerlab cannot wire a container into a deployed topology); run it on the netns runtime`,
+                },
+              ]
+            : [],
     );
   }
 

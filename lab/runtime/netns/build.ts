@@ -5,7 +5,7 @@
 import { mapLimit } from "../../util/concurrency.ts";
 import { run } from "../../util/exec.ts";
 import type { Journal } from "./journal.ts";
-import type { NetnsPlan } from "./plan.ts";
+import type { NetnsPlan, PlannedVxlan } from "./plan.ts";
 
 /** Parallel `ip` processes: enough to hide process start-up, few enough for 2 cores. */
 const PARALLEL = 6;
@@ -59,19 +59,43 @@ export async function createLinks(plan: NetnsPlan): Promise<void> {
     for (const a of end.addresses) add(end.ns, `addr add ${a} dev ${end.ifname}`);
     add(end.ns, `link set ${end.ifname} up`);
   }
-  for (const v of plan.vxlans) {
-    add(
-      v.ns,
-      `link add ${v.ifname} mtu ${v.mtu} type vxlan id ${v.vni} dstport ${v.port} local ${v.local} remote ${v.remote} dev ${v.dev} nolearning`,
-    );
-    add(v.ns, `addr add ${v.address} dev ${v.ifname}`);
-    add(v.ns, `link set ${v.ifname} up`);
-  }
+  for (const v of plan.vxlans) for (const line of vxlanLines(v)) add(v.ns, line);
   // Routes last: their gateways and devices must be up.
   for (const r of plan.routes) add(r.ns, `route add ${r.args.join(" ")}`);
   await mapLimit([...perNs], PARALLEL, ([ns, lines]) => ipBatch(lines, ns));
-  // TX checksum offload on the VXLAN device silently breaks TCP across it (measured: docs/facts.md).
-  await mapLimit(plan.vxlans, PARALLEL, (v) =>
-    run(["ethtool", "-K", v.ifname, "tx", "off"], { netns: v.ns }),
-  );
+  await checksumOffloadOff(plan.vxlans);
+}
+
+/** A ZeroTier device as zerotier-one brings it up: the device, its address, up. */
+function vxlanLines(v: PlannedVxlan): string[] {
+  return [
+    `link add ${v.ifname} mtu ${v.mtu} type vxlan id ${v.vni} dstport ${v.port} local ${v.local} remote ${v.remote} dev ${v.dev} nolearning`,
+    `addr add ${v.address} dev ${v.ifname}`,
+    `link set ${v.ifname} up`,
+  ];
+}
+
+/** TX checksum offload on the VXLAN device silently breaks TCP across it (measured: docs/facts.md). */
+async function checksumOffloadOff(vxlans: PlannedVxlan[]): Promise<void> {
+  await mapLimit(vxlans, PARALLEL, (v) => run(["ethtool", "-K", v.ifname, "tx", "off"], { netns: v.ns }));
+}
+
+async function vxlanExists(v: PlannedVxlan): Promise<boolean> {
+  const r = await run(["ip", "-n", v.ns, "link", "show", "dev", v.ifname], { allowFailure: true });
+  return r.code === 0;
+}
+
+/** Deletes the ZeroTier devices that exist (as zerotier-one stopping does); how many went. */
+export async function removeVxlans(vxlans: PlannedVxlan[]): Promise<number> {
+  const present = (await Promise.all(vxlans.map(async (v) => ((await vxlanExists(v)) ? [v] : [])))).flat();
+  await Promise.all(present.map((v) => run(["ip", "-n", v.ns, "link", "del", "dev", v.ifname])));
+  return present.length;
+}
+
+/** Creates the ZeroTier devices that are missing, exactly as `up` does; how many came back. */
+export async function createVxlans(vxlans: PlannedVxlan[]): Promise<number> {
+  const missing = (await Promise.all(vxlans.map(async (v) => ((await vxlanExists(v)) ? [] : [v])))).flat();
+  await Promise.all(missing.map((v) => ipBatch(vxlanLines(v), v.ns)));
+  await checksumOffloadOff(missing);
+  return missing.length;
 }

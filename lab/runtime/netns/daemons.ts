@@ -50,6 +50,7 @@ export async function startRelay(ctx: DaemonContext): Promise<void> {
     ctx.paths.relaySocket,
   ];
   for (const e of relay.endpoints) argv.push("--endpoint", `${e.name}=${e.address}`);
+  for (const b of relay.baseline) argv.push("--path", `${b.direction}=${JSON.stringify(b.impairment)}`);
   const pid = spawnInNetns(relay.ns, argv, ctx.paths.relayLog);
   track(ctx, "relay", relay.ns, pid, argv);
   await waitFor(

@@ -4,6 +4,7 @@
 import { relayRequest } from "../../emulate/zerotier/control.ts";
 import { isAlive } from "../../util/processes.ts";
 import type { FaultActions } from "../kind.ts";
+import { createVxlans, removeVxlans } from "./build.ts";
 import {
   addNode,
   killBird,
@@ -43,6 +44,21 @@ export function netnsFaultActions(ctx: DaemonContext): FaultActions {
     async linkReset() {
       await relayRequest(relay, { op: "reset" });
       return "";
+    },
+    async linkDirectDown(d) {
+      await relayRequest(relay, { op: "direct-down", ...direction(d) });
+      return "roots still reachable: ZeroTier's path rules decide when traffic goes through the root";
+    },
+    async linkDirectUp(d) {
+      await relayRequest(relay, { op: "direct-up", ...direction(d) });
+    },
+    async ztRemove() {
+      const n = await removeVxlans(ctx.plan.vxlans);
+      return `zt0 deleted in ${n} of ${ctx.plan.vxlans.length} routers`;
+    },
+    async ztRecreate() {
+      const n = await createVxlans(ctx.plan.vxlans);
+      return n > 0 ? `zt0 recreated in ${n} routers` : "zt0 already present";
     },
     async killBird(router) {
       await killBird(ctx, router);

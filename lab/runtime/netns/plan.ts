@@ -1,5 +1,6 @@
 // The namespaces, links and addresses the netns runtime creates for a Lab, computed purely so
 // `up` builds it, `down` knows exactly which names are the lab's, and tests can read it.
+import { type DirectionBaseline, pathBaselines } from "../../emulate/zerotier/wan-path.ts";
 import { nthHost } from "../../topology/ipv4.ts";
 import type { Lab } from "../../topology/model.ts";
 import { LAN_MTU, POD_MTU } from "../../topology/mtu.ts";
@@ -49,7 +50,14 @@ export interface NetnsPlan {
   links: PlannedLink[];
   vxlans: PlannedVxlan[];
   routes: { ns: string; args: string[] }[];
-  relay: { ns: string; address: string; port: number; endpoints: { name: string; address: string }[] };
+  relay: {
+    ns: string;
+    address: string;
+    port: number;
+    endpoints: { name: string; address: string }[];
+    /** The topology's WAN path per direction, which the relay starts with and resets to. */
+    baseline: DirectionBaseline[];
+  };
 }
 
 /** ZeroTier's UDP port, also used by the emulating VXLAN devices and the relay. */
@@ -145,6 +153,12 @@ export function planNetns(lab: Lab): NetnsPlan {
     links,
     vxlans,
     routes,
-    relay: { ns: inet, address: `${UNDERLAY_NET}.1`, port: ZT_PORT, endpoints },
+    relay: {
+      ns: inet,
+      address: `${UNDERLAY_NET}.1`,
+      port: ZT_PORT,
+      endpoints,
+      baseline: pathBaselines(lab.zerotier.paths),
+    },
   };
 }

@@ -34,6 +34,16 @@ test("the quick set exercises every step kind", (t) => {
   t.deepEqual([...kinds].sort(), ["expect", "fault", "measure", "traffic", "wait"]);
 });
 
+test("a zerotier-one restart is a link fault with how long zt0 is gone", (t) => {
+  const s = loadScenario(join(SCENARIO_DIR, "zt-service-restart.yaml"), lab);
+  const restart = s.steps.find((x) => x.kind === "fault");
+  t.deepEqual(restart?.kind === "fault" ? restart.fault : null, {
+    kind: "link",
+    action: "restart",
+    forMs: 5000,
+  });
+});
+
 test("durations, impairments and references resolve", (t) => {
   const s = loadScenario(join(SCENARIO_DIR, "impaired-vpn.yaml"), lab);
   const impair = s.steps[0];
@@ -78,7 +88,7 @@ test("bad duration", bad, "steps:\n  - wait: 5 minutes\n", [
   "F:4:11: steps[0].wait: does not match the expected format (e.g. 500ms, 30s, 5m)",
 ]);
 test("action that does not apply", bad, "steps:\n  - fault: { link: zt, action: kill }\n", [
-  'F:4:32: steps[0].fault.action: action "kill" does not apply to link (link takes: down, up, impair, reset)',
+  'F:4:32: steps[0].fault.action: action "kill" does not apply to link (link takes: down, up, impair, reset, restart, direct-down, direct-up)',
 ]);
 test("impairment out of range", bad, "steps:\n  - fault: { link: zt, action: impair, loss: 150% }\n", [
   'F:4:12: steps[0].fault: --loss "150%": not a percentage from 0 to 100 (example: --loss 1%)',
@@ -109,6 +119,31 @@ test(
     'F:7:54: metrics[0].after: no step has id "cutt" (step ids: cut)',
   ],
 );
+test("direct-down takes a direction", (t) => {
+  const s = loadScenario(join(SCENARIO_DIR, "zt-direct-path-lost.yaml"), lab);
+  const cut = s.steps.find((x) => x.id === "cut");
+  t.deepEqual(cut?.kind === "fault" ? cut.fault : null, { kind: "link", action: "direct-down" });
+  const file = join(dir, "one-way.yaml");
+  writeFileSync(file, `${HEAD}steps:\n  - fault: { link: zt, action: direct-down, direction: home->mine }\n`);
+  const one = loadScenario(file, lab).steps[0];
+  t.deepEqual(one?.kind === "fault" ? one.fault : null, {
+    kind: "link",
+    action: "direct-down",
+    direction: "home->mine",
+  });
+});
+test("restart without for", bad, "steps:\n  - fault: { link: zt, action: restart }\n", [
+  "F:4:12: steps[0].fault: restart needs for: how long zt0 is gone, e.g. for: 5s",
+]);
+test(
+  "restart with a direction",
+  bad,
+  "steps:\n  - fault: { link: zt, action: restart, for: 5s, direction: home->mine }\n",
+  ["F:4:12: steps[0].fault: restart acts on both routers: leave out direction"],
+);
+test("for on another link action", bad, "steps:\n  - fault: { link: zt, action: down, for: 5s }\n", [
+  "F:4:12: steps[0].fault: for applies to restart only, not to down",
+]);
 test("duplicate step ids", bad, "steps:\n  - { id: a, wait: 1s }\n  - { id: a, wait: 1s }\n", [
   'F:5:11: steps[1].id: duplicate step id "a" (step ids must be unique)',
 ]);

@@ -130,9 +130,21 @@ test("pods get addresses inside their node's pod CIDR, distinct, not the gateway
   );
 });
 
+test("the seed's WAN path between the sites is in the model, where it was written", (t) => {
+  t.deepEqual(lab.zerotier.paths, [
+    {
+      sites: ["home", "mine"],
+      rttMs: 20,
+      jitterMs: 1,
+      lossPct: 0,
+      source: { file: DEFAULT_TOPOLOGY_FILE, line: 20, col: 7 },
+    },
+  ]);
+});
+
 test("positions of the model point into the topology file", (t) => {
-  t.deepEqual(node(lab, "nano").source, { file: DEFAULT_TOPOLOGY_FILE, line: 53, col: 5 });
-  t.deepEqual(lab.routers[1]?.source, { file: DEFAULT_TOPOLOGY_FILE, line: 31, col: 5 });
+  t.deepEqual(node(lab, "nano").source, { file: DEFAULT_TOPOLOGY_FILE, line: 61, col: 5 });
+  t.deepEqual(lab.routers[1]?.source, { file: DEFAULT_TOPOLOGY_FILE, line: 39, col: 5 });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -241,7 +253,7 @@ test(
   rejects,
   [{ file: topo, replace: "  - name: nano", with: "  - name: [nano" }],
   [
-    `${T}:54:5: YAML syntax error: missed comma between flow collection entries (check indentation and quoting)`,
+    `${T}:62:5: YAML syntax error: missed comma between flow collection entries (check indentation and quoting)`,
   ],
 );
 
@@ -249,14 +261,14 @@ test(
   "YAML syntax error: a key indented one space too little",
   rejects,
   [{ file: topo, replace: "    asn: 64515", with: "   asn: 64515" }],
-  [`${T}:26:4: YAML syntax error: bad indentation of a sequence entry (check indentation and quoting)`],
+  [`${T}:34:4: YAML syntax error: bad indentation of a sequence entry (check indentation and quoting)`],
 );
 
 test(
   "YAML syntax error: a duplicated key",
   rejects,
   [{ file: topo, replace: "    asn: 64515\n", with: "    asn: 64515\n    asn: 64516\n" }],
-  [`${T}:27:5: YAML syntax error: duplicated mapping key (check indentation and quoting)`],
+  [`${T}:35:5: YAML syntax error: duplicated mapping key (check indentation and quoting)`],
 );
 
 test(
@@ -283,21 +295,56 @@ test(
   "an unknown key, with a did-you-mean hint",
   rejects,
   [{ file: topo, replace: "    asn: 64515\n", with: "    asn: 64515\n    asm: 1\n" }],
-  [`${T}:27:5: routers[0].asm: unknown key "asm" (did you mean "asn"?)`],
+  [`${T}:35:5: routers[0].asm: unknown key "asm" (did you mean "asn"?)`],
 );
 
 test(
   "an unknown key nothing resembles lists the known keys",
   rejects,
   [{ file: topo, replace: "  mtu: 2800\n", with: "  mtu: 2800\n  latency: 10\n" }],
-  [`${T}:16:3: zerotier.latency: unknown key "latency" (known keys: network, mtu)`],
+  [`${T}:16:3: zerotier.latency: unknown key "latency" (known keys: network, mtu, paths)`],
+);
+
+test(
+  "a WAN path time without a unit",
+  rejects,
+  [
+    {
+      file: topo,
+      replace: "      loss: 0%\n",
+      with:
+        "      loss: 0%\n    - sites: [home, mien]\n      rtt: 5ms\n    - sites: [home, home]\n      rtt: 5ms\n" +
+        "    - sites: [mine, home]\n      rtt: 30ms\n      jitter: 2\n",
+    },
+  ],
+  [`${T}:30:15: zerotier.paths[3].jitter: must be a string (A number and a unit: us, ms or s, e.g. 20ms.)`],
+);
+
+test(
+  "WAN paths between unknown or equal sites, or given twice",
+  rejects,
+  [
+    {
+      file: topo,
+      replace: "      loss: 0%\n",
+      with:
+        "      loss: 0%\n    - sites: [home, mien]\n      rtt: 5ms\n    - sites: [home, home]\n      rtt: 5ms\n" +
+        "    - sites: [mine, home]\n      rtt: 200s\n",
+    },
+  ],
+  [
+    `${T}:24:21: zerotier.paths[1].sites[1]: unknown site "mien" (did you mean "mine"?)`,
+    `${T}:26:14: zerotier.paths[2].sites: a path joins two different sites, got "home" twice (name the other site)`,
+    `${T}:28:14: zerotier.paths[3].sites: the path between "mine" and "home" is given twice (also at zerotier.paths[0]: keep one)`,
+    `${T}:29:12: zerotier.paths[3].rtt: rtt 200s is more than 120s (use a realistic round trip, e.g. 20ms)`,
+  ],
 );
 
 test(
   "a wrong type: asn as a string",
   rejects,
   [{ file: topo, replace: "asn: 64515", with: 'asn: "abc"' }],
-  [`${T}:26:10: routers[0].asn: must be an integer`],
+  [`${T}:34:10: routers[0].asn: must be an integer`],
 );
 
 // -- capacity: limits that follow from the prefixes, not from a fixed cap
@@ -351,14 +398,14 @@ test(
   "an address that is not dotted-quad shaped",
   rejects,
   [{ file: topo, replace: "address: 192.168.6.81", with: "address: nano.local" }],
-  [`${T}:55:14: nodes[2].address: does not match the expected format (pattern ^\\d{1,3}(\\.\\d{1,3}){3}$)`],
+  [`${T}:63:14: nodes[2].address: does not match the expected format (pattern ^\\d{1,3}(\\.\\d{1,3}){3}$)`],
 );
 
 test(
   "a missing required key",
   rejects,
   [{ file: topo, replace: "    bird: routers/router-mine/bird.conf\n", with: "" }],
-  [`${T}:31:5: routers[1]: missing required key "bird" (add "bird:" here)`],
+  [`${T}:39:5: routers[1]: missing required key "bird" (add "bird:" here)`],
 );
 
 test(
@@ -366,7 +413,7 @@ test(
   rejects,
   [{ file: topo, replace: "node-type: remote", with: "node-type: remote site" }],
   [
-    `${T}:45:18: nodes[0].labels.node-type: does not match the expected format (pattern ^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$)`,
+    `${T}:53:18: nodes[0].labels.node-type: does not match the expected format (pattern ^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$)`,
   ],
 );
 
@@ -385,9 +432,9 @@ test(
     `${T}:6:7: name: does not match the expected format (Lab name: the prefix of every namespace and file the lab creates. Lowercase letters and digits, at most 8.)`,
     `${T}:12:3: cluster.extra: unknown key "extra" (known keys: podCIDR, serviceCIDR, cilium)`,
     `${T}:16:8: zerotier.mtu: must be >= 1280 (ZeroTier interface MTU (ZeroTier's default is 2800).)`,
-    `${T}:34:10: routers[1].asn: must be >= 1`,
-    `${T}:52:11: nodes[1].role: is not an allowed value (one of: control-plane, worker)`,
-    `${T}:53:11: nodes[1].pods: must be an integer (Number of test pods on the node.)`,
+    `${T}:42:10: routers[1].asn: must be >= 1`,
+    `${T}:60:11: nodes[1].role: is not an allowed value (one of: control-plane, worker)`,
+    `${T}:61:11: nodes[1].pods: must be an integer (Number of test pods on the node.)`,
   ],
 );
 
@@ -398,7 +445,7 @@ test(
   rejects,
   [{ file: topo, replace: "name: nano", with: "name: sakamoto" }],
   [
-    `${T}:53:11: nodes[2].name: duplicate name "sakamoto" (also used at nodes[1].name (line 47); names of sites, routers and nodes must be unique)`,
+    `${T}:61:11: nodes[2].name: duplicate name "sakamoto" (also used at nodes[1].name (line 55); names of sites, routers and nodes must be unique)`,
   ],
 );
 
@@ -407,7 +454,7 @@ test(
   rejects,
   [{ file: topo, replace: "name: nano", with: "name: router-mine" }],
   [
-    `${T}:53:11: nodes[2].name: duplicate name "router-mine" (also used at routers[1].name (line 31); names of sites, routers and nodes must be unique)`,
+    `${T}:61:11: nodes[2].name: duplicate name "router-mine" (also used at routers[1].name (line 39); names of sites, routers and nodes must be unique)`,
   ],
 );
 
@@ -421,7 +468,7 @@ test(
       with: "    site: mien\n    address: 192.168.6.81",
     },
   ],
-  [`${T}:54:11: nodes[2].site: unknown site "mien" (did you mean "mine"?)`],
+  [`${T}:62:11: nodes[2].site: unknown site "mien" (did you mean "mine"?)`],
 );
 
 test(
@@ -429,8 +476,8 @@ test(
   rejects,
   [{ file: topo, replace: "    site: home\n    asn", with: "    site: mine\n    asn" }],
   [
-    `${T}:18:5: sites[0]: site "home" has 0 routers (each site needs exactly one router (its nodes' gateway and BGP peer))`,
-    `${T}:20:5: sites[1]: site "mine" has 2 routers (each site needs exactly one router (its nodes' gateway and BGP peer))`,
+    `${T}:26:5: sites[0]: site "home" has 0 routers (each site needs exactly one router (its nodes' gateway and BGP peer))`,
+    `${T}:28:5: sites[1]: site "mine" has 2 routers (each site needs exactly one router (its nodes' gateway and BGP peer))`,
   ],
 );
 
@@ -439,7 +486,7 @@ test(
   rejects,
   [{ file: topo, replace: "    role: control-plane\n", with: "" }],
   [
-    `${T}:40:3: nodes: no node has role control-plane (mark the node running the API server with \`role: control-plane\`)`,
+    `${T}:48:3: nodes: no node has role control-plane (mark the node running the API server with \`role: control-plane\`)`,
   ],
 );
 
@@ -450,7 +497,7 @@ test(
   rejects,
   [{ file: topo, replace: "address: 192.168.6.81", with: "address: 192.168.6.80" }],
   [
-    `${T}:55:14: nodes[2].address: address 192.168.6.80 is already used by nodes[1].address (every interface needs its own address)`,
+    `${T}:63:14: nodes[2].address: address 192.168.6.80 is already used by nodes[1].address (every interface needs its own address)`,
   ],
 );
 
@@ -459,7 +506,7 @@ test(
   rejects,
   [{ file: topo, replace: "address: 192.168.6.81", with: "address: 192.168.6.1" }],
   [
-    `${T}:55:14: nodes[2].address: address 192.168.6.1 is already used by routers[1].lanAddress (every interface needs its own address)`,
+    `${T}:63:14: nodes[2].address: address 192.168.6.1 is already used by routers[1].lanAddress (every interface needs its own address)`,
   ],
 );
 
@@ -468,7 +515,7 @@ test(
   rejects,
   [{ file: topo, replace: "lanAddress: 192.168.0.1", with: "lanAddress: 192.168.1.1" }],
   [
-    `${T}:28:17: routers[0].lanAddress: 192.168.1.1 is outside the LAN of site "home" 192.168.0.0/24 (pick an address in 192.168.0.0/24)`,
+    `${T}:36:17: routers[0].lanAddress: 192.168.1.1 is outside the LAN of site "home" 192.168.0.0/24 (pick an address in 192.168.0.0/24)`,
   ],
 );
 
@@ -477,7 +524,7 @@ test(
   rejects,
   [{ file: topo, replace: "zerotierAddress: 192.168.191.12", with: "zerotierAddress: 192.168.190.12" }],
   [
-    `${T}:36:22: routers[1].zerotierAddress: 192.168.190.12 is outside the ZeroTier network 192.168.191.0/24 (pick an address in 192.168.191.0/24)`,
+    `${T}:44:22: routers[1].zerotierAddress: 192.168.190.12 is outside the ZeroTier network 192.168.191.0/24 (pick an address in 192.168.191.0/24)`,
   ],
 );
 
@@ -486,7 +533,7 @@ test(
   rejects,
   [{ file: topo, replace: "address: 192.168.6.81", with: "address: 192.168.7.81" }],
   [
-    `${T}:55:14: nodes[2].address: 192.168.7.81 is outside the LAN of site "mine" 192.168.6.0/24 (pick an address in 192.168.6.0/24)`,
+    `${T}:63:14: nodes[2].address: 192.168.7.81 is outside the LAN of site "mine" 192.168.6.0/24 (pick an address in 192.168.6.0/24)`,
   ],
 );
 
@@ -495,7 +542,7 @@ test(
   rejects,
   [{ file: topo, replace: "address: 192.168.0.81", with: "address: 192.168.6.82" }],
   [
-    `${T}:42:14: nodes[0].address: 192.168.6.82 is outside the LAN of site "home" 192.168.0.0/24 (pick an address in 192.168.0.0/24)`,
+    `${T}:50:14: nodes[0].address: 192.168.6.82 is outside the LAN of site "home" 192.168.0.0/24 (pick an address in 192.168.0.0/24)`,
   ],
 );
 
@@ -504,7 +551,7 @@ test(
   rejects,
   [{ file: topo, replace: "address: 192.168.6.81", with: "address: 192.168.6.255" }],
   [
-    `${T}:55:14: nodes[2].address: 192.168.6.255 is the network or broadcast address of 192.168.6.0/24 (pick a host address)`,
+    `${T}:63:14: nodes[2].address: 192.168.6.255 is the network or broadcast address of 192.168.6.0/24 (pick a host address)`,
   ],
 );
 
@@ -513,7 +560,7 @@ test(
   rejects,
   [{ file: topo, replace: "lanAddress: 192.168.6.1", with: "lanAddress: 192.168.6.0" }],
   [
-    `${T}:35:17: routers[1].lanAddress: 192.168.6.0 is the network or broadcast address of 192.168.6.0/24 (pick a host address)`,
+    `${T}:43:17: routers[1].lanAddress: 192.168.6.0 is the network or broadcast address of 192.168.6.0/24 (pick a host address)`,
   ],
 );
 
@@ -521,7 +568,7 @@ test(
   "an octet over 255 (the schema only checks the shape)",
   rejects,
   [{ file: topo, replace: "routerId: 192.168.6.1", with: "routerId: 192.168.6.300" }],
-  [`${T}:34:15: routers[1].routerId: "192.168.6.300" is not an IPv4 address (write it as a.b.c.d)`],
+  [`${T}:42:15: routers[1].routerId: "192.168.6.300" is not an IPv4 address (write it as a.b.c.d)`],
 );
 
 test(
@@ -529,7 +576,7 @@ test(
   rejects,
   [{ file: topo, replace: "podCIDR: 10.42.1.0/24", with: "podCIDR: 10.44.1.0/24" }],
   [
-    `${T}:56:14: nodes[2].podCIDR: 10.44.1.0/24 is outside the cluster pod CIDR 10.42.0.0/16 (node pod CIDRs are carved from cluster.podCIDR)`,
+    `${T}:64:14: nodes[2].podCIDR: 10.44.1.0/24 is outside the cluster pod CIDR 10.42.0.0/16 (node pod CIDRs are carved from cluster.podCIDR)`,
   ],
 );
 
@@ -538,7 +585,7 @@ test(
   rejects,
   [{ file: topo, replace: "podCIDR: 10.42.1.0/24", with: "podCIDR: 10.42.0.0/23" }],
   [
-    `${T}:56:14: nodes[2].podCIDR: 10.42.0.0/23 overlaps the pod CIDR of node "sakamoto" (10.42.0.0/24) (each node needs its own pod CIDR)`,
+    `${T}:64:14: nodes[2].podCIDR: 10.42.0.0/23 overlaps the pod CIDR of node "sakamoto" (10.42.0.0/24) (each node needs its own pod CIDR)`,
   ],
 );
 
@@ -546,7 +593,7 @@ test(
   "a pod CIDR with host bits set",
   rejects,
   [{ file: topo, replace: "podCIDR: 10.42.1.0/24", with: "podCIDR: 10.42.1.5/24" }],
-  [`${T}:56:14: nodes[2].podCIDR: "10.42.1.5/24" has host bits set (did you mean 10.42.1.0/24?)`],
+  [`${T}:64:14: nodes[2].podCIDR: "10.42.1.5/24" has host bits set (did you mean 10.42.1.0/24?)`],
 );
 
 test(
@@ -554,7 +601,7 @@ test(
   rejects,
   [{ file: topo, replace: "podCIDR: 10.42.1.0/24\n    pods: 2", with: "podCIDR: 10.42.1.0/28\n    pods: 6" }],
   [
-    `${T}:56:14: nodes[2].podCIDR: 10.42.1.0/28 is too small for 6 pods (pods take host addresses .10 upwards; use a /24 per node as k3s does)`,
+    `${T}:64:14: nodes[2].podCIDR: 10.42.1.0/28 is too small for 6 pods (pods take host addresses .10 upwards; use a /24 per node as k3s does)`,
   ],
 );
 
@@ -570,7 +617,7 @@ test(
   ],
   [
     `${T}:10:16: cluster.serviceCIDR: overlaps the pod CIDR (k3s uses 10.42.0.0/16 for pods and 10.43.0.0/16 for services)`,
-    `${T}:21:10: sites[1].lan: overlaps the ZeroTier network (192.168.191.0/24)`,
+    `${T}:29:10: sites[1].lan: overlaps the ZeroTier network (192.168.191.0/24)`,
   ],
 );
 
@@ -584,10 +631,10 @@ test(
     { file: topo, replace: "podCIDR: 10.42.1.0/24", with: "podCIDR: 10.42.0.128/25" },
   ],
   [
-    `${T}:28:17: routers[0].lanAddress: 192.168.1.1 is outside the LAN of site "home" 192.168.0.0/24 (pick an address in 192.168.0.0/24)`,
-    `${T}:43:14: nodes[0].podCIDR: 10.43.3.0/24 is outside the cluster pod CIDR 10.42.0.0/16 (node pod CIDRs are carved from cluster.podCIDR)`,
-    `${T}:55:14: nodes[2].address: address 192.168.6.80 is already used by nodes[1].address (every interface needs its own address)`,
-    `${T}:56:14: nodes[2].podCIDR: 10.42.0.128/25 overlaps the pod CIDR of node "sakamoto" (10.42.0.0/24) (each node needs its own pod CIDR)`,
+    `${T}:36:17: routers[0].lanAddress: 192.168.1.1 is outside the LAN of site "home" 192.168.0.0/24 (pick an address in 192.168.0.0/24)`,
+    `${T}:51:14: nodes[0].podCIDR: 10.43.3.0/24 is outside the cluster pod CIDR 10.42.0.0/16 (node pod CIDRs are carved from cluster.podCIDR)`,
+    `${T}:63:14: nodes[2].address: address 192.168.6.80 is already used by nodes[1].address (every interface needs its own address)`,
+    `${T}:64:14: nodes[2].podCIDR: 10.42.0.128/25 overlaps the pod CIDR of node "sakamoto" (10.42.0.0/24) (each node needs its own pod CIDR)`,
   ],
 );
 
@@ -598,7 +645,7 @@ test(
   rejects,
   [{ file: "routers/router-home/bird.conf", remove: true }],
   [
-    `${T}:30:11: routers[0].bird: BIRD config ${DIR}/routers/router-home/bird.conf does not exist (the path is relative to the topology file)`,
+    `${T}:38:11: routers[0].bird: BIRD config ${DIR}/routers/router-home/bird.conf does not exist (the path is relative to the topology file)`,
   ],
 );
 
@@ -606,7 +653,7 @@ test(
   "a bird path naming a folder",
   rejects,
   [{ file: topo, replace: "bird: routers/router-mine/bird.conf", with: "bird: routers/router-mine" }],
-  [`${T}:37:11: routers[1].bird: BIRD config ${DIR}/routers/router-mine is not a file`],
+  [`${T}:45:11: routers[1].bird: BIRD config ${DIR}/routers/router-mine is not a file`],
 );
 
 test(
@@ -748,9 +795,9 @@ test(
   [{ file: networks, replace: "operator: NotIn", with: "operator: In" }],
   [
     `${N}:21:24: spec.bgpInstances[0].peers[0].peerAddress: node "yuuko-k8s" (site home, 192.168.0.0/24) would peer with 192.168.6.1, which is not a router on its LAN (its site router is router-home at 192.168.0.1: check the ClusterConfig's nodeSelector or the node's labels)`,
-    `${T}:40:5: nodes[0]: node "yuuko-k8s" is selected by 2 CiliumBGPClusterConfigs (cilium-bgp, cilium-bgp-remote) (Cilium marks this ConflictingClusterConfig and uses only the first; make the nodeSelectors disjoint)`,
-    `${T}:47:5: nodes[1]: node "sakamoto" is selected by no CiliumBGPClusterConfig (its pod CIDR 10.42.0.0/24 would never be advertised; check its labels (no labels) against the nodeSelectors)`,
-    `${T}:53:5: nodes[2]: node "nano" is selected by no CiliumBGPClusterConfig (its pod CIDR 10.42.1.0/24 would never be advertised; check its labels (no labels) against the nodeSelectors)`,
+    `${T}:48:5: nodes[0]: node "yuuko-k8s" is selected by 2 CiliumBGPClusterConfigs (cilium-bgp, cilium-bgp-remote) (Cilium marks this ConflictingClusterConfig and uses only the first; make the nodeSelectors disjoint)`,
+    `${T}:55:5: nodes[1]: node "sakamoto" is selected by no CiliumBGPClusterConfig (its pod CIDR 10.42.0.0/24 would never be advertised; check its labels (no labels) against the nodeSelectors)`,
+    `${T}:61:5: nodes[2]: node "nano" is selected by no CiliumBGPClusterConfig (its pod CIDR 10.42.1.0/24 would never be advertised; check its labels (no labels) against the nodeSelectors)`,
   ],
 );
 
@@ -768,7 +815,7 @@ test(
     },
   ],
   [
-    `${T}:40:5: nodes[0]: node "yuuko-k8s" is selected by no CiliumBGPClusterConfig (its pod CIDR 10.42.3.0/24 would never be advertised; check its labels (node-type=home) against the nodeSelectors)`,
+    `${T}:48:5: nodes[0]: node "yuuko-k8s" is selected by no CiliumBGPClusterConfig (its pod CIDR 10.42.3.0/24 would never be advertised; check its labels (node-type=home) against the nodeSelectors)`,
   ],
 );
 
@@ -794,12 +841,12 @@ test(
     },
   ],
   [
-    `${T}:40:5: nodes[0]: node "yuuko-k8s" is selected by 2 CiliumBGPClusterConfigs (all-nodes, cilium-bgp-remote) (Cilium marks this ConflictingClusterConfig and uses only the first; make the nodeSelectors disjoint)`,
-    `${T}:40:5: nodes[0]: node "yuuko-k8s" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
-    `${T}:47:5: nodes[1]: node "sakamoto" is selected by 2 CiliumBGPClusterConfigs (all-nodes, cilium-bgp) (Cilium marks this ConflictingClusterConfig and uses only the first; make the nodeSelectors disjoint)`,
-    `${T}:47:5: nodes[1]: node "sakamoto" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
-    `${T}:53:5: nodes[2]: node "nano" is selected by 2 CiliumBGPClusterConfigs (all-nodes, cilium-bgp) (Cilium marks this ConflictingClusterConfig and uses only the first; make the nodeSelectors disjoint)`,
-    `${T}:53:5: nodes[2]: node "nano" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
+    `${T}:48:5: nodes[0]: node "yuuko-k8s" is selected by 2 CiliumBGPClusterConfigs (all-nodes, cilium-bgp-remote) (Cilium marks this ConflictingClusterConfig and uses only the first; make the nodeSelectors disjoint)`,
+    `${T}:48:5: nodes[0]: node "yuuko-k8s" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
+    `${T}:55:5: nodes[1]: node "sakamoto" is selected by 2 CiliumBGPClusterConfigs (all-nodes, cilium-bgp) (Cilium marks this ConflictingClusterConfig and uses only the first; make the nodeSelectors disjoint)`,
+    `${T}:55:5: nodes[1]: node "sakamoto" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
+    `${T}:61:5: nodes[2]: node "nano" is selected by 2 CiliumBGPClusterConfigs (all-nodes, cilium-bgp) (Cilium marks this ConflictingClusterConfig and uses only the first; make the nodeSelectors disjoint)`,
+    `${T}:61:5: nodes[2]: node "nano" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
   ],
 );
 
@@ -868,9 +915,9 @@ test(
     },
   ],
   [
-    `${T}:40:5: nodes[0]: node "yuuko-k8s" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
-    `${T}:47:5: nodes[1]: node "sakamoto" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
-    `${T}:53:5: nodes[2]: node "nano" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
+    `${T}:48:5: nodes[0]: node "yuuko-k8s" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
+    `${T}:55:5: nodes[1]: node "sakamoto" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
+    `${T}:61:5: nodes[2]: node "nano" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
   ],
 );
 
@@ -885,8 +932,8 @@ test(
     },
   ],
   [
-    `${T}:47:5: nodes[1]: node "sakamoto" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
-    `${T}:53:5: nodes[2]: node "nano" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
+    `${T}:55:5: nodes[1]: node "sakamoto" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
+    `${T}:61:5: nodes[2]: node "nano" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
   ],
 );
 
@@ -895,9 +942,9 @@ test(
   rejects,
   [{ file: advertisement, content: "" }],
   [
-    `${T}:40:5: nodes[0]: node "yuuko-k8s" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
-    `${T}:47:5: nodes[1]: node "sakamoto" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
-    `${T}:53:5: nodes[2]: node "nano" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
+    `${T}:48:5: nodes[0]: node "yuuko-k8s" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
+    `${T}:55:5: nodes[1]: node "sakamoto" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
+    `${T}:61:5: nodes[2]: node "nano" advertises nothing (its PeerConfig families need an advertisements selector matching a CiliumBGPAdvertisement of type PodCIDR)`,
   ],
 );
 
@@ -914,7 +961,7 @@ test(
   [
     `${N}:11:9: spec.nodeSelector.matchExpressions[0]: operator NotIn needs at least one value (Kubernetes rejects this selector)`,
     `${N}:19:24: spec.bgpInstances[0].peers[0].peerAddress: node "yuuko-k8s" (site home, 192.168.0.0/24) would peer with 192.168.6.1, which is not a router on its LAN (its site router is router-home at 192.168.0.1: check the ClusterConfig's nodeSelector or the node's labels)`,
-    `${T}:40:5: nodes[0]: node "yuuko-k8s" is selected by 2 CiliumBGPClusterConfigs (cilium-bgp, cilium-bgp-remote) (Cilium marks this ConflictingClusterConfig and uses only the first; make the nodeSelectors disjoint)`,
+    `${T}:48:5: nodes[0]: node "yuuko-k8s" is selected by 2 CiliumBGPClusterConfigs (cilium-bgp, cilium-bgp-remote) (Cilium marks this ConflictingClusterConfig and uses only the first; make the nodeSelectors disjoint)`,
   ],
 );
 
@@ -923,7 +970,7 @@ test("a pass stops the load: schema errors hide later address errors", async (t)
     { file: topo, replace: "asn: 64515", with: 'asn: "abc"' },
     { file: topo, replace: "address: 192.168.6.81", with: "address: 192.168.7.81" },
   ]);
-  t.deepEqual(lines, [`${T}:26:10: routers[0].asn: must be an integer`]);
+  t.deepEqual(lines, [`${T}:34:10: routers[0].asn: must be an integer`]);
 });
 
 test("a valid variation loads: an extra node, GR enabled, a listening port", async (t) => {

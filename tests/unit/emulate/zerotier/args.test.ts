@@ -127,6 +127,7 @@ test("relay-main: the lab's command line", (t) => {
     ],
     control: "/run/relay.sock",
     seed: 7,
+    baseline: [],
     help: false,
   });
   const defaults = parseRelayMainArgs(words(MAIN));
@@ -134,6 +135,14 @@ test("relay-main: the lab's command line", (t) => {
   t.is(defaults.seed, undefined);
   t.is(parseRelayMainArgs(words(`${MAIN} --port 0 --peer-port 4000`)).peerPort, 4000);
   t.true(parseRelayMainArgs(["--help"]).help);
+  // The topology's path per direction, as `up` passes it.
+  t.deepEqual(
+    parseRelayMainArgs([...words(MAIN), "--path", 'home->mine={"delayMs":10,"jitterMs":1}']).baseline,
+    [{ direction: "home->mine", impairment: { delayMs: 10, jitterMs: 1 } }],
+  );
+  t.throws(() => parseRelayMainArgs([...words(MAIN), "--path", "home->mine=10ms"]), {
+    message: /^--path "home->mine=10ms": not FROM->TO=JSON \(example: --path home->mine=/,
+  });
 });
 
 const badMain: [string, string][] = [

@@ -61,9 +61,37 @@ test("requests map onto the relay; every reply carries the status", (t) => {
   t.like(imp(handleControlRequest(r, { op: "reset" }), "home->mine"), { delayMs: 0, lossPct: 0 });
 });
 
+test("direct-down, direct-up and root act on the relay's paths", (t) => {
+  const r = relay();
+  const path = (reply: ReturnType<typeof handleControlRequest>, dir: string) =>
+    reply.ok ? reply.status.directions.find((d) => d.direction === dir)?.path : undefined;
+  t.like(path(handleControlRequest(r, { op: "direct-down", direction: "home->mine" }), "home->mine"), {
+    directWorks: false,
+  });
+  t.like(path(handleControlRequest(r, { op: "direct-up" }), "home->mine"), { directWorks: true });
+  const root = handleControlRequest(r, { op: "root", delayMs: 35 });
+  t.is(root.ok && root.status.rootDelayMs, 35);
+  t.deepEqual(handleControlRequest(r, { op: "root", delayMs: -1 }), {
+    ok: false,
+    error: "root delay -1 ms: expected 0 to 60000",
+  });
+  t.deepEqual(handleControlRequest(r, { op: "root" }), {
+    ok: false,
+    error: '"root" needs "delayMs", e.g. {"op":"root","delayMs":20}',
+  });
+});
+
 const refused: [string, unknown, string][] = [
-  ["not an object", [1], 'request must be a JSON object with "op" (one of show, set, down, up, reset)'],
-  ["unknown op", { op: "explode" }, 'unknown op "explode": expected one of show, set, down, up, reset'],
+  [
+    "not an object",
+    [1],
+    'request must be a JSON object with "op" (one of show, set, down, up, reset, direct-down, direct-up, root)',
+  ],
+  [
+    "unknown op",
+    { op: "explode" },
+    'unknown op "explode": expected one of show, set, down, up, reset, direct-down, direct-up, root',
+  ],
   ["set without direction", { op: "set", impairment: {} }, '"set" needs "direction" ("both" or like "a->b")'],
   [
     "set without impairment",

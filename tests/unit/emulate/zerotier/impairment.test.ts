@@ -123,7 +123,7 @@ test("mulberry32 is reproducible and uniform enough", (t) => {
   t.not(mulberry32(43)(), mulberry32(42)());
 });
 
-test("formatRelayStatus shows one row per direction with drops by reason", (t) => {
+test("formatRelayStatus shows one row per direction: frames, fragments, drops by reason", (t) => {
   const counters = { ...emptyCounters(), received: 120, forwarded: 100, bytes: 150_000 };
   counters.dropped.loss = 12;
   counters.dropped.queue = 8;
@@ -131,6 +131,8 @@ test("formatRelayStatus shows one row per direction with drops by reason", (t) =
     listening: { address: "10.0.0.1", port: 9993 },
     peerPort: 9993,
     seed: 42,
+    physMtu: 1432,
+    rootDelayMs: 20,
     endpoints: [
       { name: "home", address: "10.0.0.2" },
       { name: "mine", address: "10.0.0.6" },
@@ -141,7 +143,10 @@ test("formatRelayStatus shows one row per direction with drops by reason", (t) =
         from: { name: "home", address: "10.0.0.2" },
         to: { name: "mine", address: "10.0.0.6" },
         impairment: { ...NO_IMPAIRMENT, delayMs: 30, jitterMs: 5, lossPct: 1 },
+        baseline: { ...NO_IMPAIRMENT, delayMs: 10, jitterMs: 1 },
         counters,
+        frames: { received: 70, delivered: 64, evicted: 2, fragmented: 50, deadPath: 3, relayed: 0 },
+        path: { via: "direct", lastReceiveAgoMs: 31_400, directWorks: false },
         queued: 3,
         sendErrors: 0,
       },
@@ -150,7 +155,10 @@ test("formatRelayStatus shows one row per direction with drops by reason", (t) =
         from: { name: "mine", address: "10.0.0.6" },
         to: { name: "home", address: "10.0.0.2" },
         impairment: { ...NO_IMPAIRMENT },
+        baseline: { ...NO_IMPAIRMENT },
         counters: emptyCounters(),
+        frames: { received: 0, delivered: 0, evicted: 0, fragmented: 0, deadPath: 0, relayed: 0 },
+        path: { via: "relay", lastReceiveAgoMs: 250_000, directWorks: true },
         queued: 0,
         sendErrors: 2,
       },
@@ -160,10 +168,11 @@ test("formatRelayStatus shows one row per direction with drops by reason", (t) =
   t.is(
     formatRelayStatus(status),
     [
-      "relay 10.0.0.1:9993 -> home=10.0.0.2 mine=10.0.0.6 port 9993, seed 42",
-      "DIRECTION   IMPAIRMENT                FORWARDED  DUPLICATED      BYTES  QUEUED  DROPPED",
-      "home->mine  delay 30ms ±5ms, loss 1%        100           0  146.5 KiB       3  loss 12, queue 8",
-      "mine->home  none                              0           0        0 B       0  send-error 2",
+      "relay 10.0.0.1:9993 -> home=10.0.0.2 mine=10.0.0.6 port 9993, seed 42, ZeroTier physical MTU 1432, root +20 ms",
+      "DIRECTION   PATH              IMPAIRMENT                FRAMES  FRAGMENTS  DUPLICATED      BYTES  QUEUED  DROPPED",
+      "home->mine  DIRECT(dead) 31s  delay 30ms ±5ms, loss 1%   64/70    100/120           0  146.5 KiB       3  loss 12, queue 8, frames-evicted 2, frames-into-dead-path 3",
+      "mine->home  RELAY 250s        none                         0/0        0/0           0        0 B       0  send-error 2",
+      "topology path (link zt reset returns to it): home->mine delay 10ms ±1ms",
       "unknown sources: 4 datagrams dropped (last from 10.0.0.9:4242)",
     ].join("\n"),
   );

@@ -4,6 +4,7 @@ import dgram from "node:dgram";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import test, { type ExecutionContext } from "ava";
+import { fragmentSizes } from "../../../../lab/emulate/zerotier/fragments.ts";
 import { ZerotierRelay } from "../../../../lab/emulate/zerotier/relay.ts";
 
 const HOME = "127.0.0.2";
@@ -113,9 +114,42 @@ test.serial("forwards both ways, from the relay's address, in order, and counts"
   t.true(mine.got.every((r) => r.from === `127.0.0.1:${relayPort}`));
 
   const hm = direction(relay, "home->mine");
-  t.like(hm.counters, { received: 5, forwarded: 5, duplicated: 0, bytes: 10 });
-  t.like(direction(relay, "mine->home").counters, { received: 3, forwarded: 3, bytes: 6 });
+  // Bytes are what ZeroTier would send: each 2-byte datagram as one fragment.
+  const each = fragmentSizes(2)[0] ?? 0;
+  t.like(hm.counters, { received: 5, forwarded: 5, duplicated: 0, bytes: 5 * each });
+  t.like(hm.frames, { received: 5, delivered: 5, fragmented: 0, evicted: 0 });
+  t.like(direction(relay, "mine->home").counters, { received: 3, forwarded: 3, bytes: 3 * each });
   t.is(relay.show().unknownSources.count, 0);
+});
+
+test.serial("a full-size frame crosses as two fragments, each lost on its own", async (t) => {
+  const { relay, home, mine } = await lab(t);
+  relay.set("home->mine", { lossPct: 30 });
+  const big = "B".repeat(1522); // a 1500-byte IP packet in VXLAN: two ZeroTier fragments
+  const n = 400;
+  for (let i = 0; i < n; i++) {
+    await home.send(big);
+    await home.send("s".repeat(106)); // a 56-byte ping: one
+    if (i % 25 === 24) await sleep(5); // paced, so no socket buffer overflows on a busy machine
+  }
+  const hm = () => direction(relay, "home->mine");
+  t.true(
+    await until(() => hm().frames.received === 2 * n && mine.got.length === hm().frames.delivered, 5000),
+  );
+  const d = hm();
+  t.is(d.frames.received, 2 * n);
+  t.is(d.frames.fragmented, n);
+  t.is(d.counters.received, 3 * n);
+  t.is(d.counters.received, d.counters.forwarded + d.counters.dropped.loss);
+  const bigGot = mine.got.filter((r) => r.data === big).length;
+  const smallGot = mine.got.filter((r) => r.data.startsWith("s")).length;
+  t.is(mine.got.length, bigGot + smallGot, "every delivered frame is intact");
+  t.is(d.frames.delivered, mine.got.length);
+  // Expected 0.7 of the small ones and 0.49 of the big ones (seed 1: about 280 against 196).
+  t.true(smallGot > 0.6 * n && smallGot < 0.8 * n, `small delivered ${smallGot}/${n}`);
+  t.true(bigGot > 0.39 * n && bigGot < 0.59 * n, `big delivered ${bigGot}/${n}`);
+  // Lost heads and tails sit in the ring until newer frames push them out.
+  t.true(d.frames.evicted > 0.3 * n && d.frames.evicted <= n - bigGot, `evicted ${d.frames.evicted}`);
 });
 
 test.serial("a 50 ms delay one way shows in the measured time, only that way", async (t) => {
@@ -250,4 +284,106 @@ test("bad options are refused with every problem named", (t) => {
   t.throws(() => new ZerotierRelay({ bindAddress: "127.0.0.1", endpoints: [{ name: "a", address: HOME }] }), {
     message: "relay: needs at least 2 endpoints, got 1",
   });
+});
+
+test("the topology's path is each direction's start and what reset returns to", (t) => {
+  const relay = new ZerotierRelay({
+    bindAddress: "127.0.0.1",
+    endpoints: [
+      { name: "home", address: HOME },
+      { name: "mine", address: MINE },
+    ],
+    baseline: [
+      { direction: "home->mine", impairment: { delayMs: 10, jitterMs: 1 } },
+      { direction: "mine->home", impairment: { delayMs: 10, jitterMs: 1 } },
+    ],
+  });
+  t.like(direction(relay, "home->mine").impairment, { delayMs: 10, jitterMs: 1, lossPct: 0 });
+  relay.set("both", { delayMs: 40, lossPct: 2 });
+  relay.down("mine->home");
+  relay.reset();
+  for (const name of ["home->mine", "mine->home"]) {
+    t.like(direction(relay, name).impairment, { delayMs: 10, jitterMs: 1, lossPct: 0, down: false });
+    t.like(direction(relay, name).baseline, { delayMs: 10, jitterMs: 1 });
+  }
+  t.throws(
+    () =>
+      new ZerotierRelay({
+        bindAddress: "127.0.0.1",
+        endpoints: [
+          { name: "home", address: HOME },
+          { name: "mine", address: MINE },
+        ],
+        baseline: [{ direction: "home->moon", impairment: { delayMs: -1 } }],
+      }),
+    {
+      message:
+        'relay: baseline for unknown direction "home->moon" (known: home->mine, mine->home); baseline for home->moon: delayMs must be >= 0, got -1',
+    },
+  );
+});
+
+test.serial(
+  "direct path lost: sent into it until it expires, then through the root, then direct again",
+  async (t) => {
+    const { home, mine } = await routers();
+    const relay = new ZerotierRelay({
+      bindAddress: "127.0.0.1",
+      port: 0,
+      peerPort: home.address().port,
+      endpoints: [
+        { name: "home", address: HOME },
+        { name: "mine", address: MINE },
+      ],
+      rootDelayMs: 60,
+      // ZeroTier's 243 s / 14 s / 15 s, shortened.
+      pathTimers: { expirationMs: 300, heartbeatMs: 100, pushMs: 100 },
+    });
+    t.teardown(async () => {
+      await relay.stop();
+      home.close();
+      mine.close();
+    });
+    await relay.start();
+    const port = relay.show().listening?.port ?? 0;
+    const h = endpoint(home, port);
+    const m = endpoint(mine, port);
+    const hm = () => direction(relay, "home->mine");
+
+    relay.directDown();
+    t.like(hm().path, { via: "direct", directWorks: false });
+    await h.send("lost");
+    await sleep(50);
+    t.is(m.got.length, 0, "sent into the dead direct path");
+    t.is(hm().frames.deadPath, 1);
+
+    t.true(await until(() => hm().path.via === "relay", 2000));
+    const sentAt = performance.now();
+    await h.send("via-root");
+    t.true(await until(() => m.got.length === 1));
+    t.true((m.got[0]?.at ?? 0) - sentAt >= 59, "the root adds its delay");
+    t.is(hm().frames.relayed, 1);
+
+    relay.directUp();
+    t.true(await until(() => hm().path.via === "direct", 2000), "back on the next push");
+    t.like(hm().path, { directWorks: true });
+  },
+);
+
+test("a partition of everything also stops ZeroTier's heartbeats: the direct path expires behind it", (t) => {
+  const relay = new ZerotierRelay({
+    bindAddress: "127.0.0.1",
+    endpoints: [
+      { name: "home", address: HOME },
+      { name: "mine", address: MINE },
+    ],
+    pathTimers: { expirationMs: 40, heartbeatMs: 10, pushMs: 10 },
+  });
+  relay.down();
+  t.like(direction(relay, "home->mine").path, { directWorks: false });
+  const end = performance.now() + 80;
+  while (performance.now() < end); // the timers are read from the clock: let 80 ms pass
+  t.is(direction(relay, "home->mine").path.via, "relay");
+  relay.up();
+  t.like(direction(relay, "home->mine").path, { directWorks: true });
 });

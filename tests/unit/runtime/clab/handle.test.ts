@@ -140,6 +140,33 @@ test("node joins and removals are refused before anything runs, naming the step'
   t.deepEqual(tools.calls, []);
 });
 
+test("direct-path faults are refused on clab, with why", async (t) => {
+  const h = handleWith(new RecordingContainers(), new RecordingTools());
+  const refused = h.unsupported(scenario("zt-direct-path-lost"));
+  t.is(refused.length, 2, "direct-down and direct-up");
+  t.regex(refused[0]?.why ?? "", /^link direct-down: .*no separate direct and relayed paths/);
+  await t.throwsAsync(applyFault(h, { kind: "link", action: "direct-down" }), { instanceOf: LabError });
+});
+
+test("a zerotier-one restart is refused on clab, with why, and touches nothing", async (t) => {
+  const containers = new RecordingContainers();
+  const tools = new RecordingTools();
+  const h = handleWith(containers, tools);
+  const restart = scenario("zt-service-restart");
+  const refused = h.unsupported(restart);
+  t.is(refused.length, 1);
+  t.regex(refused[0]?.why ?? "", /^link restart: .*cannot be undone in a deployed topology/);
+  const result = await runScenario(h, restart, restart.variants[0] as never);
+  t.is(result.status, "skipped");
+  t.regex(result.skipReason ?? "", /^line \d+: link restart/);
+  await t.throwsAsync(applyFault(h, { kind: "link", action: "restart", forMs: 5000 }), {
+    instanceOf: LabError,
+    message: /the clab runtime cannot remove and recreate zt0/,
+  });
+  t.deepEqual(containers.execs, [], "nothing touched");
+  t.deepEqual(tools.calls, []);
+});
+
 test("link down: nftables drops installed where packets arrive; the revert removes them there", async (t) => {
   const containers = new RecordingContainers();
   const h = handleWith(containers);
