@@ -158,6 +158,10 @@ export interface ExecIo {
   err: (text: string) => void;
 }
 
+/** Component -> version, e.g. { runtime: "netns", bird: "2.0.12", gobgp: "3.36.0", kernel: "6.1.0" };
+ * clab adds kubernetes, cilium and containerlab. Keys absent where a runtime has no such part. */
+export type ComponentVersions = Record<string, string>;
+
 export interface LabHandle {
   readonly kind: RuntimeKind;
   readonly lab: Lab;
@@ -169,6 +173,8 @@ export interface LabHandle {
   readonly convergeIntervalMs: number;
   /** What the node speakers are called in messages ("gobgpd", "Cilium agent"). */
   readonly speakerName: string;
+  /** The versions that produce this lab's figures, for reports (see ComponentVersions). */
+  versions?(): Promise<ComponentVersions>;
 
   /** The same lab with other configs (a variant, a node that joined); caches are kept. */
   withLab(lab: Lab): LabHandle;

@@ -133,6 +133,8 @@ export async function runScenario(
     events.push(e);
     opts.onEvent?.(e);
   };
+  // Which BIRD, GoBGP and kernel produced the figures; a report without them cannot be compared.
+  const versions = await h.versions?.().catch(() => undefined);
   const startedAt = Date.now();
   const result: ScenarioResult = {
     scenario: scenario.name,
@@ -140,6 +142,7 @@ export async function runScenario(
     file: scenario.file,
     variant: variant.name,
     runtime: h.kind.name,
+    ...(versions ? { versions } : {}),
     status: "pass",
     preparation: "fresh",
     startedAt,
@@ -315,6 +318,7 @@ export async function runScenario(
       timers,
       upChecks,
       runtime: h.kind.name,
+      speakerVersion: result.versions?.gobgp ?? null,
     }),
   );
   events.sort((a, b) => a.t - b.t);

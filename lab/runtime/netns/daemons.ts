@@ -3,6 +3,7 @@
 // journaled with its start time so `down` kills exactly these processes.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { BirdClient } from "../../bird/client.ts";
+import { gobgpTools } from "../../gobgp/binary.ts";
 import { gobgpAddPrefix, gobgpReady } from "../../gobgp/cli.ts";
 import { birdWrapper } from "../../render/bird.ts";
 import { gobgpSpeakers } from "../../render/gobgp.ts";
@@ -145,7 +146,7 @@ export async function startSpeakers(
     const cfg = `${ctx.paths.rendered}/${s.configPath}`;
     if (!existsSync(cfg)) throw new LabError(`rendered GoBGP config missing: ${cfg}`);
     const argv = [
-      "gobgpd",
+      gobgpTools().gobgpd,
       "-t",
       "yaml",
       "-f",

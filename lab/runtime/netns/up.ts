@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { bundleDaemon } from "../../emulate/bundle.ts";
+import { gobgpTools, slowSpeakerNote } from "../../gobgp/binary.ts";
 import { convergenceChecks, readConvergence, waitConverged } from "../../observe/convergence.ts";
 import { renderBirdWrappers } from "../../render/bird.ts";
 import { renderGobgp } from "../../render/gobgp.ts";
@@ -34,6 +35,8 @@ export async function netnsUp(h: LabHandle, opts: UpOptions = {}): Promise<UpRes
   const paths = workPaths(lab.name);
   const plan = planNetns(lab);
   await checkPrerequisites();
+  const slowSpeaker = slowSpeakerNote(gobgpTools());
+  if (slowSpeaker) progress({ kind: "warn", message: slowSpeaker });
   const owner = upInProgress(paths);
   if (owner !== null) throw anotherUp(lab.name, owner);
   if (existsSync(paths.journal)) {
