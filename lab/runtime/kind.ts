@@ -126,8 +126,8 @@ export interface FaultActions {
   /** Stops a node's speaker; says what was stopped. `token` is handed back to ensureSpeaker. */
   stopSpeaker(node: string, how: "kill" | "stop"): Promise<{ detail: string; token?: string }>;
   /** Starts a node's speaker unless it runs (or waits for the one that replaces `token`); says
-   * what it did. */
-  startSpeaker(node: string, token?: string): Promise<string>;
+   * what it did. `bootMs`: the agent's boot to emulate first (a real agent boots by itself). */
+  startSpeaker(node: string, token?: string, bootMs?: number): Promise<string>;
   /** Optional: a node joins a site at run time; the grown lab. */
   addNode?(node: NodeJoin): Promise<Lab>;
   /** Optional: a node leaves; its daemons and namespaces go. */

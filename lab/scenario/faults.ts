@@ -5,6 +5,7 @@
 import type { LabHandle } from "../runtime/kind.ts";
 import type { Lab } from "../topology/model.ts";
 import { LabError } from "../util/errors.ts";
+import { DEFAULT_AGENT_BOOT_MS } from "./agent-boot.ts";
 import type { Fault } from "./model.ts";
 
 export interface FaultOutcome {
@@ -95,11 +96,12 @@ export async function applyFault(h: LabHandle, f: Fault): Promise<FaultOutcome> 
       break;
     }
     case "speaker": {
-      if (f.action === "start") return { detail: await act.startSpeaker(f.node) };
+      const bootMs = f.bootMs ?? DEFAULT_AGENT_BOOT_MS;
+      if (f.action === "start") return { detail: await act.startSpeaker(f.node, undefined, bootMs) };
       const stopped = await act.stopSpeaker(f.node, f.action === "kill" ? "kill" : "stop");
       return {
         detail: stopped.detail,
-        revert: async () => void (await act.startSpeaker(f.node, stopped.token)),
+        revert: async () => void (await act.startSpeaker(f.node, stopped.token, bootMs)),
       };
     }
     case "node": {

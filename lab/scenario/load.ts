@@ -405,6 +405,7 @@ function toFault(f: Raw, path: string, refs: References, lab: Lab): Fault | unde
       kind: "speaker",
       action: action as "kill" | "stop" | "start",
       node: refs.node(f.speaker as string, `${path}.speaker`),
+      ...(f.boot !== undefined ? { bootMs: duration(f.boot, `${path}.boot`, refs) } : {}),
     };
   if (target === "lab") return { kind: "lab", action: "up" };
   if (action === "remove")

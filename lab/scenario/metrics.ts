@@ -22,6 +22,8 @@ export interface MetricInput {
   runtime?: string;
   /** The speaker's GoBGP version on netns ("3.36.0"): its dial delay bounds session-up. */
   speakerVersion?: string | null;
+  /** Step id -> the agent boot a speaker start step waited before gobgpd started. */
+  speakerBootMs?: ReadonlyMap<string, number>;
 }
 
 /** BIRD fires every BGP timer up to 25 % early (CZ-NIC/bird proto/bgp/bgp.c, bgp_start_timer). */
@@ -166,7 +168,11 @@ function resolveBound(spec: MetricSpec, input: MetricInput): MetricBound | undef
         };
       {
         const dial = dialDelay(input.speakerVersion ?? null);
-        return { max: dial.maxS * 1000 + 2000, why: `${dial.why}, BIRD accepts at once; + 2 s` };
+        const boot = (spec.after && input.speakerBootMs?.get(spec.after)) || 0;
+        return {
+          max: boot + dial.maxS * 1000 + 2000,
+          why: `${boot ? `agent boot ${boot / 1000} s, then ` : ""}${dial.why}, BIRD accepts at once; + 2 s`,
+        };
       }
     case "graceful-restart": {
       const gr = spec.on ? input.timers.gracefulRestartS.get(spec.on) : undefined;

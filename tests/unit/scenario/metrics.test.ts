@@ -241,6 +241,23 @@ test("gobgp-connect follows the GoBGP version that runs: 1-2 s from 3.35, 5-10 s
   t.true(slow.withinBound);
 });
 
+test("after a speaker start step, gobgp-connect adds the agent boot that step waited", (t) => {
+  const spec = {
+    name: "up",
+    measure: "session-up" as const,
+    on: "router-home",
+    peer: "yuuko_k8s",
+    after: "heal",
+    bound: "gobgp-connect" as const,
+  };
+  const m = computeMetric(
+    spec,
+    input([], { runtime: "netns", speakerVersion: "3.36.0", speakerBootMs: new Map([["heal", 10_000]]) }),
+  );
+  t.is(m.bound?.max, 14_000);
+  t.regex(m.bound?.why ?? "", /^agent boot 10 s, then gobgpd 3\.36\.0 dials 1-2 s/);
+});
+
 test("a bound that only says why there is none gives no verdict (graceful restart off)", (t) => {
   const m = computeMetric(
     { name: "gr", measure: "session-down", on: "nano", peer: "x", bound: "graceful-restart" },
