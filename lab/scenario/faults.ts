@@ -96,12 +96,13 @@ export async function applyFault(h: LabHandle, f: Fault): Promise<FaultOutcome> 
       break;
     }
     case "speaker": {
-      const bootMs = f.bootMs ?? DEFAULT_AGENT_BOOT_MS;
-      if (f.action === "start") return { detail: await act.startSpeaker(f.node, undefined, bootMs) };
+      if (f.action === "start")
+        return { detail: await act.startSpeaker(f.node, undefined, f.bootMs ?? DEFAULT_AGENT_BOOT_MS) };
       const stopped = await act.stopSpeaker(f.node, f.action === "kill" ? "kill" : "stop");
+      // The revert is clean-up (also on Ctrl-C), measured by nothing: no boot to wait.
       return {
         detail: stopped.detail,
-        revert: async () => void (await act.startSpeaker(f.node, stopped.token, bootMs)),
+        revert: async () => void (await act.startSpeaker(f.node, stopped.token)),
       };
     }
     case "node": {

@@ -8,8 +8,8 @@ export type Fault =
   | { kind: "link"; action: "impair"; direction: string; impairment: Partial<Impairment> }
   | { kind: "router"; action: "kill" | "stop" | "start"; router: string }
   | { kind: "router"; action: "reconfigure"; router: string; config: string }
-  /** bootMs: the agent's boot before its speaker starts again (start, or the revert of kill/stop);
-   * DEFAULT_AGENT_BOOT_MS when absent. The netns runtime waits it; a real agent boots by itself. */
+  /** bootMs (start): the agent's boot before its speaker starts again, DEFAULT_AGENT_BOOT_MS when
+   * absent. The netns runtime waits it; a real agent boots by itself. */
   | { kind: "speaker"; action: "kill" | "stop" | "start"; node: string; bootMs?: number }
   | { kind: "node"; action: "remove"; node: string }
   | {

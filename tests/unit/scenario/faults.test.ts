@@ -1,5 +1,5 @@
-// Speaker faults carry the agent's boot to the runtime: the step's own, else the default, also
-// for the restart that reverts a stop or kill.
+// Speaker faults carry the agent's boot to the runtime: the step's own, else the default; the
+// restart that reverts a stop or kill is clean-up and waits none.
 import test from "ava";
 import type { FaultActions, LabHandle } from "../../../lab/runtime/kind.ts";
 import { DEFAULT_AGENT_BOOT_MS } from "../../../lab/scenario/agent-boot.ts";
@@ -20,15 +20,17 @@ function recorder() {
   return { calls, h: { faults } as Partial<LabHandle> as LabHandle };
 }
 
-test("a start waits the step's boot, a stop's revert the default boot", async (t) => {
+test("a start waits the step's boot or the default one, a stop's revert none", async (t) => {
   const { calls, h } = recorder();
   await applyFault(h, { kind: "speaker", action: "start", node: "yuuko-k8s", bootMs: 3_000 });
+  await applyFault(h, { kind: "speaker", action: "start", node: "nano" });
   const stop = await applyFault(h, { kind: "speaker", action: "stop", node: "yuuko-k8s" });
-  t.is(calls.length, 2, "the stop itself starts nothing");
+  t.is(calls.length, 3, "the stop itself starts nothing");
   await stop.revert?.();
   t.deepEqual(calls, [
     { op: "start", node: "yuuko-k8s", bootMs: 3_000 },
+    { op: "start", node: "nano", bootMs: DEFAULT_AGENT_BOOT_MS },
     { op: "stop", node: "yuuko-k8s", how: "stop" },
-    { op: "start", node: "yuuko-k8s", bootMs: DEFAULT_AGENT_BOOT_MS },
+    { op: "start", node: "yuuko-k8s" },
   ]);
 });
