@@ -21,7 +21,7 @@ export function nodeRedialDelay(ctx: LintContext): Finding[] {
       {
         message: `${nodeList(nodes)} only dial out (no localPort) and redial every ${retry} s (connectRetryTimeSeconds)`,
         consequence: `after a router restart the router cannot reach these nodes' speakers; their sessions return only when they redial, ${retry}-${2 * retry} s later (GoBGP 3.10 and 3.36 alike; Cilium embeds 3.37), and their pod CIDRs are unreachable until then`,
-        fix: "lower `timers.connectRetryTimeSeconds` in the PeerConfig (e.g. 5), or set `localPort: 179` on the bgpInstance so the router can connect to the node",
+        fix: "lower `timers.connectRetryTimeSeconds` in the PeerConfig (e.g. 5), or set `localPort: 179` on the bgpInstance so the router can connect to the node (a port below 1024: the Cilium agent needs CAP_NET_BIND_SERVICE for it, e.g. in the Helm value securityContext.capabilities.ciliumAgent)",
       },
     );
   });

@@ -43,6 +43,7 @@ test("seed: the nodes only dial out and redial every 120 s, so a router restart 
     /yuuko-k8s, sakamoto, nano only dial out \(no localPort\) and redial every 120 s/,
   );
   t.regex(f?.consequence ?? "", /120-240 s later/);
+  t.regex(f?.fix ?? "", /`localPort: 179`.*CAP_NET_BIND_SERVICE/, "listening on 179 needs the capability");
 });
 
 test("seed: the VPN session's numbers (hold 240 s, ~4-5 min blackhole)", async (t) => {
