@@ -28,6 +28,8 @@ import { planNetns } from "./plan.ts";
 import { checkPrerequisites } from "./prerequisites.ts";
 
 export const DEFAULT_CONVERGE_BUDGET_MS = 90_000;
+/** The note about an old gobgpd is given once per process, not at every scenario's fresh lab. */
+let toldSlowSpeaker = false;
 
 export async function netnsUp(h: LabHandle, opts: UpOptions = {}): Promise<UpResult> {
   const { lab } = h;
@@ -36,7 +38,8 @@ export async function netnsUp(h: LabHandle, opts: UpOptions = {}): Promise<UpRes
   const plan = planNetns(lab);
   await checkPrerequisites();
   const slowSpeaker = slowSpeakerNote(gobgpTools());
-  if (slowSpeaker) progress({ kind: "warn", message: slowSpeaker });
+  if (slowSpeaker && !toldSlowSpeaker) progress({ kind: "warn", message: slowSpeaker });
+  toldSlowSpeaker = true;
   const owner = upInProgress(paths);
   if (owner !== null) throw anotherUp(lab.name, owner);
   if (existsSync(paths.journal)) {

@@ -94,6 +94,14 @@ test("bad duration", bad, "steps:\n  - wait: 5 minutes\n", [
 test("bad agent boot time", bad, "steps:\n  - fault: { speaker: yuuko-k8s, action: start, boot: soon }\n", [
   "F:4:55: steps[0].fault.boot: does not match the expected format (e.g. 500ms, 30s, 5m)",
 ]);
+test(
+  "an agent boot on a speaker stop",
+  bad,
+  "steps:\n  - fault: { speaker: yuuko-k8s, action: stop, boot: 5s }\n",
+  [
+    "F:4:54: steps[0].fault.boot: boot applies to a speaker start, not to stop (put `boot:` on the step that starts the speaker again (action: start))",
+  ],
+);
 test("action that does not apply", bad, "steps:\n  - fault: { link: zt, action: kill }\n", [
   'F:4:32: steps[0].fault.action: action "kill" does not apply to link (link takes: down, up, impair, reset)',
 ]);
