@@ -135,8 +135,6 @@ export async function runScenario(
     events.push(e);
     opts.onEvent?.(e);
   };
-  // Which BIRD, GoBGP and kernel produced the figures; a report without them cannot be compared.
-  const versions = await h.versions?.().catch(() => undefined);
   const startedAt = Date.now();
   const result: ScenarioResult = {
     scenario: scenario.name,
@@ -144,7 +142,6 @@ export async function runScenario(
     file: scenario.file,
     variant: variant.name,
     runtime: h.kind.name,
-    ...(versions ? { versions } : {}),
     status: "pass",
     preparation: "fresh",
     startedAt,
@@ -170,6 +167,10 @@ export async function runScenario(
   }
   try {
     result.preparation = await prepare(h, scenario, opts);
+    // Which BIRD, GoBGP, kernel (Kubernetes, Cilium) produced the figures, asked of the lab once it
+    // runs; a report without them cannot be compared with another.
+    const versions = await h.versions?.().catch(() => undefined);
+    if (versions) result.versions = versions;
     result.startedAt = Date.now();
     let labUp = scenario.prepare !== "down";
     const learnCidrs = async () => {
