@@ -2,6 +2,7 @@
 // 127.0.0.1:<port> inside the node's namespace).
 import type { PathAttributes } from "../cilium/attributes.ts";
 import { output, run } from "../util/exec.ts";
+import { gobgpTools } from "./binary.ts";
 
 /** GoBGP's session_state numbers (apipb.PeerState_SessionState). */
 export const SESSION_STATES = [
@@ -56,13 +57,16 @@ export function parseNeighbors(json: string): GobgpNeighbor[] {
 
 export async function gobgpNeighbors(ns: string, apiPort: number): Promise<GobgpNeighbor[]> {
   const neighbors = parseNeighbors(
-    await output(["gobgp", "-p", String(apiPort), "neighbor", "-j"], { netns: ns, timeoutMs: 5000 }),
+    await output([gobgpTools().gobgp, "-p", String(apiPort), "neighbor", "-j"], {
+      netns: ns,
+      timeoutMs: 5000,
+    }),
   );
   // GoBGP's neighbor state has no advertised count; Cilium's `bgp peers` shows one: ask adj-out.
   for (const n of neighbors) {
     if (n.state !== "established") continue;
     const out = await output(
-      ["gobgp", "-p", String(apiPort), "neighbor", n.address, "adj-out", "-a", "ipv4", "-j"],
+      [gobgpTools().gobgp, "-p", String(apiPort), "neighbor", n.address, "adj-out", "-a", "ipv4", "-j"],
       { netns: ns, timeoutMs: 5000 },
     );
     n.advertised = Object.keys(JSON.parse(out.trim() || "{}") ?? {}).length;
@@ -81,7 +85,7 @@ export async function gobgpAddPrefix(
   // ORIGIN IGP, as Cilium originates its advertisements.
   await run(
     [
-      "gobgp",
+      gobgpTools().gobgp,
       "-p",
       String(apiPort),
       "global",
@@ -109,7 +113,7 @@ export function attributeArgs(a: PathAttributes | undefined): string[] {
 }
 
 export async function gobgpLocalPrefixes(ns: string, apiPort: number): Promise<string[]> {
-  const out = await output(["gobgp", "-p", String(apiPort), "global", "rib", "-a", "ipv4", "-j"], {
+  const out = await output([gobgpTools().gobgp, "-p", String(apiPort), "global", "rib", "-a", "ipv4", "-j"], {
     netns: ns,
     timeoutMs: 5000,
   });
@@ -118,7 +122,7 @@ export async function gobgpLocalPrefixes(ns: string, apiPort: number): Promise<s
 
 /** True once the gRPC API answers. */
 export async function gobgpReady(ns: string, apiPort: number): Promise<boolean> {
-  const r = await run(["gobgp", "-p", String(apiPort), "global"], {
+  const r = await run([gobgpTools().gobgp, "-p", String(apiPort), "global"], {
     netns: ns,
     allowFailure: true,
     timeoutMs: 3000,

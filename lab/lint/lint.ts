@@ -7,6 +7,7 @@ import {
   bgpIncomplete,
   bgpWithoutChannel,
   birdConfUnreadable,
+  directAllInterfaces,
   ebgpWithoutPolicy,
   kernelExport,
   noDeviceProtocol,
@@ -59,6 +60,7 @@ export const LINT_CHECKS: readonly LintCheck[] = [
   ebgpWithoutPolicy,
   bgpIncomplete,
   routerIdMismatch,
+  directAllInterfaces,
   // both ends of every session
   unknownNeighbor,
   routerSessionEnds,

@@ -126,8 +126,9 @@ export interface FaultActions {
   /** Stops a node's speaker; says what was stopped. `token` is handed back to ensureSpeaker. */
   stopSpeaker(node: string, how: "kill" | "stop"): Promise<{ detail: string; token?: string }>;
   /** Starts a node's speaker unless it runs (or waits for the one that replaces `token`); says
-   * what it did. */
-  startSpeaker(node: string, token?: string): Promise<string>;
+   * what it did. `bootMs`: the agent's boot to emulate first (a real agent boots by itself). */
+  startSpeaker(node: string, token?: string, bootMs?: number): Promise<string>;
+
   /** Optional: the direct path between the peers stops carrying packets (one way or both) while
    * the roots stay reachable; ZeroTier's own rules then decide when traffic goes through a root.
    * A kind without it cannot run the `direct-down` link fault. Returns how. */
@@ -169,6 +170,10 @@ export interface ExecIo {
   err: (text: string) => void;
 }
 
+/** Component -> version, e.g. { runtime: "netns", bird: "2.0.12", gobgp: "3.36.0", kernel: "6.1.0" };
+ * clab adds kubernetes, cilium and containerlab. Keys absent where a runtime has no such part. */
+export type ComponentVersions = Record<string, string>;
+
 export interface LabHandle {
   readonly kind: RuntimeKind;
   readonly lab: Lab;
@@ -180,6 +185,8 @@ export interface LabHandle {
   readonly convergeIntervalMs: number;
   /** What the node speakers are called in messages ("gobgpd", "Cilium agent"). */
   readonly speakerName: string;
+  /** The versions that produce this lab's figures, for reports (see ComponentVersions). */
+  versions?(): Promise<ComponentVersions>;
 
   /** The same lab with other configs (a variant, a node that joined); caches are kept. */
   withLab(lab: Lab): LabHandle;

@@ -2,6 +2,7 @@
 // (fresh, the running one brought back to converged, or reconfigured in place), starts the
 // event sources, executes the steps, always reverts its faults, and computes the metrics.
 // Everything that happens goes into one event stream.
+
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { readConvergence } from "../observe/convergence.ts";
 import type { LabHandle } from "../runtime/kind.ts";
@@ -10,6 +11,7 @@ import type { Lab } from "../topology/model.ts";
 import { TimeoutError } from "../util/errors.ts";
 import { type ProgressSink, silent } from "../util/progress.ts";
 import { waitFor } from "../util/wait.ts";
+import { DEFAULT_AGENT_BOOT_MS } from "./agent-boot.ts";
 import { checkExpectation, describeExpectation, pathMtu } from "./expects.ts";
 import { applyFault, type FaultOutcome, faultTarget } from "./faults.ts";
 import { computeMetric } from "./metrics.ts";
@@ -165,6 +167,10 @@ export async function runScenario(
   }
   try {
     result.preparation = await prepare(h, scenario, opts);
+    // Which BIRD, GoBGP, kernel (Kubernetes, Cilium) produced the figures, asked of the lab once it
+    // runs; a report without them cannot be compared with another.
+    const versions = await h.versions?.().catch(() => undefined);
+    if (versions) result.versions = versions;
     result.startedAt = Date.now();
     let labUp = scenario.prepare !== "down";
     const learnCidrs = async () => {
@@ -315,10 +321,23 @@ export async function runScenario(
       timers,
       upChecks,
       runtime: h.kind.name,
+      speakerVersion: result.versions?.gobgp ?? null,
+      speakerBootMs: speakerBoots(scenario),
     }),
   );
   events.sort((a, b) => a.t - b.t);
   return result;
+}
+
+/** Step id -> the agent boot a speaker start step waits before gobgpd dials (metrics add it). */
+function speakerBoots(scenario: Scenario): Map<string, number> {
+  return new Map(
+    scenario.steps.flatMap((s) =>
+      s.id && s.kind === "fault" && s.fault.kind === "speaker" && s.fault.action === "start"
+        ? [[s.id, s.fault.bootMs ?? DEFAULT_AGENT_BOOT_MS] as const]
+        : [],
+    ),
+  );
 }
 
 /** Topology pod CIDR -> the lab's, for the nodes whose CIDR the lab allocated otherwise. */

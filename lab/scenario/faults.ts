@@ -5,6 +5,7 @@
 import type { LabHandle } from "../runtime/kind.ts";
 import type { Lab } from "../topology/model.ts";
 import { LabError } from "../util/errors.ts";
+import { DEFAULT_AGENT_BOOT_MS } from "./agent-boot.ts";
 import type { Fault } from "./model.ts";
 
 export interface FaultOutcome {
@@ -120,8 +121,10 @@ export async function applyFault(h: LabHandle, f: Fault): Promise<FaultOutcome> 
       break;
     }
     case "speaker": {
-      if (f.action === "start") return { detail: await act.startSpeaker(f.node) };
+      if (f.action === "start")
+        return { detail: await act.startSpeaker(f.node, undefined, f.bootMs ?? DEFAULT_AGENT_BOOT_MS) };
       const stopped = await act.stopSpeaker(f.node, f.action === "kill" ? "kill" : "stop");
+      // The revert is clean-up (also on Ctrl-C), measured by nothing: no boot to wait.
       return {
         detail: stopped.detail,
         revert: async () => void (await act.startSpeaker(f.node, stopped.token)),

@@ -411,11 +411,19 @@ function toFault(f: Raw, path: string, refs: References, lab: Lab): Fault | unde
     }
     return { kind: "router", action: action as "kill" | "stop" | "start", router };
   }
+  if (target === "speaker" && f.boot !== undefined && action !== "start")
+    refs.diags.add(
+      refs.at(`${path}.boot`),
+      `${path}.boot`,
+      `boot applies to a speaker start, not to ${action}`,
+      "put `boot:` on the step that starts the speaker again (action: start)",
+    );
   if (target === "speaker")
     return {
       kind: "speaker",
       action: action as "kill" | "stop" | "start",
       node: refs.node(f.speaker as string, `${path}.speaker`),
+      ...(f.boot !== undefined ? { bootMs: duration(f.boot, `${path}.boot`, refs) } : {}),
     };
   if (target === "lab") return { kind: "lab", action: "up" };
   if (action === "remove")

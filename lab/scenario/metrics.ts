@@ -1,6 +1,7 @@
 // Named metrics computed from one run's events, probe streams and steps, each with the bound
 // its configured timers predict. Values in ms unless the unit says otherwise.
 
+import { dialDelay } from "../gobgp/binary.ts";
 import type { MetricSpec } from "./model.ts";
 import { lossPct, rttStats } from "./sources/probe.ts";
 import type { TimerInfo } from "./timers.ts";
@@ -19,6 +20,10 @@ export interface MetricInput {
   upChecks: Record<string, number>;
   /** Runtime the scenario ran on: a bound written for another runtime is not applied. */
   runtime?: string;
+  /** The speaker's GoBGP version on netns ("3.36.0"): its dial delay bounds session-up. */
+  speakerVersion?: string | null;
+  /** Step id -> the agent boot a speaker start step waited before gobgpd started. */
+  speakerBootMs?: ReadonlyMap<string, number>;
 }
 
 /** BIRD fires every BGP timer up to 25 % early (CZ-NIC/bird proto/bgp/bgp.c, bgp_start_timer). */
@@ -159,9 +164,16 @@ function resolveBound(spec: MetricSpec, input: MetricInput): MetricBound | undef
       // Cilium's agent is a pod that restarts, with its own GoBGP: not this bound.
       if (input.runtime && input.runtime !== "netns")
         return {
-          why: `gobgpd 3.10's dial delay bounds the netns runtime; on ${input.runtime} the agent's restart is not bounded`,
+          why: `gobgpd's dial delay bounds the netns runtime; on ${input.runtime} the agent's restart is not bounded`,
         };
-      return { max: 12_000, why: "gobgpd 3.10 dials 5-10 s after start, BIRD accepts at once" };
+      {
+        const dial = dialDelay(input.speakerVersion ?? null);
+        const boot = (spec.after && input.speakerBootMs?.get(spec.after)) || 0;
+        return {
+          max: boot + dial.maxS * 1000 + 2000,
+          why: `${boot ? `agent boot ${boot / 1000} s, then ` : ""}${dial.why}, BIRD accepts at once; + 2 s`,
+        };
+      }
     case "graceful-restart": {
       const gr = spec.on ? input.timers.gracefulRestartS.get(spec.on) : undefined;
       return gr ? { max: gr * 1000, why: `graceful restart time ${gr} s` } : { why: "graceful restart off" };

@@ -10,7 +10,9 @@ export type Fault =
   | { kind: "link"; action: "restart"; forMs: number }
   | { kind: "router"; action: "kill" | "stop" | "start"; router: string }
   | { kind: "router"; action: "reconfigure"; router: string; config: string }
-  | { kind: "speaker"; action: "kill" | "stop" | "start"; node: string }
+  /** bootMs (start): the agent's boot before its speaker starts again, DEFAULT_AGENT_BOOT_MS when
+   * absent. The netns runtime waits it; a real agent boots by itself. */
+  | { kind: "speaker"; action: "kill" | "stop" | "start"; node: string; bootMs?: number }
   | { kind: "node"; action: "remove"; node: string }
   | {
       kind: "node";

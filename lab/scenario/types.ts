@@ -98,6 +98,8 @@ export interface ScenarioResult {
   status: "pass" | "fail" | "error" | "interrupted" | "skipped";
   /** Runtime the scenario ran on (netns or clab). */
   runtime?: string;
+  /** The versions of the components that ran it (runtime, bird, gobgp, kernel, ...). */
+  versions?: Record<string, string>;
   /** Why a skipped scenario did not run (a step its runtime cannot perform). */
   skipReason?: string;
   /** How the lab was prepared: a fresh lab, or the running lab brought back to converged. */

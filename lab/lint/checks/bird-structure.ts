@@ -163,3 +163,33 @@ export function routerIdMismatch(ctx: LintContext): Finding[] {
   }
   return out;
 }
+
+/**
+ * `protocol direct` with `interface "*"` imports every connected network of the router. In the
+ * lab those are its LAN and the ZeroTier network; a real router also has its WAN uplink, a
+ * management network and often Docker bridges, and each one reaches the table (and whatever
+ * the BGP exports let through).
+ */
+export function directAllInterfaces(ctx: LintContext): Finding[] {
+  const out: Finding[] = [];
+  for (const [router, conf] of ctx.bird) {
+    const r = ctx.lab.routers.find((x) => x.name === router);
+    const lan = ctx.lab.sites.find((s) => s.name === r?.site)?.lan.text;
+    const known = [
+      ...(lan ? [`the LAN ${lan}`] : []),
+      `the ZeroTier network ${ctx.lab.zerotier.network.text}`,
+    ].join(" and ");
+    for (const p of conf.protocols.filter((x) => x.type === "direct")) {
+      const iface = p.options.get("interface");
+      if (!iface?.args.some((a) => a.text.replace(/^"|"$/g, "") === "*")) continue;
+      out.push(
+        finding("direct-all-interfaces", "info", iface.at, {
+          message: `${router}'s \`protocol direct\` takes every interface (\`interface "*"\`)`,
+          consequence: `every connected network of the router enters its table: here ${known}; at the real site also the WAN uplink, the management network and any Docker networks (docker0 172.17.0.0/16 and the like), and the BGP sessions announce whichever of them their export filters let through`,
+          fix: 'name the interfaces whose networks belong in BGP, e.g. `interface "eth1", "zt*";` (BIRD interface patterns), or filter connected routes out of the BGP exports by prefix',
+        }),
+      );
+    }
+  }
+  return out;
+}

@@ -35,7 +35,10 @@ export function nodeConflictingClusterConfig(ctx: LintContext): Finding[] {
     out.push(
       finding("node-conflicting-clusterconfig", "error", n.source, {
         message: `node ${n.name} (${labelText(n.labels)}) is selected by ${owners.length} CiliumBGPClusterConfigs: ${names.join(", ")}`,
-        consequence: `Cilium sets ConflictingClusterConfig and applies only the first (${names[0]}): the other's peers are never dialled from this node`,
+        // The operator keeps the ClusterConfig that first created the node's CiliumBGPNodeConfig
+        // (its owner reference; cilium/cilium operator/pkg/bgp/cluster.go, reconcileBGPClusterConfig)
+        // and conditions the others. Creation order is not in the files: which one wins is unknown.
+        consequence: `ambiguous: the ClusterConfig that first created the node's CiliumBGPNodeConfig keeps it (owner reference) and the other${owners.length > 2 ? "s get" : " gets"} the condition cilium.io/ConflictingClusterConfig; which was first depends on the order they were created in, which these files do not say, so ${names.join(" or ")} may apply and the other's peers are never dialled from this node`,
         fix: "make the nodeSelectors disjoint (e.g. NotIn / In on the same label)",
       }),
     );

@@ -83,3 +83,27 @@ export function printable(s: string): string {
 export function oneLine(s: string): string {
   return printable(s).replace(/\r?\n/g, " / ");
 }
+
+/** How each component is named in reports, in the order they are listed. */
+const COMPONENTS: [string, string][] = [
+  ["runtime", "runtime"],
+  ["bird", "BIRD"],
+  ["gobgp", "GoBGP"],
+  ["kubernetes", "Kubernetes"],
+  ["cilium", "Cilium"],
+  ["containerlab", "containerlab"],
+  ["kernel", "kernel"],
+];
+
+/** "runtime netns · BIRD 2.0.12 · GoBGP 3.36.0 · kernel 6.1.0"; components it does not know last. */
+export function formatVersions(v: Record<string, string> | undefined): string {
+  if (!v) return "";
+  const known = new Set(COMPONENTS.map(([k]) => k));
+  return [
+    ...COMPONENTS.flatMap(([k, name]) => (v[k] ? [`${name} ${v[k]}`] : [])),
+    ...Object.keys(v)
+      .filter((k) => !known.has(k))
+      .sort()
+      .map((k) => `${k} ${v[k]}`),
+  ].join(" · ");
+}

@@ -55,6 +55,12 @@ function suite(r: ScenarioResult, key: string): { xml: string; counts: Counts } 
       preparation: r.preparation,
       status: r.status,
       ...(r.runtime ? { runtime: r.runtime } : {}),
+      // The runtime is already a property of its own.
+      ...Object.fromEntries(
+        Object.entries(r.versions ?? {})
+          .filter(([k]) => k !== "runtime")
+          .map(([k, v]) => [`version.${k}`, v]),
+      ),
     }).map(([name, value]) => `      <property${attributes({ name, value })}/>`),
     "    </properties>",
   ];

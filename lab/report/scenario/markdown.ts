@@ -3,7 +3,7 @@
 // the variant comparison. appendStepSummary is the only function here that touches the disk.
 import { appendFile } from "node:fs/promises";
 import type { RunReport, ScenarioResult } from "../../scenario/types.ts";
-import { formatBound, formatSeconds, formatValue, oneLine, verdict } from "./format.ts";
+import { formatBound, formatSeconds, formatValue, formatVersions, oneLine, verdict } from "./format.ts";
 import { byScenario, formatCounts, resultKeys, runCounts, variantComparisons } from "./results.ts";
 
 export interface MarkdownOptions {
@@ -61,7 +61,9 @@ function resultSection(r: ScenarioResult, key: string, opts: MarkdownOptions): s
     formatSeconds(r.endedAt - r.startedAt),
     ...(link ? [`[timeline](${encodeURI(link)})`] : []),
   ];
+  const versions = formatVersions(r.versions);
   const out = [`### ${text(r.variant)} ${STATUS_ICON[r.status]}`, "", facts.join(" · ")];
+  if (versions) out.push("", `Versions: ${text(versions)}`);
   if (r.error) out.push("", `**Error:** ${text(r.error)}`);
   if (r.skipReason) out.push("", `**Skipped:** ${text(r.skipReason)}`);
   if (r.metrics.length) {

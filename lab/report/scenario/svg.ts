@@ -3,7 +3,7 @@
 // No scripts, no external references, tooltips through <title>, no generated ids: the same
 // result always renders to the same bytes.
 import type { ScenarioResult } from "../../scenario/types.ts";
-import { formatNumber, formatSeconds, oneLine, STATUS_TEXT } from "./format.ts";
+import { formatNumber, formatSeconds, formatVersions, oneLine, STATUS_TEXT } from "./format.ts";
 import { clip, line, rect, secs, text, title } from "./svg-elements.ts";
 import { buildTimeline, type LaneState, type StateLane, type Timeline } from "./timeline.ts";
 
@@ -53,7 +53,10 @@ interface Sheet {
 
 export function timelineSvg(result: ScenarioResult): string {
   const tl = buildTimeline(result);
-  const lanesTop = result.error ? 100 : 84;
+  // The versions that produced the run get a line under the facts; an error goes below them.
+  const versions = formatVersions(result.versions);
+  const errorY = versions ? 76 : 62;
+  const lanesTop = result.error ? errorY + 38 : 84;
   const sheet: Sheet = {
     x: (s) => PLOT_X0 + (s / tl.duration) * (PLOT_X1 - PLOT_X0),
     y: lanesTop,
@@ -79,8 +82,9 @@ export function timelineSvg(result: ScenarioResult): string {
   const height = legendY + 24;
   const heading = `${result.scenario} (${result.variant}) ${STATUS_TEXT[result.status]}: ${result.title}`;
   const facts = `${result.file} · prepared: ${result.preparation} · started ${new Date(result.startedAt).toISOString()} · ${formatSeconds(result.endedAt - result.startedAt)}`;
+  const subtitle = versions ? [text(LABEL_X, 60, clip(versions, 190), { size: 10, color: COLOR.muted })] : [];
   const error = result.error
-    ? [text(LABEL_X, 62, clip(`error: ${result.error}`, 170), { size: 11, color: COLOR.down })]
+    ? [text(LABEL_X, errorY, clip(`error: ${result.error}`, 170), { size: 11, color: COLOR.down })]
     : [];
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
@@ -89,6 +93,7 @@ export function timelineSvg(result: ScenarioResult): string {
     rect(0, 0, WIDTH, height, { fill: "#ffffff" }),
     text(LABEL_X, 26, clip(heading, 130), { size: 16, weight: "bold", color: statusColor(result.status) }),
     text(LABEL_X, 46, clip(facts, 170), { size: 11, color: COLOR.muted }),
+    ...subtitle,
     ...error,
     ...sheet.bands,
     ...grid,

@@ -4,8 +4,10 @@
 // netns runtime (default)
 //   - Cilium is emulated: gobgpd configured the way the agent configures its embedded GoBGP from
 //     the CRDs (resolved once, at `up`; a CRD changed later is not reconciled). No agent, no eBPF
-//     datapath, no kube-proxy or Services. gobgpd 3.10 dials 5-10 s after start, the GoBGP that
-//     current Cilium pins (osrg/gobgp v3.37, cilium/cilium go.mod) 1-2 s (docs/facts.md).
+//     datapath, no kube-proxy or Services. `make deps` fetches gobgpd 3.36, which dials 1-2 s after
+//     start like the GoBGP current Cilium pins (osrg/gobgp v3.37, cilium/cilium go.mod); the
+//     system's 3.10, used without it, 5-10 s (docs/facts.md). An agent restart is gobgpd killed
+//     (no Cease, as the agent since cilium/cilium PR 39835) and started after a fixed boot time.
 //   - The kubelet is a small HTTP listener: "kubectl top node yuuko-k8s works" is reduced to the
 //     control-plane namespace reaching <node>:10250. There is no API server.
 //   - Pods are namespaces with the topology's static addresses; pod CIDRs are the topology's.

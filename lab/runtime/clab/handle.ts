@@ -13,6 +13,7 @@ import type { Lab } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
 import type { Where } from "../../util/exec.ts";
 import type {
+  ComponentVersions,
   DownOptions,
   DownResult,
   ExecIo,
@@ -28,6 +29,7 @@ import type {
   UpResult,
 } from "../kind.ts";
 import { CiliumAgents } from "./cilium-agent.ts";
+import { clabVersions } from "./component-versions.ts";
 import { type ClabContext, type ClabOptions, clabContext, probeOf } from "./context.ts";
 import { allocatedPodCidrs, kubeletReachable } from "./converge.ts";
 import { clabDown } from "./down.ts";
@@ -65,6 +67,10 @@ export class ClabHandle implements LabHandle {
   readonly convergeIntervalMs = 2000;
   readonly speakerName = "Cilium agent";
   private cached?: ClabContext;
+
+  versions(): Promise<ComponentVersions> {
+    return clabVersions(this.ctx.tools, this.ctx.paths);
+  }
 
   constructor(
     readonly kind: RuntimeKind,

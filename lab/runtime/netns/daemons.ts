@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { BirdClient } from "../../bird/client.ts";
+import { gobgpTools } from "../../gobgp/binary.ts";
 import { gobgpAddPrefix, gobgpReady } from "../../gobgp/cli.ts";
 import { birdWrapper } from "../../render/bird.ts";
 import { gobgpSpeakers } from "../../render/gobgp.ts";
@@ -147,7 +148,7 @@ export async function startSpeakers(
     const cfg = `${ctx.paths.rendered}/${s.configPath}`;
     if (!existsSync(cfg)) throw new LabError(`rendered GoBGP config missing: ${cfg}`);
     const argv = [
-      "gobgpd",
+      gobgpTools().gobgpd,
       "-t",
       "yaml",
       "-f",

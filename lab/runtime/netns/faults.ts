@@ -1,6 +1,7 @@
 // The netns runtime's fault actions: the ZeroTier relay's impairments and partitions, BIRD and
 // gobgpd processes from the journal, nodes joining and leaving. How each fault is reverted is
 // decided once, for every runtime, in lab/scenario/faults.ts.
+import { setTimeout as sleep } from "node:timers/promises";
 import { relayRequest } from "../../emulate/zerotier/control.ts";
 import { isAlive } from "../../util/processes.ts";
 import type { FaultActions } from "../kind.ts";
@@ -71,15 +72,27 @@ export function netnsFaultActions(ctx: DaemonContext): FaultActions {
     startBird: (router) => startBirdAgain(ctx, router),
     birdRunning: async (router) => alive(`bird:${router}`),
     configureBird: (router, file) => reconfigureBird(ctx, router, file),
+    // The agent stops its speaker without a Cease since cilium/cilium PR 39835 (GoBGP's Stop()
+    // sends one, which defeats graceful restart): its sockets close, the kernel sends FIN. gobgpd
+    // sends a Cease on SIGTERM (BIRD: "Received: Peer de-configured") and none on SIGKILL (BIRD:
+    // "Connection closed"; measured here), so a stop is a SIGKILL too. A kill is a crash: the same
+    // on the wire.
     async stopSpeaker(node, how) {
-      const n = await stopSpeakers(ctx, node, how === "kill" ? "SIGKILL" : "SIGTERM");
-      return { detail: `${n} gobgpd ${how === "kill" ? "killed (SIGKILL)" : "stopped (SIGTERM)"}` };
+      const n = await stopSpeakers(ctx, node, "SIGKILL");
+      return {
+        detail:
+          how === "kill"
+            ? `${n} gobgpd killed (SIGKILL)`
+            : `${n} gobgpd stopped as the Cilium agent stops: sockets closed, no Cease (SIGKILL, the kernel sends FIN)`,
+      };
     },
-    async startSpeaker(node) {
+    async startSpeaker(node, _token, bootMs = 0) {
       const instances = ctx.lab.nodes.find((n) => n.name === node)?.bgp?.instances ?? [];
       if (instances.some((i) => alive(`gobgpd:${node}:${i.name}`))) return "gobgpd already running";
+      // gobgpd is back within milliseconds; the agent it stands in for boots first.
+      if (bootMs > 0) await sleep(bootMs);
       await startSpeakersAgain(ctx, node);
-      return "gobgpd started";
+      return bootMs > 0 ? `gobgpd started after the agent's boot (${bootMs / 1000} s)` : "gobgpd started";
     },
     addNode: (spec) => addNode(ctx, spec),
     removeNode: (node) => removeNode(ctx, node),

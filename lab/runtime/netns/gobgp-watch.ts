@@ -11,9 +11,11 @@
 //   equals uptime); the event time is the part of the poll window inside that second.
 // The reason for a down is only in gobgpd's own log (`msg="Peer Down" Key=ADDR
 // Reason=hold-timer-expired`): give logFile to have it as the event's detail.
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { open, stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import { gobgpTools } from "../../gobgp/binary.ts";
 import { type GobgpSessionState, SESSION_STATES } from "../../gobgp/cli.ts";
 import type { LabEvent } from "../../scenario/types.ts";
 import { run } from "../../util/exec.ts";
@@ -252,7 +254,7 @@ export class GobgpWatch {
     const started = Date.now();
     let list: GobgpPeerStatus[];
     try {
-      const r = await run(["gobgp", "-p", String(this.opts.apiPort), "neighbor", "-j"], {
+      const r = await run([gobgpTools().gobgp, "-p", String(this.opts.apiPort), "neighbor", "-j"], {
         netns: this.opts.netns,
         timeoutMs: API_TIMEOUT_MS,
         allowFailure: true,
@@ -319,7 +321,7 @@ export class GobgpWatch {
         "netns",
         "exec",
         this.opts.netns,
-        "gobgp",
+        gobgpTools().gobgp,
         "-p",
         String(this.opts.apiPort),
         "monitor",

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { BirdClient } from "../../bird/client.ts";
 import { relayRequest } from "../../emulate/zerotier/control.ts";
 import { formatRelayStatus } from "../../emulate/zerotier/format.ts";
+import { gobgpTools } from "../../gobgp/binary.ts";
 import { gobgpNeighbors } from "../../gobgp/cli.ts";
 import { fibRoutes, httpGet } from "../../observe/probes.ts";
 import { gobgpSpeakers } from "../../render/gobgp.ts";
@@ -15,6 +16,7 @@ import { interactive } from "../../util/exec.ts";
 import { listNetns } from "../../util/netns.ts";
 import { isAlive } from "../../util/processes.ts";
 import type {
+  ComponentVersions,
   DownOptions,
   DownResult,
   ExecIo,
@@ -40,12 +42,17 @@ import { labMemoryMiB } from "./memory.ts";
 import { nsName, planNetns } from "./plan.ts";
 import { checkPrerequisites } from "./prerequisites.ts";
 import { DEFAULT_CONVERGE_BUDGET_MS, netnsUp } from "./up.ts";
+import { netnsVersions } from "./versions.ts";
 
 export class NetnsHandle implements LabHandle {
   readonly paths: WorkPaths;
   readonly convergeBudgetMs = DEFAULT_CONVERGE_BUDGET_MS;
   readonly convergeIntervalMs = 500;
   readonly speakerName = "gobgpd";
+
+  async versions(): Promise<ComponentVersions> {
+    return netnsVersions();
+  }
 
   constructor(
     readonly kind: RuntimeKind,
@@ -219,7 +226,7 @@ export class NetnsHandle implements LabHandle {
     const node = this.lab.nodes.find((n) => n.name === target);
     const speaker = node ? gobgpSpeakers(node)[0] : undefined;
     if (prog === "gobgp" && speaker && !rest.includes("-p"))
-      return ["gobgp", "-p", String(speaker.apiPort), ...rest];
+      return [gobgpTools().gobgp, "-p", String(speaker.apiPort), ...rest];
     return cmd;
   }
 

@@ -1,6 +1,7 @@
 // What the netns runtime needs from the machine, checked before anything is created, each
 // missing piece named with the command that installs it.
 import { which } from "zx/core";
+import { gobgpTools } from "../../gobgp/binary.ts";
 import { LabError } from "../../util/errors.ts";
 
 export const REQUIRED_COMMANDS: { cmd: string; pkg: string }[] = [
@@ -16,7 +17,11 @@ export const REQUIRED_COMMANDS: { cmd: string; pkg: string }[] = [
 ];
 
 export function missingCommands(): { cmd: string; pkg: string }[] {
-  return REQUIRED_COMMANDS.filter((r) => which.sync(r.cmd, { nothrow: true }) === null);
+  // The lab-local gobgpd from `make deps` stands in for the system's.
+  const local = gobgpTools().local;
+  return REQUIRED_COMMANDS.filter(
+    (r) => !(local && r.pkg === "gobgpd") && which.sync(r.cmd, { nothrow: true }) === null,
+  );
 }
 
 export async function checkPrerequisites(): Promise<void> {

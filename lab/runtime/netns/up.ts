@@ -6,6 +6,7 @@ import { dirname } from "node:path";
 import { refusedInManifests } from "../../cilium/field-support.ts";
 import { type Diagnostic, ValidationError } from "../../config/diagnostics.ts";
 import { bundleDaemon } from "../../emulate/bundle.ts";
+import { gobgpTools, slowSpeakerNote } from "../../gobgp/binary.ts";
 import { convergenceChecks, readConvergence, waitConverged } from "../../observe/convergence.ts";
 import { renderBirdWrappers } from "../../render/bird.ts";
 import { gobgpSpeakers, renderGobgp } from "../../render/gobgp.ts";
@@ -31,6 +32,8 @@ import { planNetns } from "./plan.ts";
 import { checkPrerequisites } from "./prerequisites.ts";
 
 export const DEFAULT_CONVERGE_BUDGET_MS = 90_000;
+/** The note about an old gobgpd is given once per process, not at every scenario's fresh lab. */
+let toldSlowSpeaker = false;
 
 /** gobgpd originates a prefix once for all its peers: attributes differing per peer are refused. */
 function attributeConflicts(lab: Lab): Diagnostic[] {
@@ -67,6 +70,9 @@ export async function netnsUp(h: LabHandle, opts: UpOptions = {}): Promise<UpRes
   const paths = workPaths(lab.name);
   const plan = planNetns(lab);
   await checkPrerequisites();
+  const slowSpeaker = slowSpeakerNote(gobgpTools());
+  if (slowSpeaker && !toldSlowSpeaker) progress({ kind: "warn", message: slowSpeaker });
+  toldSlowSpeaker = true;
   const owner = upInProgress(paths);
   if (owner !== null) throw anotherUp(lab.name, owner);
   if (existsSync(paths.journal)) {

@@ -25,7 +25,7 @@ test.after.always(async () => {
 });
 
 t(
-  "Ctrl-C while a speaker is killed: the fault is reverted, the report says interrupted, exit 130",
+  "Ctrl-C while a speaker is stopped: the fault is reverted, the report says interrupted, exit 130",
   async (tt) => {
     const cli = runCli([
       "run",
@@ -39,8 +39,8 @@ t(
       out,
     ]);
     try {
-      // Wait until the fault is in place (the speaker killed), then interrupt during the next wait.
-      const faulted = await cli.line(/fault\s+yuuko-k8s kill/);
+      // Wait until the fault is in place (the speaker stopped), then interrupt.
+      const faulted = await cli.line(/fault\s+yuuko-k8s stop/);
       tt.truthy(faulted, `the scenario reached its fault; last step: ${cli.lastStep()}`);
       cli.killGroup("SIGINT");
       const exit = await cli.exited;
@@ -48,7 +48,7 @@ t(
         `exit ${exit.code}/${exit.signal}; stderr ends: ${cli.stderr().trim().split("\n").slice(-4).join(" | ")}`,
       );
       tt.is(exit.code, 130);
-      tt.regex(cli.stderr(), /reverted: kill yuuko-k8s/);
+      tt.regex(cli.stderr(), /reverted: stop yuuko-k8s/);
       // The lab is kept (--keep): the speaker runs again and its session comes back.
       const node = seed.lab.nodes.find((n) => n.name === "yuuko-k8s");
       tt.truthy(node);

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
+import { gobgpTools } from "../../../lab/gobgp/binary.ts";
 import type { RunReport } from "../../../lab/scenario/types.ts";
 import { listNetns } from "../../../lab/util/netns.ts";
 import { useSeedLab } from "../../helpers/lab-fixture.ts";
@@ -76,6 +77,9 @@ t("graceful restart keeps yuuko's pods reachable through a speaker restart", (tt
   const blackhole = (r: typeof on) => r?.metrics.find((m) => m.name === "blackhole_ms")?.value ?? null;
   tt.true((blackhole(off) ?? 0) > 1000, `gr-off blackhole ${blackhole(off)} ms`);
   tt.true((blackhole(on) ?? Number.POSITIVE_INFINITY) < 500, `gr-on blackhole ${blackhole(on)} ms`);
+  // restartTimeSeconds 5 is shorter than the agent's 10 s boot: the stale route goes first.
+  const short = report.results.find((r) => r.scenario === "speaker-restart" && r.variant === "gr-short");
+  tt.true((blackhole(short) ?? 0) > 1000, `gr-short blackhole ${blackhole(short)} ms`);
 });
 
 t("reports: JSON, JUnit, Markdown and one SVG timeline per run", (tt) => {
@@ -83,6 +87,10 @@ t("reports: JSON, JUnit, Markdown and one SVG timeline per run", (tt) => {
   for (const f of ["report.json", "junit.xml", "report.md"]) tt.true(files.includes(f), f);
   tt.is(files.filter((f) => f.endsWith(".svg")).length, report.results.length);
   tt.regex(readFileSync(join(out, "junit.xml"), "utf8"), /^<\?xml[^>]*\?>\s*<testsuites/);
+  // Every report names what produced it: the GoBGP that ran, BIRD, the kernel.
+  for (const r of report.results)
+    tt.like(r.versions, { runtime: "netns", gobgp: gobgpTools().version ?? "" });
+  tt.regex(readFileSync(join(out, "report.md"), "utf8"), /Versions: runtime netns · BIRD \d/);
 });
 
 t("the lab is gone afterwards (run removes it unless --keep)", async (tt) => {

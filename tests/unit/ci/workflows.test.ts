@@ -133,6 +133,22 @@ test("ci.yml: push and pull_request; tests, lab up, quick scenarios, lab down al
   t.is(upload?.with?.path, "reports/");
 });
 
+test("both workflows run GoBGP of Cilium's series: v3.37.0 built into .lab/tools/gobgp before the tests", (t) => {
+  for (const file of ["ci.yml", "clab-nightly.yml"]) {
+    const s = steps(load(file));
+    const at = (re: RegExp) => s.findIndex((x) => re.test(x.run ?? ""));
+    const install = at(
+      /GOBIN="\$PWD\/\.lab\/tools\/gobgp\/usr\/bin" go install .*cmd\/gobgpd@v3\.37\.0 .*cmd\/gobgp@v3\.37\.0/,
+    );
+    t.true(install >= 0, `${file} installs gobgpd v3.37.0 where the lab looks`);
+    t.true(install < at(/make test(-integration)?$/), `${file}: before the tests`);
+    t.truthy(
+      s.find((x) => x.uses?.startsWith("actions/setup-go@")),
+      `${file} sets up Go`,
+    );
+  }
+});
+
 test("clab-nightly.yml: dispatch + nightly schedule on ubuntu-24.04, clab up, destroy always, artifacts", (t) => {
   const w = load("clab-nightly.yml");
   t.deepEqual(Object.keys(w.on).sort(), ["schedule", "workflow_dispatch"]);

@@ -169,8 +169,15 @@ const CASES: Case[] = [
       { file: HOME, from: "router id 192.168.191.10;", to: "router id 192.168.191.10;\n/* unterminated" },
     ],
     expect: [err("bird-conf-unreadable", [HOME, "/* unterminated"])],
-    gone: ["vpn-failure-detection", "session-type"],
+    gone: ["direct-all-interfaces", "vpn-failure-detection", "session-type"],
     bird: [{ file: HOME, parses: false }],
+  },
+  {
+    title: "protocol direct on named interfaces: no note about every connected network",
+    edits: [{ file: HOME, from: 'interface "*";', to: 'interface "eth1", "zt*";' }],
+    expect: [],
+    gone: ["direct-all-interfaces"],
+    bird: [{ file: HOME, parses: true }],
   },
   // --- both ends of every session
   {

@@ -27,13 +27,15 @@ test("the seed's findings, exactly", async (t) => {
     `info nodes-share-asn ${NETWORKS}:${line(NETWORKS, "localASN: 64514")}`,
     `warn node-redial-delay ${PEER_CONFIG}:${line(PEER_CONFIG, "connectRetryTimeSeconds: 120")}`,
     `warn graceful-restart-off ${PEER_CONFIG}:${line(PEER_CONFIG, "enabled: false")}`,
+    `info direct-all-interfaces ${HOME}:${line(HOME, 'interface "*"')}`,
     `info session-type ${HOME}:${line(HOME, "neighbor 192.168.0.81 as 64514")}`,
     `warn vpn-failure-detection ${HOME}:${line(HOME, "protocol bgp router_mine")}`,
+    `info direct-all-interfaces ${MINE}:${line(MINE, 'interface "*"')}`,
     `info session-type ${MINE}:${line(MINE, "neighbor 192.168.6.80 as 64514")}`,
     `info session-type ${MINE}:${line(MINE, "neighbor 192.168.6.81 as 64514")}`,
   ]);
   t.false(hasErrors(findings));
-  t.is(summarizeFindings(findings), "0 errors, 3 warnings, 4 info");
+  t.is(summarizeFindings(findings), "0 errors, 3 warnings, 6 info");
 });
 
 test("seed: the nodes only dial out and redial every 120 s, so a router restart costs up to 240 s", async (t) => {
@@ -43,6 +45,18 @@ test("seed: the nodes only dial out and redial every 120 s, so a router restart 
     /yuuko-k8s, sakamoto, nano only dial out \(no localPort\) and redial every 120 s/,
   );
   t.regex(f?.consequence ?? "", /120-240 s later/);
+  t.regex(f?.fix ?? "", /`localPort: 179`.*CAP_NET_BIND_SERVICE/, "listening on 179 needs the capability");
+});
+
+test("seed: protocol direct takes every interface, and the note names the networks that brings in", async (t) => {
+  const home = lintLab(await loadLab()).find(
+    (f) => f.id === "direct-all-interfaces" && f.file.endsWith(HOME),
+  );
+  t.regex(
+    home?.consequence ?? "",
+    /the LAN 192\.168\.0\.0\/24 and the ZeroTier network 192\.168\.191\.0\/24/,
+  );
+  t.regex(home?.consequence ?? "", /WAN uplink, the management network and any Docker networks/);
 });
 
 test("seed: the VPN session's numbers (hold 240 s, ~4-5 min blackhole)", async (t) => {
@@ -107,7 +121,7 @@ test("formatFindings: one block per finding; findingsJson: the array, with lint'
   );
   t.deepEqual(
     json.map((f) => f.severity),
-    ["info", "warning", "warning", "info", "warning", "info", "info"],
+    ["info", "warning", "warning", "info", "info", "warning", "info", "info", "info"],
   );
   t.deepEqual(Object.keys(json[0] ?? {}), [
     "id",

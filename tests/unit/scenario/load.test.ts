@@ -57,6 +57,20 @@ test("durations, impairments and references resolve", (t) => {
   t.is(wait?.kind === "wait" ? wait.ms : 0, 16_000);
 });
 
+test("speaker-restart stops the agent without a Cease and boots it 10 s before its speaker dials", (t) => {
+  const s = loadScenario(join(SCENARIO_DIR, "speaker-restart.yaml"), lab);
+  const faults = s.steps.flatMap((x) => (x.kind === "fault" ? [x.fault] : []));
+  t.deepEqual(faults, [
+    { kind: "speaker", action: "stop", node: "yuuko-k8s" },
+    { kind: "speaker", action: "start", node: "yuuko-k8s", bootMs: 10_000 },
+  ]);
+  const short = s.variants.find((v) => v.name === "gr-short");
+  t.true(
+    (short?.peerConfig?.gracefulRestart?.restartTimeSeconds ?? 99) * 1000 < 10_000,
+    "a variant it does not cover",
+  );
+});
+
 const HEAD = "name: bad\ntitle: a bad scenario\n";
 
 function errorsOf(t: ExecutionContext, body: string): string[] {
@@ -87,6 +101,17 @@ test(
 test("bad duration", bad, "steps:\n  - wait: 5 minutes\n", [
   "F:4:11: steps[0].wait: does not match the expected format (e.g. 500ms, 30s, 5m)",
 ]);
+test("bad agent boot time", bad, "steps:\n  - fault: { speaker: yuuko-k8s, action: start, boot: soon }\n", [
+  "F:4:55: steps[0].fault.boot: does not match the expected format (e.g. 500ms, 30s, 5m)",
+]);
+test(
+  "an agent boot on a speaker stop",
+  bad,
+  "steps:\n  - fault: { speaker: yuuko-k8s, action: stop, boot: 5s }\n",
+  [
+    "F:4:54: steps[0].fault.boot: boot applies to a speaker start, not to stop (put `boot:` on the step that starts the speaker again (action: start))",
+  ],
+);
 test("action that does not apply", bad, "steps:\n  - fault: { link: zt, action: kill }\n", [
   'F:4:32: steps[0].fault.action: action "kill" does not apply to link (link takes: down, up, impair, reset, restart, direct-down, direct-up)',
 ]);

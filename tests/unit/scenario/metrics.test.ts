@@ -216,6 +216,48 @@ test("a bound written for one runtime applies there only; elsewhere the value st
   t.regex(gobgp.bound?.why ?? "", /bounds the netns runtime/);
 });
 
+test("gobgp-connect follows the GoBGP version that runs: 1-2 s from 3.35, 5-10 s before", (t) => {
+  const spec = {
+    name: "up",
+    measure: "session-up" as const,
+    on: "router-home",
+    peer: "yuuko_k8s",
+    bound: "gobgp-connect" as const,
+  };
+  const up: LabEvent = {
+    t: T0 + 6_000,
+    kind: "session",
+    owner: "router-home",
+    peer: "yuuko_k8s",
+    state: "up",
+    source: "bird-log",
+  };
+  const fast = computeMetric(spec, input([up], { runtime: "netns", speakerVersion: "3.36.0" }));
+  t.is(fast.bound?.max, 4_000);
+  t.false(fast.withinBound, "6 s is late for gobgpd 3.36");
+  t.regex(fast.bound?.why ?? "", /gobgpd 3\.36\.0 dials 1-2 s/);
+  const slow = computeMetric(spec, input([up], { runtime: "netns", speakerVersion: "3.10.0" }));
+  t.is(slow.bound?.max, 12_000);
+  t.true(slow.withinBound);
+});
+
+test("after a speaker start step, gobgp-connect adds the agent boot that step waited", (t) => {
+  const spec = {
+    name: "up",
+    measure: "session-up" as const,
+    on: "router-home",
+    peer: "yuuko_k8s",
+    after: "heal",
+    bound: "gobgp-connect" as const,
+  };
+  const m = computeMetric(
+    spec,
+    input([], { runtime: "netns", speakerVersion: "3.36.0", speakerBootMs: new Map([["heal", 10_000]]) }),
+  );
+  t.is(m.bound?.max, 14_000);
+  t.regex(m.bound?.why ?? "", /^agent boot 10 s, then gobgpd 3\.36\.0 dials 1-2 s/);
+});
+
 test("a bound that only says why there is none gives no verdict (graceful restart off)", (t) => {
   const m = computeMetric(
     { name: "gr", measure: "session-down", on: "nano", peer: "x", bound: "graceful-restart" },

@@ -354,7 +354,7 @@ test(
   rejects,
   [{ file: topo, replace: "lan: 192.168.6.0/24", with: "lan: 192.168.6.0/30" }],
   [
-    `${T}:21:10: sites[1].lan: site "mine" has 2 nodes and 1 router, but its LAN 192.168.6.0/30 holds 2 host addresses (widen the LAN to /29 or move 1 node to another site)`,
+    `${T}:29:10: sites[1].lan: site "mine" has 2 nodes and 1 router, but its LAN 192.168.6.0/30 holds 2 host addresses (widen the LAN to /29 or move 1 node to another site)`,
   ],
 );
 
@@ -390,7 +390,7 @@ test(
   rejects,
   [{ file: topo, append: mineNodes(252) }],
   [
-    `${T}:21:10: sites[1].lan: site "mine" has 254 nodes and 1 router, but its LAN 192.168.6.0/24 holds 254 host addresses (widen the LAN to /23 or move 1 node to another site)`,
+    `${T}:29:10: sites[1].lan: site "mine" has 254 nodes and 1 router, but its LAN 192.168.6.0/24 holds 254 host addresses (widen the LAN to /23 or move 1 node to another site)`,
   ],
 );
 

@@ -1,4 +1,5 @@
-// GobgpWatch against a real gobgpd peering with a real BIRD (hold 3, keepalive 1). gobgpd
+// GobgpWatch against a real gobgpd (the one the lab runs: .lab/tools/gobgp from `make deps`, else
+// the system's) peering with a real BIRD (hold 3, keepalive 1). gobgpd
 // listens so that BIRD's connect (after 1 s) establishes the session without waiting for
 // GoBGP 3.10's own first attempt (5-10 s). Both modes watch the same speaker: the stream
 // (`gobgp monitor neighbor ADDR -j`) and the poll (`gobgp neighbor -j` every 200 ms). The link
@@ -9,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import test from "ava";
+import { gobgpTools } from "../../../../lab/gobgp/binary.ts";
 import { GobgpWatch } from "../../../../lab/runtime/netns/gobgp-watch.ts";
 import { parseBirdLog } from "../../../../lab/scenario/sources/bird-log.ts";
 import type { LabEvent } from "../../../../lab/scenario/types.ts";
@@ -52,12 +54,22 @@ neighbors:
     const gobgpLog = join(dir, "gobgpd.log");
     nets.spawn(
       node,
-      ["gobgpd", "-t", "yaml", "-f", gobgpConf, "--api-hosts", `127.0.0.1:${API}`, "-p", "--pprof-disable"],
+      [
+        gobgpTools().gobgpd,
+        "-t",
+        "yaml",
+        "-f",
+        gobgpConf,
+        "--api-hosts",
+        `127.0.0.1:${API}`,
+        "-p",
+        "--pprof-disable",
+      ],
       gobgpLog,
     );
     const apiUp = async () =>
       (
-        await run(["gobgp", "-p", String(API), "neighbor", "-j"], {
+        await run([gobgpTools().gobgp, "-p", String(API), "neighbor", "-j"], {
           netns: node,
           allowFailure: true,
           timeoutMs: 2000,

@@ -7,6 +7,8 @@ import {
   nodeWithoutClusterConfig,
   skippedPeers,
 } from "../../../../lab/lint/checks/cilium-selection.ts";
+import { createContext } from "../../../../lab/lint/context.ts";
+import { loadLab } from "../../../../lab/topology/load.ts";
 import type { Lab } from "../../../../lab/topology/model.ts";
 import { NETWORKS, runCheck, TOPO } from "../../../fixtures/lint/check.ts";
 import { reresolve } from "../../../fixtures/lint/lab-copy.ts";
@@ -53,6 +55,19 @@ test("node-conflicting-clusterconfig: two selecting ClusterConfigs is an error a
     `error node-conflicting-clusterconfig ${TOPO}:${line(TOPO, "- name: sakamoto")}: node sakamoto (no labels) is selected by 2 CiliumBGPClusterConfigs: cilium-bgp, cilium-bgp-remote`,
     `error node-conflicting-clusterconfig ${TOPO}:${line(TOPO, "- name: nano")}: node nano (no labels) is selected by 2 CiliumBGPClusterConfigs: cilium-bgp, cilium-bgp-remote`,
   ]);
+});
+
+test("node-conflicting-clusterconfig: which ClusterConfig wins is creation order, so lint says it is ambiguous", async (t) => {
+  const lab = await loadLab();
+  spec(lab, "cilium-bgp-remote").nodeSelector = {};
+  const f = nodeConflictingClusterConfig(createContext(lab))[0];
+  t.regex(
+    f?.consequence ?? "",
+    /^ambiguous: the ClusterConfig that first created the node's CiliumBGPNodeConfig keeps it/,
+  );
+  t.regex(f?.consequence ?? "", /cilium\.io\/ConflictingClusterConfig/);
+  t.regex(f?.consequence ?? "", /cilium-bgp or cilium-bgp-remote may apply/);
+  t.notRegex(f?.consequence ?? "", /applies only the first/);
 });
 
 test("peer-config-missing: a peerConfigRef to no PeerConfig is an error at the reference", async (t) => {
