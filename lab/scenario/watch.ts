@@ -166,7 +166,6 @@ export async function startProbe(
   h: LabHandle,
   step: Extract<ScenarioStep, { kind: "traffic" }>,
 ): Promise<RunningProbe> {
-  const { lab } = h;
   const runner = new ProbeRunner({
     name: step.name,
     netns: await h.enter(step.from),

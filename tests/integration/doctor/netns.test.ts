@@ -8,7 +8,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import test from "ava";
-import { findExecutable } from "../../../lab/docker/tools.ts";
 import { runDoctor, systemProbe } from "../../../lab/doctor/index.ts";
 import { downAll } from "../../../lab/runtime/netns/down-all.ts";
 import type { JournalEntry } from "../../../lab/runtime/netns/journal.ts";

@@ -1,9 +1,3 @@
-// Guarantee "no half states" on interrupts: SIGINT (Ctrl-C: the signal goes to the CLI's whole
-// process group) and SIGTERM in the middle of `npm run lab -- up` end with 130 and everything
-// rolled back. Two traps of the npm/tsx wrapping are covered too: package.json runs the CLI as
-// `exec node --import tsx` so npm's shell does not stay between, and no tsx relay process can
-// SIGKILL the CLI before it has rolled back.
-import test from "ava";
 import { isAlive } from "../../../lab/util/processes.ts";
 import { CLEAN, type CliRun, journaledProcesses, residue, runCli } from "../../helpers/host-snapshot.ts";
 import { useSeedLab } from "../../helpers/lab-fixture.ts";

@@ -10,7 +10,6 @@ import {
   summarizeFindings,
 } from "../../../lab/lint/lint.ts";
 import { loadLab } from "../../../lab/topology/load.ts";
-import { LAN_MTU, POD_MTU } from "../../../lab/topology/mtu.ts";
 import { lineOf, REAL_CONFIGS } from "../../fixtures/lint/lab-copy.ts";
 
 const MINE = "routers/router-mine/bird.conf";
