@@ -1,6 +1,14 @@
 // The machine checks of `doctor`: system (Linux, root, Node.js), the kernel features the netns
 // runtime uses (tried inside a throwaway namespace, never in the host's), the commands and their
 // versions, and the optional tools of the clab runtime.
+import { join } from "node:path";
+import {
+  CILIUM_GOBGP,
+  dialDelay,
+  isFastDialer,
+  LOCAL_GOBGP_BIN,
+  parseGobgpVersion,
+} from "../gobgp/binary.ts";
 import type { Finding } from "./finding.ts";
 import type { Probe } from "./probe.ts";
 
@@ -116,6 +124,43 @@ export function commandSpecs(required: readonly { cmd: string; pkg: string }[]):
         return { cmd, pkg };
     }
   });
+}
+
+/**
+ * Which gobgpd the netns runtime will run (lab/gobgp/binary.ts: the lab-local copy `make deps`
+ * unpacks, else the system's), and whether it is of Cilium's series: an older one dials its
+ * router seconds later, and every convergence figure shows it.
+ */
+export async function speakerFindings(
+  probe: Probe,
+  localGobgpd = join(LOCAL_GOBGP_BIN, "gobgpd"),
+): Promise<Finding[]> {
+  const local = await probe.run([localGobgpd, "--version"], 5000);
+  const system = probe.onPath("gobgpd");
+  const r = local.code === 0 ? local : system ? await probe.run([system, "--version"], 5000) : undefined;
+  if (!r) return [];
+  const version = parseGobgpVersion(`${r.stdout}${r.stderr}`);
+  const which =
+    local.code === 0
+      ? `the lab-local gobgpd ${version ?? "?"} (${localGobgpd})`
+      : `the system's gobgpd ${version ?? "?"}`;
+  const delay = dialDelay(version);
+  return [
+    isFastDialer(version)
+      ? {
+          id: "speaker.gobgpd",
+          area: "commands",
+          severity: "ok",
+          message: `the lab runs ${which}: ${delay.why}`,
+        }
+      : {
+          id: "speaker.gobgpd",
+          area: "commands",
+          severity: "warn",
+          message: `the lab runs ${which}, older than Cilium's GoBGP ${CILIUM_GOBGP}: ${delay.why}, so every convergence figure is seconds later than with Cilium`,
+          fix: "make deps",
+        },
+  ];
 }
 
 export async function commandFindings(

@@ -2,7 +2,7 @@
 // function of a Probe (systemProbe() for the real machine), so all of it runs in tests too.
 import { DEFAULT_KIND, KIND_NAMES, runtimeKind } from "../runtime/registry.ts";
 import { labsRoot } from "../runtime/workdir.ts";
-import { clabFindings, commandFindings, kernelFindings, systemFindings } from "./checks.ts";
+import { clabFindings, commandFindings, kernelFindings, speakerFindings, systemFindings } from "./checks.ts";
 import { type Finding, netnsRuntimeReady } from "./finding.ts";
 import type { Probe } from "./probe.ts";
 
@@ -26,9 +26,10 @@ export async function runDoctor(probe: Probe, opts: DoctorOptions = {}): Promise
   const system = systemFindings(probe);
   const defaultKind = await runtimeKind(DEFAULT_KIND);
   // The kernel and command checks are independent; the kernel's runs commands one at a time.
-  const [kernel, commands, clab] = await Promise.all([
+  const [kernel, commands, speaker, clab] = await Promise.all([
     kernelFindings(probe),
     commandFindings(probe, defaultKind.requiredCommands),
+    speakerFindings(probe),
     opts.clab === false ? Promise.resolve([]) : clabFindings(probe),
   ]);
   // Every kind's leftovers; the default kind's last, as its fixes are the ones most often run.
@@ -36,6 +37,6 @@ export async function runDoctor(probe: Probe, opts: DoctorOptions = {}): Promise
   const leftovers: Finding[] = [];
   for (const name of [...KIND_NAMES.filter((k) => k !== DEFAULT_KIND), DEFAULT_KIND])
     leftovers.push(...(await (await runtimeKind(name)).leftoverFindings(probe, root)));
-  const findings = [...system, ...kernel, ...commands, ...clab, ...leftovers];
+  const findings = [...system, ...kernel, ...commands, ...speaker, ...clab, ...leftovers];
   return { ready: netnsRuntimeReady(findings), findings };
 }

@@ -8,6 +8,7 @@ import {
   kernelFindings,
   parseVersion,
   scratchNamespace,
+  speakerFindings,
   systemFindings,
 } from "../../../lab/doctor/checks.ts";
 import { type Finding, formatFindings, netnsRuntimeReady } from "../../../lab/doctor/finding.ts";
@@ -303,4 +304,21 @@ test("the text report puts each fix under its problem and ends with the verdict"
       "the netns runtime cannot run: 1 problem to fix above",
     ].join("\n"),
   );
+});
+
+test("the speaker the lab runs: the system's 3.10 is a warning whose fix is make deps; the lab-local 3.36 is ok", async (t) => {
+  const LOCAL = "/repo/.lab/tools/gobgp/usr/bin/gobgpd";
+  const system = await speakerFindings(fakeProbe().probe, LOCAL);
+  t.is(system.length, 1);
+  t.is(system[0]?.severity, "warn");
+  t.regex(system[0]?.message ?? "", /system's gobgpd 3\.10\.0, older than Cilium's GoBGP 3\.37\.0: .*5-10 s/);
+  t.is(system[0]?.fix, "make deps");
+  const local = await speakerFindings(
+    fakeProbe({}, { ...HEALTHY, local: { path: LOCAL, stdout: "gobgpd version 3.36.0" } }).probe,
+    LOCAL,
+  );
+  t.is(local[0]?.severity, "ok");
+  t.regex(local[0]?.message ?? "", /lab-local gobgpd 3\.36\.0 .*1-2 s/);
+  const none = await speakerFindings(fakeProbe({}, { ...HEALTHY, gobgpd: {} }).probe, LOCAL);
+  t.deepEqual(none, [], "no gobgpd at all is the command check's error, not a second finding");
 });
