@@ -356,7 +356,7 @@ export function stepSummary(step: ScenarioStep): string {
     case "wait":
       return `${step.ms / 1000} s`;
     case "traffic":
-      return `${step.name}: ${step.from} -> ${step.to} at ${step.rate} pps for ${step.durationMs / 1000} s`;
+      return `${step.name}: ${step.from} -> ${step.to} at ${step.rate} pps for ${step.durationMs / 1000} s${step.size !== undefined ? `, ${step.size}-byte payload` : ""}`;
     case "measure":
       return `path MTU ${step.pathMtu.from} -> ${step.pathMtu.to}`;
     case "expect":

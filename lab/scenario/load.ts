@@ -214,6 +214,7 @@ function stepBody(kind: string, s: Raw, path: string, refs: References, lab: Lab
         to: refs.target(t.to as string, `${path}.traffic.to`),
         rate: t.rate as number,
         durationMs: duration(t.duration, `${path}.traffic.duration`, refs),
+        ...(t.size !== undefined ? { size: t.size as number } : {}),
       };
     }
     case "measure": {

@@ -32,7 +32,16 @@ export type Expectation =
 export type Step =
   | { kind: "fault"; fault: Fault }
   | { kind: "expect"; expect: Expectation; withinMs: number }
-  | { kind: "traffic"; name: string; from: string; to: string; rate: number; durationMs: number }
+  | {
+      kind: "traffic";
+      name: string;
+      from: string;
+      to: string;
+      rate: number;
+      durationMs: number;
+      /** ICMP data bytes per packet (fping -b); fping's default 56 when absent. */
+      size?: number;
+    }
   | { kind: "measure"; pathMtu: { from: string; to: string; max: number } }
   | { kind: "wait"; ms: number };
 

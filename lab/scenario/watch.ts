@@ -174,6 +174,7 @@ export async function startProbe(
     toAddress: await h.addressOf(step.to),
     intervalMs: Math.round(1000 / step.rate),
     durationMs: step.durationMs,
+    ...(step.size !== undefined ? { sizeBytes: step.size } : {}),
   });
   const done = runner.start();
   // A stream that fails is reported when it is collected, not as an unhandled rejection.

@@ -135,12 +135,11 @@ export class NetnsHandle implements LabHandle {
     if (!n) throw new LabError(`no node named ${node} in lab ${this.lab.name}`);
     return Promise.all(
       gobgpSpeakers(n).map(async (s) => {
-        const base = {
-          instance: s.instance,
-          localAs: n.bgp?.instances.find((i) => i.name === s.instance)?.localASN ?? 0,
-        };
+        const inst = n.bgp?.instances.find((i) => i.name === s.instance);
+        const base = { instance: s.instance, localAs: inst?.localASN ?? 0 };
+        const peers = (inst?.peers ?? []).map((p) => p.peerAddress);
         try {
-          return { ...base, sessions: await gobgpNeighbors(this.namespace(node), s.apiPort) };
+          return { ...base, sessions: await gobgpNeighbors(this.namespace(node), s.apiPort, peers) };
         } catch (err) {
           return { ...base, sessions: [], error: (err as Error).message };
         }

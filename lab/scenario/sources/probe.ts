@@ -19,6 +19,8 @@ export { type TcpConnectResult, tcpConnect } from "../../observe/tcp-connect.ts"
 
 /** Refused above this rate (packets per second). */
 export const MAX_PPS = 100;
+/** Largest ICMP data size: 1472 + 8 + 20 fills a 1500-byte pod MTU without IP fragmenting. */
+export const MAX_PROBE_SIZE = 1472;
 /** Refused above this duration (count x interval). */
 export const MAX_DURATION_MS = 15 * 60_000;
 
@@ -38,6 +40,8 @@ export interface ProbeOptions {
   durationMs?: number;
   /** A reply later than this counts as lost (default 500 ms). */
   timeoutMs?: number;
+  /** ICMP data bytes per packet (fping -b), 0..MAX_PROBE_SIZE; fping's default 56 when absent. */
+  sizeBytes?: number;
 }
 
 export interface ProbePlan {
@@ -71,7 +75,12 @@ export function planProbe(o: ProbeOptions): ProbePlan {
   if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(o.toAddress)) {
     throw new RangeError(`probe ${o.name}: ${o.toAddress} is not an IPv4 address`);
   }
+  const size = o.sizeBytes;
+  if (size !== undefined && !(Number.isInteger(size) && size >= 0 && size <= MAX_PROBE_SIZE)) {
+    throw new RangeError(`probe ${o.name}: size ${size} bytes outside 0..${MAX_PROBE_SIZE}`);
+  }
   const argv = ["fping", "-4", "-D", "-c", String(count), "-p", String(intervalMs), "-t", String(timeoutMs)];
+  if (size !== undefined) argv.push("-b", String(size));
   argv.push(o.toAddress);
   return { count, intervalMs, timeoutMs, argv };
 }

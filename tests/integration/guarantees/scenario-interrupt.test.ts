@@ -54,7 +54,8 @@ t(
       tt.truthy(node);
       await waitFor(
         async () => {
-          const nb = await gobgpNeighbors(nsName(NAME, "yuuko-k8s"), 50051);
+          const peers = node?.bgp?.instances[0]?.peers.map((p) => p.peerAddress) ?? [];
+          const nb = await gobgpNeighbors(nsName(NAME, "yuuko-k8s"), 50051, peers);
           return nb.some((n) => n.state === "established") || `session ${nb[0]?.state ?? "missing"}`;
         },
         { what: "yuuko-k8s's speaker back and Established", budgetMs: 30_000, intervalMs: 500 },

@@ -372,3 +372,30 @@ test("parseNeighbors: counters add up over families", (t) => {
   ]);
   t.like(parseNeighbors(json)[0], { received: 5, accepted: 4, advertised: 1, uptimeSince: 100 });
 });
+
+// `gobgp neighbor <address> -j`: one object with the advertised count (ListPeer with
+// enable_advertised), on both GoBGP series the lab runs.
+for (const version of ["3.10", "3.36"])
+  test(`parseNeighbors: one neighbor with its advertised count (gobgp ${version})`, (t) => {
+    t.deepEqual(parseNeighbors(fixture(`neighbor-established-${version}.json`)), [
+      {
+        address: "10.99.0.1",
+        localAs: 64514,
+        peerAs: 64513,
+        state: "established",
+        uptimeSince: version === "3.10" ? 1796233408 : 1796233390,
+        received: 1,
+        accepted: 1,
+        advertised: 2,
+      },
+    ]);
+  });
+
+test("parseNeighbors: one neighbor not yet connected has no counters (gobgp 3.36)", (t) => {
+  t.like(parseNeighbors(fixture("neighbor-active-3.36.json"))[0], {
+    address: "10.99.0.1",
+    state: "active",
+    uptimeSince: null,
+    advertised: 0,
+  });
+});

@@ -55,6 +55,15 @@ test("durations, impairments and references resolve", (t) => {
   });
   const wait = s.steps.find((x) => x.kind === "wait");
   t.is(wait?.kind === "wait" ? wait.ms : 0, 16_000);
+  // Small and full-size streams side by side: fping's default payload, and 1472 bytes of data
+  // that make a 1500-byte pod packet (two ZeroTier fragments).
+  const sizes = s.steps.flatMap((x) => (x.kind === "traffic" ? [[x.name, x.size ?? "default"]] : []));
+  t.deepEqual(sizes, [
+    ["steady", "default"],
+    ["steady_full", 1472],
+    ["bursty", "default"],
+    ["bursty_full", 1472],
+  ]);
 });
 
 test("speaker-restart stops the agent without a Cease and boots it 10 s before its speaker dials", (t) => {
@@ -127,6 +136,14 @@ test(
   "steps:\n  - { wait: 1s, traffic: { name: a, from: nano-pod1, to: sakamoto-pod1, rate: 10, duration: 1s } }\n",
   [
     "F:4:5: steps[0]: a step has exactly one kind, found traffic and wait (one of fault, expect, traffic, measure, wait)",
+  ],
+);
+test(
+  "a traffic payload above the pod MTU",
+  bad,
+  "steps:\n  - traffic: { name: a, from: nano-pod1, to: sakamoto-pod1, rate: 10, duration: 1s, size: 1473 }\n",
+  [
+    "F:4:91: steps[0].traffic.size: must be <= 1472 (ICMP data bytes per packet (fping -b; default 56). 1472 makes a full-size 1500-byte pod packet, which ZeroTier carries as two fragments.)",
   ],
 );
 test(

@@ -74,6 +74,15 @@ test("bounds: at most 100 pps and 15 minutes; the fping command", (t) => {
   t.throws(() => planProbe(opts({ timeoutMs: 0 })), { instanceOf: RangeError });
 });
 
+test("payload size: fping -b, bounded by a 1500-byte pod packet", (t) => {
+  const argv = planProbe(opts({ sizeBytes: 1472 })).argv;
+  t.deepEqual(argv.slice(-3), ["-b", "1472", "10.99.1.1"]);
+  t.false(planProbe(opts({})).argv.includes("-b"), "fping's default 56 bytes when not given");
+  t.deepEqual(planProbe(opts({ sizeBytes: 0 })).argv.slice(-3), ["-b", "0", "10.99.1.1"]);
+  t.throws(() => planProbe(opts({ sizeBytes: 1473 })), { instanceOf: RangeError, message: /0\.\.1472/ });
+  t.throws(() => planProbe(opts({ sizeBytes: 1.5 })), { instanceOf: RangeError });
+});
+
 test("fping lines: replies, timeouts, summary", (t) => {
   t.deepEqual(
     parseFpingLine("[1795673218.15643] 10.99.1.1 : [51], 64 bytes, 0.064 ms (0.066 avg, 0% loss)"),
