@@ -249,12 +249,12 @@ function stepBody(kind: string, s: Raw, path: string, refs: References, lab: Lab
 
 function expectStep(e: Raw, path: string, refs: References): Step | undefined {
   const withinMs = duration(e.within, `${path}.within`, refs);
-  const kinds = ["session", "route", "ping", "tcp"].filter((k) => k in e);
+  const kinds = ["session", "route", "ping", "tcp", "node"].filter((k) => k in e);
   if (kinds.length !== 1) {
     refs.diags.add(
       refs.at(path),
       path,
-      "an expect checks exactly one of session, route, ping, tcp",
+      "an expect checks exactly one of session, route, ping, tcp, node",
       `found: ${kinds.join(", ") || "none"}`,
     );
     return undefined;
@@ -317,6 +317,13 @@ function expectStep(e: Raw, path: string, refs: References): Step | undefined {
           ...(b.size !== undefined ? { size: b.size as number } : {}),
           ...(b.dontFragment ? { dontFragment: true } : {}),
         },
+      };
+    case "node":
+      refs.node(b.name as string, `${p}.name`);
+      return {
+        kind: "expect",
+        withinMs,
+        expect: { kind: "node", name: b.name as string, ready: b.ready as boolean },
       };
     default:
       return {

@@ -27,7 +27,9 @@ export type Expectation =
   | { kind: "session"; on: string; peer: string; state: "established" | "down" }
   | { kind: "route"; on: string; prefix: string; via?: string; table: "fib" | "bird"; present: boolean }
   | { kind: "ping"; from: string; to: string; size?: number; dontFragment?: boolean; ok: boolean }
-  | { kind: "tcp"; from: string; to: string; port: number; ok: boolean };
+  | { kind: "tcp"; from: string; to: string; port: number; ok: boolean }
+  /** A Kubernetes node's readiness as the control plane sees it (LabHandle.clusterNodes). */
+  | { kind: "node"; name: string; ready: boolean };
 
 export type Step =
   | { kind: "fault"; fault: Fault }
