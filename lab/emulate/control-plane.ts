@@ -43,6 +43,12 @@ export class ControlPlane {
     readonly tolerationMs: number,
   ) {}
 
+  /** A node the cluster already had when the lab came up: registered now, as if it had just
+   * renewed (its first datagram may be lost while the lab still converges). */
+  register(hb: Heartbeat, now: number): void {
+    if (!this.nodes.has(hb.node)) this.heartbeat(JSON.stringify(hb), now);
+  }
+
   /** Parses and applies one heartbeat datagram; false when it is not one. */
   heartbeat(payload: string, now: number): boolean {
     let hb: Heartbeat;

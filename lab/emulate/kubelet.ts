@@ -120,6 +120,7 @@ function serve({ node, at }: Listener, started: number): Promise<void> {
 /** The control plane: heartbeats on UDP, GET /nodes on TCP, both on its address:6443. */
 function serveControlPlane(api: { tcp: number; udp: number }, o: Options): Promise<void> {
   const cp = new ControlPlane(o.graceMs, o.tolerationMs);
+  for (const hb of o.heartbeats) cp.register(hb, Date.now());
   const udp = createSocket("udp4");
   udp.on("message", (msg) => cp.heartbeat(msg.toString("utf8"), Date.now()));
   udp.bind({ fd: api.udp });
@@ -153,9 +154,18 @@ function startHeartbeats(o: Options): void {
       socket.send(msg, 6443, o.controlPlane as string, () => {});
     }
   };
-  beat();
-  setInterval(beat, HEARTBEAT_MS);
+  // A starting kubelet retries its registration quickly (kubelet registerWithAPIServer: 100 ms
+  // doubling to 7 s) until the API server answers; a datagram gets no answer, so every second
+  // for the first REGISTERING_MS (a fresh lab converges within it), then the 10 s renewal.
+  const started = Date.now();
+  const next = () => {
+    beat();
+    setTimeout(next, Date.now() - started < REGISTERING_MS ? 1000 : HEARTBEAT_MS);
+  };
+  next();
 }
+
+const REGISTERING_MS = 30_000;
 
 async function main(argv: string[]): Promise<void> {
   const o = parseOptions(argv);

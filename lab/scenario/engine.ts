@@ -8,6 +8,7 @@ import { readConvergence } from "../observe/convergence.ts";
 import type { LabHandle } from "../runtime/kind.ts";
 import { withVariant } from "../topology/build.ts";
 import type { Lab } from "../topology/model.ts";
+import { labNodeLifecycle } from "../topology/node-lifecycle.ts";
 import { TimeoutError } from "../util/errors.ts";
 import { type ProgressSink, silent } from "../util/progress.ts";
 import { waitFor } from "../util/wait.ts";
@@ -323,6 +324,7 @@ export async function runScenario(
       runtime: h.kind.name,
       speakerVersion: result.versions?.gobgp ?? null,
       speakerBootMs: speakerBoots(scenario),
+      nodeLifecycle: labNodeLifecycle(h.lab.cluster),
     }),
   );
   events.sort((a, b) => a.t - b.t);

@@ -518,6 +518,8 @@ function toMetric(
     "step-value": ["step"],
     "session-flaps": [],
     "up-check": ["check"],
+    "node-notready": ["on"],
+    "pods-evicted": ["on"],
   };
   for (const k of needs[spec.measure] ?? []) {
     if ((spec as unknown as Raw)[k] === undefined)
@@ -530,7 +532,9 @@ function toMetric(
       `no traffic step named "${spec.stream}"`,
       `traffic: ${[...streams].join(", ") || "none"}`,
     );
-  if (spec.on) {
+  if (spec.on && (spec.measure === "node-notready" || spec.measure === "pods-evicted"))
+    refs.node(spec.on, `${path}.on`);
+  else if (spec.on) {
     const known = [...refs.lab.routers.map((r) => r.name), ...refs.lab.nodes.map((n) => n.name)];
     if (!known.includes(spec.on))
       refs.diags.add(

@@ -40,7 +40,14 @@ export type Step =
 
 export type ScenarioStep = Step & { id?: string; note?: string; line: number };
 
-export type BoundKind = "hold-timer" | "error-wait" | "gobgp-connect" | "graceful-restart" | "bfd";
+export type BoundKind =
+  | "hold-timer"
+  | "error-wait"
+  | "gobgp-connect"
+  | "graceful-restart"
+  | "bfd"
+  /** node-notready / pods-evicted: from the topology's grace period and not-ready toleration. */
+  | "node-lifecycle";
 
 export interface MetricSpec {
   name: string;
@@ -57,7 +64,9 @@ export interface MetricSpec {
     | "rtt-max"
     | "step-value"
     | "session-flaps"
-    | "up-check";
+    | "up-check"
+    | "node-notready"
+    | "pods-evicted";
   check?: "sessions" | "routes" | "ping" | "kubelet";
   on?: string;
   peer?: string;
