@@ -9,12 +9,68 @@
 // opened inside each namespace by a chain of lab/emulate/listen-fd.pl steps
 // (runtime/netns/daemons.ts), as `--listen NODE=FD`. `--node NAME --address IP` listens by itself
 // in the namespace the process runs in.
-import { createServer } from "node:http";
+//
+// Each kubelet also renews its heartbeat with the control-plane stand-in (control-plane.ts) every
+// 10 s, from a UDP socket opened inside its node's namespace (`--heartbeat NODE=FD`): one
+// datagram per renewal crosses the emulated network like the kubelet's status update does. The
+// real one is HTTPS over TCP; a process that cannot enter namespaces cannot open new TCP
+// connections in them, and one long-lived connection would hide a cut behind TCP
+// retransmission, while a datagram is lost exactly when the path is. The process holding the
+// control-plane node also serves the control plane (`--api FD,UDPFD` on its address:6443).
+import { createSocket, type Socket } from "node:dgram";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { ControlPlane, MONITOR_PERIOD_MS } from "./control-plane.ts";
+
+const HEARTBEAT_MS = 10_000;
+
+interface Options {
+  listeners: Listener[];
+  heartbeats: { node: string; fd: number; role: string; pods: string[] }[];
+  controlPlane: string | null;
+  api: { tcp: number; udp: number } | null;
+  graceMs: number;
+  tolerationMs: number;
+}
 
 interface Listener {
   node: string;
   /** An inherited listening socket, or an address to listen on here. */
   at: { fd: number } | { host: string; port: number };
+}
+
+function parseOptions(argv: string[]): Options | string {
+  const o: Options = {
+    listeners: [],
+    heartbeats: [],
+    controlPlane: null,
+    api: null,
+    graceMs: 50_000,
+    tolerationMs: 300_000,
+  };
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1] ?? ""];
+    if (flag === "--heartbeat") {
+      // NODE=FD:ROLE:POD,POD
+      const m = /^([^=]+)=(\d+):([a-z-]+):(.*)$/.exec(value);
+      if (!m || Number(m[2]) < 3) return `--heartbeat wants NODE=FD:ROLE:PODS, got "${value}"`;
+      const pods = (m[4] as string).split(",").filter(Boolean);
+      o.heartbeats.push({ node: m[1] as string, fd: Number(m[2]), role: m[3] as string, pods });
+    } else if (flag === "--control-plane") o.controlPlane = value;
+    else if (flag === "--api") {
+      const m = /^(\d+),(\d+)$/.exec(value);
+      if (!m) return `--api wants TCPFD,UDPFD, got "${value}"`;
+      o.api = { tcp: Number(m[1]), udp: Number(m[2]) };
+    } else if (flag === "--grace-ms") o.graceMs = Number(value);
+    else if (flag === "--toleration-ms") o.tolerationMs = Number(value);
+    else rest.push(flag as string, value);
+  }
+  if (o.heartbeats.length && !o.controlPlane) return "--heartbeat needs --control-plane ADDRESS";
+  if (!(o.graceMs > 0 && o.tolerationMs >= 0)) return "--grace-ms and --toleration-ms want milliseconds";
+  const listeners = parseArgs(rest);
+  if (typeof listeners === "string") return listeners;
+  o.listeners = listeners;
+  return o;
 }
 
 function parseArgs(argv: string[]): Listener[] | string {
@@ -61,18 +117,74 @@ function serve({ node, at }: Listener, started: number): Promise<void> {
   });
 }
 
+/** The control plane: heartbeats on UDP, GET /nodes on TCP, both on its address:6443. */
+function serveControlPlane(api: { tcp: number; udp: number }, o: Options): Promise<void> {
+  const cp = new ControlPlane(o.graceMs, o.tolerationMs);
+  for (const hb of o.heartbeats) cp.register(hb, Date.now());
+  const udp = createSocket("udp4");
+  udp.on("message", (msg) => cp.heartbeat(msg.toString("utf8"), Date.now()));
+  udp.bind({ fd: api.udp });
+  setInterval(() => cp.monitor(Date.now()), MONITOR_PERIOD_MS).unref();
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === "/nodes") {
+      cp.monitor(Date.now());
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(cp.view(Date.now())));
+    } else res.writeHead(404).end();
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", (err) => reject(new Error(`control plane: ${err.message}`)));
+    server.listen({ fd: api.tcp }, () => {
+      process.stdout.write(`control plane listening on descriptors ${api.tcp} (tcp), ${api.udp} (udp)\n`);
+      resolve();
+    });
+  });
+}
+
+/** Renews each node's heartbeat every 10 s from its own namespace; a lost one is only lost. */
+function startHeartbeats(o: Options): void {
+  const sockets: { hb: Options["heartbeats"][number]; socket: Socket }[] = o.heartbeats.map((hb) => {
+    const socket = createSocket("udp4");
+    socket.on("error", () => {}); // unreachable while the path is cut: the next beat retries
+    socket.bind({ fd: hb.fd });
+    return { hb, socket };
+  });
+  const beat = () => {
+    for (const { hb, socket } of sockets) {
+      const msg = JSON.stringify({ node: hb.node, role: hb.role, pods: hb.pods });
+      socket.send(msg, 6443, o.controlPlane as string, () => {});
+    }
+  };
+  // A starting kubelet retries its registration quickly (kubelet registerWithAPIServer: 100 ms
+  // doubling to 7 s) until the API server answers; a datagram gets no answer, so every second
+  // for the first REGISTERING_MS (a fresh lab converges within it), then the 10 s renewal.
+  const started = Date.now();
+  const next = () => {
+    beat();
+    setTimeout(next, Date.now() - started < REGISTERING_MS ? 1000 : HEARTBEAT_MS);
+  };
+  next();
+}
+
+const REGISTERING_MS = 30_000;
+
 async function main(argv: string[]): Promise<void> {
-  const listeners = parseArgs(argv);
-  if (typeof listeners === "string") {
+  const o = parseOptions(argv);
+  if (typeof o === "string") {
     process.stderr.write(
-      `kubelet: ${listeners}\nusage: kubelet (--listen NODE=FD)... | --node NAME --address IP [--port 10250]\n`,
+      `kubelet: ${o}\nusage: kubelet (--listen NODE=FD)... [--heartbeat NODE=FD:ROLE:PODS]... [--control-plane IP] [--api TCPFD,UDPFD --grace-ms MS --toleration-ms MS] | --node NAME --address IP [--port 10250]\n`,
     );
     process.exitCode = 2;
     return;
   }
+  const listeners = o.listeners;
   const started = Date.now();
   try {
-    await Promise.all(listeners.map((l) => serve(l, started)));
+    await Promise.all([
+      ...listeners.map((l) => serve(l, started)),
+      ...(o.api ? [serveControlPlane(o.api, o)] : []),
+    ]);
+    // After the control plane listens, so the first beats of its own process are not lost.
+    startHeartbeats(o);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(1);

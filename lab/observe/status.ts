@@ -3,7 +3,7 @@
 // and `ip route | grep 10.42`, with what only the runtime knows before and after them (the
 // netns runtime: its daemons and the ZeroTier relay), or JSON for machines.
 import { type ProtocolInfo, parseProtocols, showProtocolsCommand } from "../bird/protocols.ts";
-import type { LabHandle, SpeakerSession } from "../runtime/kind.ts";
+import type { ClusterNode, LabHandle, SpeakerSession } from "../runtime/kind.ts";
 import { containsCidr, parseCidr } from "../topology/ipv4.ts";
 import type { Lab } from "../topology/model.ts";
 import { mapLimit } from "../util/concurrency.ts";
@@ -82,7 +82,7 @@ export async function collectStatus(h: LabHandle): Promise<StatusView> {
   // The few reads first (routers, FIBs, the runtime's extras), then the speakers at most
   // READ_PARALLEL at a time: fired all at once, 64 nodes' CLI processes starved BIRD's and the
   // relay's replies past their budgets.
-  const [extras, routers, routes] = await Promise.all([
+  const [extras, routers, routes, cluster] = await Promise.all([
     h.statusExtras(),
     Promise.all(lab.routers.map((r) => routerSessions(h, r.name))),
     Promise.all(
@@ -91,6 +91,7 @@ export async function collectStatus(h: LabHandle): Promise<StatusView> {
         routes: (await h.fib(r.name).catch(() => [])).filter((x) => inCluster(lab, x.dst)),
       })),
     ),
+    clusterNodes(h),
   ]);
   const speaking = lab.nodes.filter((n) => n.bgp !== null);
   const nodes = (await mapLimit(speaking, READ_PARALLEL, (n) => nodeSessions(h, n))).flat();
@@ -100,6 +101,7 @@ export async function collectStatus(h: LabHandle): Promise<StatusView> {
     routers,
     nodes,
     routes,
+    ...(cluster ? { clusterNodes: cluster } : {}),
     ...extras.after.data,
   };
   const text = [
@@ -113,9 +115,36 @@ export async function collectStatus(h: LabHandle): Promise<StatusView> {
     formatNodes(nodes),
     "",
     formatRoutes(routes),
+    ...(cluster ? ["", "Kubernetes nodes (kubectl get nodes)", formatClusterNodes(cluster)] : []),
     ...(extras.after.lines.length ? ["", ...extras.after.lines] : []),
   ].join("\n");
   return { data, text };
+}
+
+/** The control plane's nodes where the kind offers them; an error is shown, not thrown. */
+async function clusterNodes(h: LabHandle): Promise<ClusterNode[] | { error: string } | null> {
+  if (!h.clusterNodes) return null;
+  return h.clusterNodes().catch((err: Error) => ({ error: err.message }));
+}
+
+/** Laid out like `kubectl get nodes`, then the pods the taint-based eviction removes or removed. */
+export function formatClusterNodes(nodes: ClusterNode[] | { error: string }, now = Date.now()): string {
+  if (!Array.isArray(nodes)) return `control plane not answering: ${nodes.error}`;
+  const rows = nodes.map((n) => [
+    n.name,
+    n.ready ? "Ready" : "NotReady",
+    n.role === "control-plane" ? "control-plane" : "<none>",
+    duration((now - n.registeredAt) / 1000),
+  ]);
+  const lines = [table(["NAME", "STATUS", "ROLES", "AGE"], rows)];
+  for (const n of nodes) {
+    if (n.evicted.length) lines.push(`evicted from ${n.name}: ${n.evicted.map((e) => e.pod).join(", ")}`);
+    else if (n.evictionDueAt !== null)
+      lines.push(
+        `due for eviction from ${n.name} in ${duration((n.evictionDueAt - now) / 1000)} (NotReady for ${duration((now - n.transitionAt) / 1000)}): ${n.pods.join(", ")}`,
+      );
+  }
+  return lines.join("\n");
 }
 
 function inCluster(lab: Lab, dst: string): boolean {

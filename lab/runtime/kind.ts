@@ -174,6 +174,20 @@ export interface ExecIo {
  * clab adds kubernetes, cilium and containerlab. Keys absent where a runtime has no such part. */
 export type ComponentVersions = Record<string, string>;
 
+/** A Kubernetes node as the control plane sees it (`kubectl get nodes`, its taints and evictions). */
+export interface ClusterNode {
+  name: string;
+  role: string;
+  ready: boolean;
+  /** ms since the epoch: registration (AGE) and the last Ready/NotReady transition. */
+  registeredAt: number;
+  transitionAt: number;
+  /** When its pods are evicted (NotReady + the not-ready toleration); null while Ready. */
+  evictionDueAt: number | null;
+  evicted: { pod: string; at: number }[];
+  pods: string[];
+}
+
 export interface LabHandle {
   readonly kind: RuntimeKind;
   readonly lab: Lab;
@@ -218,6 +232,9 @@ export interface LabHandle {
   podCidrs(): Promise<Map<string, string[]>>;
   /** Whether the control plane reaches this node's kubelet; true, or what went wrong. */
   kubeletReachable(node: string): Promise<true | string>;
+  /** Optional: the nodes as the control plane sees them; throws when it does not answer. A kind
+   * without it refuses node expectations and metrics. */
+  clusterNodes?(): Promise<ClusterNode[]>;
   /** The host file a router's BIRD logs to with millisecond timestamps. */
   birdLogFile(router: string): string;
   /** Follows a node speaker's session changes into the event stream; returns how to stop. */

@@ -8,6 +8,7 @@ import { readConvergence } from "../observe/convergence.ts";
 import type { LabHandle } from "../runtime/kind.ts";
 import { withVariant } from "../topology/build.ts";
 import type { Lab } from "../topology/model.ts";
+import { labNodeLifecycle } from "../topology/node-lifecycle.ts";
 import { TimeoutError } from "../util/errors.ts";
 import { type ProgressSink, silent } from "../util/progress.ts";
 import { waitFor } from "../util/wait.ts";
@@ -159,7 +160,7 @@ export async function runScenario(
   let timers: TimerInfo = { sessions: new Map(), gracefulRestartS: new Map() };
   let upChecks: Record<string, number> = {};
   // Refused before anything runs: a step this runtime cannot perform would make the numbers lie.
-  const refused = h.unsupported(scenario);
+  const refused = [...h.unsupported(scenario), ...needsClusterNodes(h, scenario)];
   if (refused.length) {
     result.status = "skipped";
     result.skipReason = refused.map((r) => `line ${r.step.line}: ${r.why}`).join("; ");
@@ -323,6 +324,7 @@ export async function runScenario(
       runtime: h.kind.name,
       speakerVersion: result.versions?.gobgp ?? null,
       speakerBootMs: speakerBoots(scenario),
+      nodeLifecycle: labNodeLifecycle(h.lab.cluster),
     }),
   );
   events.sort((a, b) => a.t - b.t);
@@ -378,4 +380,19 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       { once: true },
     );
   });
+}
+
+/** Node expectations read the control plane through clusterNodes; a kind without it refuses them. */
+export function needsClusterNodes(h: LabHandle, scenario: Scenario): { step: ScenarioStep; why: string }[] {
+  if (h.clusterNodes) return [];
+  return scenario.steps.flatMap((step) =>
+    step.kind === "expect" && step.expect.kind === "node"
+      ? [
+          {
+            step,
+            why: `expect node: the ${h.kind.name} runtime does not read node readiness (no clusterNodes)`,
+          },
+        ]
+      : [],
+  );
 }

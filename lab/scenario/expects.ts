@@ -18,6 +18,8 @@ export function describeExpectation(e: Expectation): string {
       return `ping ${e.from} -> ${e.to}${e.size !== undefined ? ` size ${e.size}` : ""}${e.dontFragment ? " DF" : ""} ${e.ok ? "answers" : "fails"}`;
     case "tcp":
       return `tcp ${e.from} -> ${e.to}:${e.port} ${e.ok ? "connects" : "fails"}`;
+    case "node":
+      return `node ${e.name} ${e.ready ? "Ready" : "NotReady"}`;
   }
 }
 
@@ -49,6 +51,15 @@ export async function checkExpectation(h: LabHandle, e: Expectation): Promise<tr
     case "tcp": {
       const ok = (await tcpConnect(await h.enter(e.from), await h.addressOf(e.to), e.port, 2000)).ok;
       return ok === e.ok || `connect ${ok ? "succeeded" : "failed"}`;
+    }
+    case "node": {
+      if (!h.clusterNodes) return `the ${h.kind.name} runtime cannot read node readiness`;
+      const n = (await h.clusterNodes()).find((x) => x.name === e.name);
+      // Not registered yet counts as not Ready, as for a node kubectl does not list.
+      const ready = n?.ready ?? false;
+      return (
+        ready === e.ready || `node ${e.name} is ${n ? (ready ? "Ready" : "NotReady") : "not registered"}`
+      );
     }
   }
 }

@@ -250,12 +250,12 @@ function stepBody(kind: string, s: Raw, path: string, refs: References, lab: Lab
 
 function expectStep(e: Raw, path: string, refs: References): Step | undefined {
   const withinMs = duration(e.within, `${path}.within`, refs);
-  const kinds = ["session", "route", "ping", "tcp"].filter((k) => k in e);
+  const kinds = ["session", "route", "ping", "tcp", "node"].filter((k) => k in e);
   if (kinds.length !== 1) {
     refs.diags.add(
       refs.at(path),
       path,
-      "an expect checks exactly one of session, route, ping, tcp",
+      "an expect checks exactly one of session, route, ping, tcp, node",
       `found: ${kinds.join(", ") || "none"}`,
     );
     return undefined;
@@ -318,6 +318,13 @@ function expectStep(e: Raw, path: string, refs: References): Step | undefined {
           ...(b.size !== undefined ? { size: b.size as number } : {}),
           ...(b.dontFragment ? { dontFragment: true } : {}),
         },
+      };
+    case "node":
+      refs.node(b.name as string, `${p}.name`);
+      return {
+        kind: "expect",
+        withinMs,
+        expect: { kind: "node", name: b.name as string, ready: b.ready as boolean },
       };
     default:
       return {
@@ -512,6 +519,8 @@ function toMetric(
     "step-value": ["step"],
     "session-flaps": [],
     "up-check": ["check"],
+    "node-notready": ["on"],
+    "pods-evicted": ["on"],
   };
   for (const k of needs[spec.measure] ?? []) {
     if ((spec as unknown as Raw)[k] === undefined)
@@ -524,7 +533,9 @@ function toMetric(
       `no traffic step named "${spec.stream}"`,
       `traffic: ${[...streams].join(", ") || "none"}`,
     );
-  if (spec.on) {
+  if (spec.on && (spec.measure === "node-notready" || spec.measure === "pods-evicted"))
+    refs.node(spec.on, `${path}.on`);
+  else if (spec.on) {
     const known = [...refs.lab.routers.map((r) => r.name), ...refs.lab.nodes.map((n) => n.name)];
     if (!known.includes(spec.on))
       refs.diags.add(

@@ -1,7 +1,9 @@
 // Named metrics computed from one run's events, probe streams and steps, each with the bound
 // its configured timers predict. Values in ms unless the unit says otherwise.
 
+import { MONITOR_PERIOD_MS } from "../emulate/control-plane.ts";
 import { dialDelay } from "../gobgp/binary.ts";
+import { HEARTBEAT_MS, type NodeLifecycle } from "../topology/node-lifecycle.ts";
 import type { MetricSpec } from "./model.ts";
 import { lossPct, rttStats } from "./sources/probe.ts";
 import type { TimerInfo } from "./timers.ts";
@@ -24,6 +26,14 @@ export interface MetricInput {
   speakerVersion?: string | null;
   /** Step id -> the agent boot a speaker start step waited before gobgpd started. */
   speakerBootMs?: ReadonlyMap<string, number>;
+  /** The topology's node lifecycle timers (node-lifecycle bounds). */
+  nodeLifecycle?: NodeLifecycle;
+}
+
+/** The kubelet renews every HEARTBEAT_MS and the controller looks every MONITOR_PERIOD_MS, so a
+ * cut just after a renewal is seen grace - 10 s after it at the earliest, grace + 5 s at the latest. */
+function nodeNotReadyBound(l: NodeLifecycle): { min: number; max: number } {
+  return { min: l.gracePeriodMs - HEARTBEAT_MS, max: l.gracePeriodMs + MONITOR_PERIOD_MS + SLACK_MS };
 }
 
 /** BIRD fires every BGP timer up to 25 % early (CZ-NIC/bird proto/bgp/bgp.c, bgp_start_timer). */
@@ -115,6 +125,17 @@ function measure(spec: MetricSpec, input: MetricInput, anchor: number): number |
       return input.events.filter((e) => e.kind === "session" && e.state === "down" && e.t >= anchor).length;
     case "up-check":
       return input.upChecks[spec.check ?? ""] ?? null;
+    case "node-notready":
+    case "pods-evicted": {
+      const change = spec.measure === "node-notready" ? "notready" : "evicted";
+      const e = firstAfter(
+        input.events,
+        anchor,
+        (x): x is Extract<LabEvent, { kind: "node" }> =>
+          x.kind === "node" && x.node === spec.on && x.change === change,
+      );
+      return e ? e.t - anchor : null;
+    }
   }
 }
 
@@ -174,6 +195,21 @@ function resolveBound(spec: MetricSpec, input: MetricInput): MetricBound | undef
           why: `${boot ? `agent boot ${boot / 1000} s, then ` : ""}${dial.why}, BIRD accepts at once; + 2 s`,
         };
       }
+    case "node-lifecycle": {
+      const l = input.nodeLifecycle;
+      if (!l) return { why: "node lifecycle timers unknown" };
+      const b = nodeNotReadyBound(l);
+      if (spec.measure === "pods-evicted")
+        return {
+          min: b.min + l.tolerationMs,
+          max: b.max + l.tolerationMs + MONITOR_PERIOD_MS,
+          why: `NotReady (grace ${l.gracePeriodMs / 1000} s) + not-ready toleration ${l.tolerationMs / 1000} s, the controller looking every ${MONITOR_PERIOD_MS / 1000} s`,
+        };
+      return {
+        ...b,
+        why: `node-monitor-grace-period ${l.gracePeriodMs / 1000} s after the last of the kubelet's ${HEARTBEAT_MS / 1000} s heartbeats, the controller looking every ${MONITOR_PERIOD_MS / 1000} s`,
+      };
+    }
     case "graceful-restart": {
       const gr = spec.on ? input.timers.gracefulRestartS.get(spec.on) : undefined;
       return gr ? { max: gr * 1000, why: `graceful restart time ${gr} s` } : { why: "graceful restart off" };
@@ -206,5 +242,9 @@ function defaultDescription(spec: MetricSpec): string {
       return `sessions that went down ${from}`;
     case "up-check":
       return `time from lab up to "${spec.check}" passing`;
+    case "node-notready":
+      return `the control plane marks ${spec.on} NotReady, ${from}`;
+    case "pods-evicted":
+      return `${spec.on}'s pods evicted (not-ready toleration over), ${from}`;
   }
 }

@@ -27,7 +27,9 @@ export type Expectation =
   | { kind: "session"; on: string; peer: string; state: "established" | "down" }
   | { kind: "route"; on: string; prefix: string; via?: string; table: "fib" | "bird"; present: boolean }
   | { kind: "ping"; from: string; to: string; size?: number; dontFragment?: boolean; ok: boolean }
-  | { kind: "tcp"; from: string; to: string; port: number; ok: boolean };
+  | { kind: "tcp"; from: string; to: string; port: number; ok: boolean }
+  /** A Kubernetes node's readiness as the control plane sees it (LabHandle.clusterNodes). */
+  | { kind: "node"; name: string; ready: boolean };
 
 export type Step =
   | { kind: "fault"; fault: Fault }
@@ -47,7 +49,14 @@ export type Step =
 
 export type ScenarioStep = Step & { id?: string; note?: string; line: number };
 
-export type BoundKind = "hold-timer" | "error-wait" | "gobgp-connect" | "graceful-restart" | "bfd";
+export type BoundKind =
+  | "hold-timer"
+  | "error-wait"
+  | "gobgp-connect"
+  | "graceful-restart"
+  | "bfd"
+  /** node-notready / pods-evicted: from the topology's grace period and not-ready toleration. */
+  | "node-lifecycle";
 
 export interface MetricSpec {
   name: string;
@@ -64,7 +73,9 @@ export interface MetricSpec {
     | "rtt-max"
     | "step-value"
     | "session-flaps"
-    | "up-check";
+    | "up-check"
+    | "node-notready"
+    | "pods-evicted";
   check?: "sessions" | "routes" | "ping" | "kubelet";
   on?: string;
   peer?: string;

@@ -3,7 +3,7 @@
 // scenario; a scenario its runtime cannot run is reported as skipped, with why, and fails nothing.
 import type { LabHandle } from "../runtime/kind.ts";
 import type { ProgressSink } from "../util/progress.ts";
-import { runScenario } from "./engine.ts";
+import { needsClusterNodes, runScenario } from "./engine.ts";
 import type { Scenario, Variant } from "./model.ts";
 import type { LabEvent, RunReport, ScenarioResult } from "./types.ts";
 
@@ -23,7 +23,8 @@ export async function runSuite(
   scenarios: readonly Scenario[],
   opts: SuiteOptions = {},
 ): Promise<RunReport> {
-  if (scenarios.some((s) => h.unsupported(s).length === 0)) await h.preflight("scenarios");
+  if (scenarios.some((s) => h.unsupported(s).length === 0 && needsClusterNodes(h, s).length === 0))
+    await h.preflight("scenarios");
   const startedAt = Date.now();
   const report: RunReport = {
     lab: h.lab.name,

@@ -33,6 +33,15 @@ export type LabEvent =
       via?: string;
       source: "netlink" | "poll";
     }
+  | {
+      t: number;
+      kind: "node";
+      node: string;
+      /** As the control plane recorded it (its own timestamps): Ready, NotReady, pods evicted. */
+      change: "ready" | "notready" | "evicted";
+      detail?: string;
+      source: "control-plane";
+    }
   | { t: number; kind: "note"; message: string };
 
 export type LabEventKind = LabEvent["kind"];

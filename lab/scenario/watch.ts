@@ -8,6 +8,7 @@ import { containsCidr, parseCidr } from "../topology/ipv4.ts";
 import type { Lab } from "../topology/model.ts";
 import type { ScenarioStep } from "./model.ts";
 import { BirdLogContext, BirdLogFollower } from "./sources/bird-log.ts";
+import { watchNodes } from "./sources/node-poll.ts";
 import { ProbeRunner } from "./sources/probe.ts";
 import { RouteMonitor } from "./sources/route-monitor.ts";
 import type { LabEvent, ProbeStream } from "./types.ts";
@@ -44,6 +45,7 @@ export async function startWatchers(
   try {
     await startRouterWatchers();
     for (const n of lab.nodes) await watchNode(h, n.name);
+    stoppers.push(watchNodes(h, record));
   } catch (err) {
     // Half-started sources would outlive the scenario (followers, monitor processes).
     await stopAll();

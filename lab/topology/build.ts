@@ -27,6 +27,7 @@ import type {
   SourceRef,
   ZerotierPath,
 } from "./model.ts";
+import { nodeLifecycle } from "./node-lifecycle.ts";
 import { manifestPosition } from "./positions.ts";
 
 export const TOPOLOGY_SCHEMA_FILE = fileURLToPath(
@@ -36,7 +37,13 @@ export const TOPOLOGY_SCHEMA_FILE = fileURLToPath(
 /** The raw shape the schema guarantees once the schema pass has passed. */
 interface RawTopology {
   name: string;
-  cluster: { podCIDR: string; serviceCIDR?: string; cilium: string };
+  cluster: {
+    podCIDR: string;
+    serviceCIDR?: string;
+    cilium: string;
+    nodeMonitorGracePeriod?: string;
+    notReadyToleration?: string;
+  };
   zerotier: {
     network: string;
     mtu?: number;
@@ -450,6 +457,7 @@ function buildCluster(b: Build): void {
       serviceCidr: cidrs.service,
       ciliumDir: resolvePath(b.configDir, raw.cluster.cilium),
       helmValues: existsSync(values) ? values : null,
+      nodeLifecycle: nodeLifecycle(raw.cluster),
     },
     zerotier: { network: cidrs.zerotier, mtu: raw.zerotier.mtu ?? 2800, paths: [] },
     sites: [],

@@ -139,7 +139,14 @@ export interface Lab {
   topologyFile: string;
   /** Directory the topology's relative paths start from. */
   configDir: string;
-  cluster: { podCidr: Cidr; serviceCidr: Cidr; ciliumDir: string; helmValues: string | null };
+  cluster: {
+    podCidr: Cidr;
+    serviceCidr: Cidr;
+    ciliumDir: string;
+    helmValues: string | null;
+    /** Node lifecycle timers (lab/topology/node-lifecycle.ts); absent: upstream's defaults. */
+    nodeLifecycle?: { gracePeriodMs: number; tolerationMs: number };
+  };
   zerotier: { network: Cidr; mtu: number; paths: ZerotierPath[] };
   sites: Site[];
   routers: Router[];

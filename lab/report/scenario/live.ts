@@ -28,6 +28,8 @@ function describe(e: LabEvent): string {
       return `${e.owner}/${e.peer} ${e.state}${e.detail ? ` (${e.detail})` : ""}${polled(e.source)}`;
     case "route":
       return `${e.router} ${e.change} ${e.prefix}${e.via ? ` via ${e.via}` : ""}${polled(e.source)}`;
+    case "node":
+      return `${e.node} ${e.change === "ready" ? "Ready" : e.change === "notready" ? "NotReady" : "pods evicted"}${e.detail ? ` (${e.detail})` : ""}`;
     case "note":
       return e.message;
     default: {

@@ -9,6 +9,7 @@ import { gobgpAddPrefix, gobgpReady } from "../../gobgp/cli.ts";
 import { birdWrapper } from "../../render/bird.ts";
 import { gobgpSpeakers } from "../../render/gobgp.ts";
 import type { K8sNode, Lab, Router } from "../../topology/model.ts";
+import { labNodeLifecycle } from "../../topology/node-lifecycle.ts";
 import { LabError } from "../../util/errors.ts";
 import { run } from "../../util/exec.ts";
 import { isAlive, processStartTime, readPidFile, spawnInNetns } from "../../util/processes.ts";
@@ -179,25 +180,51 @@ const LISTEN_FD = fileURLToPath(new URL("../../emulate/listen-fd.pl", import.met
 
 /**
  * The argv that starts one kubelet stand-in for `nodes`: a chain of `ip netns exec <node ns>
- * perl listen-fd.pl FD ADDRESS 10250` steps, each opening a node's listener inside its namespace
- * on the next descriptor and exec'ing the next step, ending in the server (in `serverNs`) that
- * inherits them all. The pid stays the same along the chain (every step execs).
+ * perl listen-fd.pl FD ADDRESS PORT ...` steps, each opening a node's sockets inside its
+ * namespace on the next descriptors and exec'ing the next step, ending in the server (in
+ * `serverNs`) that inherits them all. The pid stays the same along the chain (every step execs).
+ * Per node: its kubelet listener (:10250) and a UDP socket its heartbeats leave from; on the
+ * control-plane node also the control plane's API (:6443, TCP for reads, UDP for heartbeats).
  */
 export function kubeletChain(
   labName: string,
   nodes: readonly K8sNode[],
   serverNs: string,
   bundle: string,
+  controlPlane: { address: string; gracePeriodMs: number; tolerationMs: number } | null = null,
 ): string[] {
   const chain: string[] = [];
-  const listen: string[] = [];
-  nodes.forEach((n, i) => {
-    const fd = 3 + i;
-    chain.push("ip", "netns", "exec", nsName(labName, n.name), "perl", LISTEN_FD);
-    chain.push(String(fd), n.address, String(KUBELET_PORT));
-    listen.push("--listen", `${n.name}=${fd}`);
-  });
-  return [...chain, "ip", "netns", "exec", serverNs, "node", bundle, ...listen];
+  const args: string[] = [];
+  let fd = 3;
+  for (const n of nodes) {
+    const specs = [String(fd), n.address, String(KUBELET_PORT)];
+    args.push("--listen", `${n.name}=${fd++}`);
+    if (controlPlane) {
+      specs.push(String(fd), n.address, "udp:0");
+      const pods = n.pods.map((p) => p.name).join(",");
+      args.push("--heartbeat", `${n.name}=${fd++}:${n.role}:${pods}`);
+      if (n.address === controlPlane.address) {
+        specs.push(String(fd), n.address, String(API_PORT), String(fd + 1), n.address, `udp:${API_PORT}`);
+        args.push("--api", `${fd},${fd + 1}`, "--grace-ms", String(controlPlane.gracePeriodMs));
+        args.push("--toleration-ms", String(controlPlane.tolerationMs));
+        fd += 2;
+      }
+    }
+    chain.push("ip", "netns", "exec", nsName(labName, n.name), "perl", LISTEN_FD, ...specs);
+  }
+  if (controlPlane) args.push("--control-plane", controlPlane.address);
+  return [...chain, "ip", "netns", "exec", serverNs, "node", bundle, ...args];
+}
+
+/** The API server's port (kube-apiserver --secure-port default). */
+export const API_PORT = 6443;
+
+/** Where the control-plane stand-in runs and with which timers; null without a control-plane node. */
+export function controlPlaneOf(
+  lab: Lab,
+): { address: string; gracePeriodMs: number; tolerationMs: number } | null {
+  const cp = lab.nodes.find((n) => n.role === "control-plane");
+  return cp ? { address: cp.address, ...labNodeLifecycle(lab.cluster) } : null;
 }
 
 const KUBELET_PORT = 10250;
@@ -210,7 +237,13 @@ const KUBELET_PORT = 10250;
 export async function startKubelets(ctx: DaemonContext, nodes: readonly K8sNode[]): Promise<void> {
   if (nodes.length === 0) return;
   const [first] = nodes as [K8sNode];
-  const argv = kubeletChain(ctx.lab.name, nodes, ctx.plan.relay.ns, ctx.bundles.kubelet);
+  const argv = kubeletChain(
+    ctx.lab.name,
+    nodes,
+    ctx.plan.relay.ns,
+    ctx.bundles.kubelet,
+    controlPlaneOf(ctx.lab),
+  );
   const log =
     nodes.length === 1 ? `${ctx.paths.nodeDir(first.name)}/kubelet.log` : `${ctx.paths.root}/kubelets.log`;
   // The chain's first step runs in the first node's namespace; the server ends in serverNs.

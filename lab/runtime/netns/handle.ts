@@ -16,6 +16,7 @@ import { interactive } from "../../util/exec.ts";
 import { listNetns } from "../../util/netns.ts";
 import { isAlive } from "../../util/processes.ts";
 import type {
+  ClusterNode,
   ComponentVersions,
   DownOptions,
   DownResult,
@@ -32,7 +33,7 @@ import type {
   UpResult,
 } from "../kind.ts";
 import { type WorkPaths, workPaths } from "../workdir.ts";
-import { daemonContext } from "./daemons.ts";
+import { API_PORT, controlPlaneOf, daemonContext } from "./daemons.ts";
 import { netnsDown } from "./down.ts";
 import { netnsFaultActions } from "./faults.ts";
 import { GobgpWatch } from "./gobgp-watch.ts";
@@ -162,6 +163,16 @@ export class NetnsHandle implements LabHandle {
       (r.ok && r.body.includes(`"${n.name}"`)) ||
       `${cp.name} -> ${n.name} ${n.address}:10250: ${r.error ?? "unexpected answer"}`
     );
+  }
+
+  /** The control-plane stand-in's GET /nodes, read from the control-plane node's namespace. */
+  async clusterNodes(): Promise<ClusterNode[]> {
+    const cp = controlPlaneOf(this.lab);
+    const cpNode = this.lab.nodes.find((n) => n.role === "control-plane");
+    if (!cp || !cpNode) throw new LabError("the lab has no control-plane node: no node lifecycle to read");
+    const r = await httpGet(this.namespace(cpNode.name), cp.address, API_PORT, "/nodes");
+    if (!r.ok) throw new LabError(`control plane ${cp.address}:${API_PORT} did not answer: ${r.error}`);
+    return (JSON.parse(r.body) as { nodes: ClusterNode[] }).nodes;
   }
 
   birdLogFile(router: string): string {

@@ -139,6 +139,8 @@ function scenarioViolations(s: Scenario, lab: Lab): string[] {
           if (!ok) bad("session peer", e);
         } else if (e.kind === "route") {
           if (!routers.has(e.on)) bad("route on", e.on);
+        } else if (e.kind === "node") {
+          if (!elements.has(e.name)) bad("node name", e.name);
         } else if (!elements.has(e.from) || !target(e.to)) bad(`${e.kind} ends`, e);
         break;
       }

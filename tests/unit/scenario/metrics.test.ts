@@ -267,3 +267,33 @@ test("a bound that only says why there is none gives no verdict (graceful restar
   t.deepEqual(m.bound, { why: "graceful restart off" });
   t.is(m.withinBound, null);
 });
+
+const nodeEvent = (t: number, change: "ready" | "notready" | "evicted"): LabEvent => ({
+  t: T0 + t,
+  kind: "node",
+  node: "yuuko-k8s",
+  change,
+  source: "control-plane",
+});
+
+test("node-notready and pods-evicted from the cut, bounded by the grace period and the toleration", (t) => {
+  const lifecycle = { nodeLifecycle: { gracePeriodMs: 50_000, tolerationMs: 300_000 } };
+  const events = [nodeEvent(46_000, "notready"), nodeEvent(346_000, "evicted")];
+  const spec: MetricSpec = {
+    name: "nr",
+    measure: "node-notready",
+    on: "yuuko-k8s",
+    after: "cut",
+    bound: "node-lifecycle",
+  };
+  const nr = computeMetric(spec, input(events, lifecycle));
+  t.is(nr.value, 45_000);
+  t.like(nr.bound, { min: 40_000, max: 56_000 });
+  t.true(nr.withinBound);
+  const ev = computeMetric({ ...spec, measure: "pods-evicted" }, input(events, lifecycle));
+  t.is(ev.value, 345_000);
+  t.like(ev.bound, { min: 340_000, max: 361_000 });
+  t.true(ev.withinBound);
+  const none = computeMetric(spec, input([nodeEvent(46_000, "ready")], lifecycle));
+  t.is(none.value, null, "a node that stayed Ready has no NotReady time");
+});

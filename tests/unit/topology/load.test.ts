@@ -430,7 +430,7 @@ test(
   ],
   [
     `${T}:6:7: name: does not match the expected format (Lab name: the prefix of every namespace and file the lab creates. Lowercase letters and digits, at most 8.)`,
-    `${T}:12:3: cluster.extra: unknown key "extra" (known keys: podCIDR, serviceCIDR, cilium)`,
+    `${T}:12:3: cluster.extra: unknown key "extra" (known keys: podCIDR, serviceCIDR, cilium, nodeMonitorGracePeriod, notReadyToleration)`,
     `${T}:16:8: zerotier.mtu: must be >= 1280 (ZeroTier interface MTU (ZeroTier's default is 2800).)`,
     `${T}:42:10: routers[1].asn: must be >= 1`,
     `${T}:60:11: nodes[1].role: is not an allowed value (one of: control-plane, worker)`,

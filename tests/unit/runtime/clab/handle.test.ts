@@ -494,3 +494,15 @@ test("impairments add up per end, as the relay's do: a burst keeps the delay set
     `after a reset nothing is left to add to: ${last.join(" ")}`,
   );
 });
+
+test("node readiness expectations are refused on clab (no clusterNodes), with why, and touch nothing", async (t) => {
+  const containers = new RecordingContainers();
+  const tools = new RecordingTools();
+  const h = handleWith(containers, tools);
+  t.is(h.clusterNodes, undefined);
+  const s = scenario("node-notready");
+  const result = await runScenario(h, s, s.variants[0] as never);
+  t.is(result.status, "skipped");
+  t.regex(result.skipReason ?? "", /^line \d+: expect node: the clab runtime does not read node readiness/);
+  t.deepEqual(tools.calls, []);
+});

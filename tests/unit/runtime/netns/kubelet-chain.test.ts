@@ -27,3 +27,18 @@ test("one listen-fd step per node, in the node's namespace, on descriptors 3 upw
     ...["--listen", "yuuko-k8s=3", "--listen", "sakamoto=4", "--listen", "nano=5"],
   ]);
 });
+
+test("with a control plane: a heartbeat socket per node, the API's two sockets on the control-plane node", (t) => {
+  const cp = { address: "192.168.6.80", gracePeriodMs: 15_000, tolerationMs: 300_000 };
+  const argv = kubeletChain("xsite", lab.nodes, "xsite-inet", "/b/kubelet.mjs", cp);
+  const sakamoto = argv.indexOf("xsite-sakamoto");
+  // yuuko-k8s took 3 and 4; sakamoto's listener, heartbeat, then the API on 7 (tcp) and 8 (udp).
+  t.deepEqual(argv.slice(sakamoto + 3, sakamoto + 15), [
+    ...["5", "192.168.6.80", "10250", "6", "192.168.6.80", "udp:0"],
+    ...["7", "192.168.6.80", "6443", "8", "192.168.6.80", "udp:6443"],
+  ]);
+  const server = argv.slice(argv.indexOf("/b/kubelet.mjs") + 1);
+  t.true(server.join(" ").includes("--heartbeat yuuko-k8s=4:worker:yuuko-k8s-pod1,yuuko-k8s-pod2"));
+  t.true(server.join(" ").includes("--api 7,8 --grace-ms 15000 --toleration-ms 300000"));
+  t.deepEqual(server.slice(-2), ["--control-plane", "192.168.6.80"]);
+});
