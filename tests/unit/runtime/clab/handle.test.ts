@@ -25,6 +25,7 @@ import { clabKind } from "../../../../lab/runtime/clab/kind.ts";
 import { ciliumManifestsYaml } from "../../../../lab/runtime/clab/manifests.ts";
 import { needsTcNetem, tcNetemArgv } from "../../../../lab/runtime/clab/netem-tc.ts";
 import type { ExternalTools, ToolCall, ToolOutput } from "../../../../lab/runtime/clab/tools.ts";
+import type { LabHandle } from "../../../../lab/runtime/kind.ts";
 import { podCidrMap, runScenario } from "../../../../lab/scenario/engine.ts";
 import { applyFault } from "../../../../lab/scenario/faults.ts";
 import { loadScenario, SCENARIO_DIR } from "../../../../lab/scenario/load.ts";
@@ -499,7 +500,7 @@ test("node readiness expectations are refused on clab (no clusterNodes), with wh
   const containers = new RecordingContainers();
   const tools = new RecordingTools();
   const h = handleWith(containers, tools);
-  t.is(h.clusterNodes, undefined);
+  t.is((h as LabHandle).clusterNodes, undefined);
   const s = scenario("node-notready");
   const result = await runScenario(h, s, s.variants[0] as never);
   t.is(result.status, "skipped");
