@@ -82,8 +82,8 @@ export const FIELD_SUPPORT: Record<CiliumBgpKind, Record<string, FieldSupport>> 
       how: "gobgpd graceful-restart restart-time",
     },
     "spec.authSecretRef": {
-      status: "refused",
-      why: "the lab's speakers do not yet set a TCP MD5 password from a Secret",
+      status: "emulated",
+      how: "gobgpd neighbor auth-password (TCP MD5) from key password of the Secret in the BGP secrets namespace (lab/cilium/secrets.ts)",
     },
     "spec.families[].afi": {
       status: "refused",

@@ -4,6 +4,7 @@
 // advertisement selector picks CiliumBGPAdvertisements (PodCIDR -> the node's own pod CIDR).
 import type { CiliumManifest, NodeBgp, NodePeer, NodePeerFamily } from "../topology/model.ts";
 import { type AttributesSpec, pathAttributes } from "./attributes.ts";
+import { type BgpSecret, lookupPassword } from "./secrets.ts";
 import { type LabelSelector, matchesSelector } from "./selector.ts";
 
 interface ClusterConfigSpec {
@@ -22,7 +23,16 @@ interface PeerConfigSpec {
   ebgpMultihop?: number;
   gracefulRestart?: { enabled?: boolean; restartTimeSeconds?: number };
   families?: { afi: string; safi: string; advertisements?: LabelSelector }[];
+  authSecretRef?: string;
 }
+
+/** The Secrets a PeerConfig's authSecretRef is looked up in, and their namespace. */
+export interface SecretSource {
+  secrets: BgpSecret[];
+  namespace: string;
+}
+
+const NO_SECRETS: SecretSource = { secrets: [], namespace: "" };
 
 interface AdvertisementSpec {
   advertisements?: { advertisementType: string; attributes?: AttributesSpec }[];
@@ -57,7 +67,11 @@ export function selectingClusterConfigs(
   );
 }
 
-export function resolveNodeBgp(manifests: CiliumManifest[], node: NodeIdentity): NodeBgp | null {
+export function resolveNodeBgp(
+  manifests: CiliumManifest[],
+  node: NodeIdentity,
+  secrets: SecretSource = NO_SECRETS,
+): NodeBgp | null {
   const owner = selectingClusterConfigs(manifests, node.labels)[0];
   if (!owner) return null;
   const spec = owner.spec as ClusterConfigSpec;
@@ -79,7 +93,9 @@ export function resolveNodeBgp(manifests: CiliumManifest[], node: NodeIdentity):
         });
         continue;
       }
-      peers.push(buildPeer(p.name, p.peerAddress, p.peerASN ?? 0, refName, peerConfig, manifests, node));
+      peers.push(
+        buildPeer(p.name, p.peerAddress, p.peerASN ?? 0, refName, peerConfig, manifests, node, secrets),
+      );
     }
     return {
       name: inst.name,
@@ -100,6 +116,7 @@ function buildPeer(
   peerConfig: CiliumManifest | null,
   manifests: CiliumManifest[],
   node: NodeIdentity,
+  secrets: SecretSource,
 ): NodePeer {
   const spec = (peerConfig?.spec ?? {}) as PeerConfigSpec;
   const d = PEER_CONFIG_DEFAULTS;
@@ -129,8 +146,17 @@ function buildPeer(
       enabled: spec.gracefulRestart?.enabled ?? false,
       restartSeconds: spec.gracefulRestart?.restartTimeSeconds ?? d.restartSeconds,
     },
+    auth: peerAuth(spec.authSecretRef, secrets),
     families: families.map((f) => resolveFamily(f, peerConfig !== null, manifests, node)),
   };
+}
+
+/** A Secret that is missing or has no password is a load error (secrets.ts); the lab never
+ * runs such a peer, so here it simply has no password. */
+function peerAuth(ref: string | undefined, secrets: SecretSource): NodePeer["auth"] {
+  if (typeof ref !== "string") return null;
+  const found = lookupPassword(ref, secrets.secrets, secrets.namespace);
+  return "password" in found ? { secret: `${secrets.namespace}/${ref}`, password: found.password } : null;
 }
 
 function resolveFamily(

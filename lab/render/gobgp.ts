@@ -109,7 +109,13 @@ function neighborConfig(p: NodePeer): Record<string, unknown> {
     ...(gr ? { "mp-graceful-restart": { config: { enabled: true } } } : {}),
   }));
   return {
-    config: { "neighbor-address": p.peerAddress, "peer-as": p.peerASN, description: p.name },
+    config: {
+      "neighbor-address": p.peerAddress,
+      "peer-as": p.peerASN,
+      description: p.name,
+      // TCP MD5 (RFC 2385) on the session's socket, as the agent sets it from authSecretRef.
+      ...(p.auth ? { "auth-password": p.auth.password } : {}),
+    },
     transport: { config: { "remote-port": p.peerPort, "passive-mode": false } },
     timers: {
       config: {

@@ -77,19 +77,6 @@ async function withManifest(file: string, text: string) {
 const SEED_PEER_CONFIG = readFileSync(join(ROOT, "configs/k8s/cilium/peer-config.yaml"), "utf8");
 const SEED_ADVERTISEMENT = readFileSync(join(ROOT, "configs/k8s/cilium/advertisement.yaml"), "utf8");
 
-test("authSecretRef is refused at its file:line with the hint", async (t) => {
-  const text = SEED_PEER_CONFIG.replace("spec:\n", "spec:\n  authSecretRef: bgp-auth\n");
-  const line = text.split("\n").indexOf("  authSecretRef: bgp-auth") + 1;
-  const [d, ...rest] = await withManifest("peer-config.yaml", text);
-  t.deepEqual(rest, []);
-  t.true(d?.startsWith(`<configs>/k8s/cilium/peer-config.yaml:${line}:`), d);
-  t.regex(
-    d ?? "",
-    /spec\.authSecretRef: CiliumBGPPeerConfig\/l3-bgp-peer-config: spec\.authSecretRef "bgp-auth"/,
-  );
-  t.regex(d ?? "", /use --runtime clab for this field/);
-});
-
 test("advertisementType: PodCIDR is emulated, Service and its addresses are refused by name", async (t) => {
   const text = `${SEED_ADVERTISEMENT}    - advertisementType: Service\n      service:\n        addresses: [LoadBalancerIP]\n      selector:\n        matchLabels: { app: web }\n`;
   const ds = await withManifest("advertisement.yaml", text);
