@@ -28,6 +28,7 @@ import {
   skippedPeers,
 } from "./checks/cilium-selection.ts";
 import { birdGracefulRestartOff, gracefulRestartOff } from "./checks/graceful-restart.ts";
+import { md5PasswordMismatch } from "./checks/md5-password.ts";
 import { mtuBelowPodMtu } from "./checks/mtu.ts";
 import { nodeRedialDelay } from "./checks/redial.ts";
 import {
@@ -67,6 +68,7 @@ export const LINT_CHECKS: readonly LintCheck[] = [
   birdNodeSessionEnds,
   ciliumPeerSessionEnds,
   routerAsnMismatch,
+  md5PasswordMismatch,
   sessionType,
   nodesShareAsn,
   // failure detection on the VPN, recovery after a router restart
