@@ -67,6 +67,23 @@ export function selectingClusterConfigs(
   );
 }
 
+/** A CiliumBGPNodeConfigOverride's spec: per node (metadata.name) and instance. */
+export interface NodeOverrideSpec {
+  bgpInstances?: {
+    name: string;
+    routerID?: string;
+    localASN?: number;
+    localPort?: number;
+    peers?: { name: string; localAddress?: string; localPort?: number }[];
+  }[];
+}
+
+/** The CiliumBGPNodeConfigOverride of a node: the one named after it (Cilium's operator looks
+ * it up by the node's name). */
+export function nodeOverride(manifests: CiliumManifest[], node: string): CiliumManifest | null {
+  return findByName(manifests, "CiliumBGPNodeConfigOverride", node);
+}
+
 export function resolveNodeBgp(
   manifests: CiliumManifest[],
   node: NodeIdentity,
@@ -75,8 +92,13 @@ export function resolveNodeBgp(
   const owner = selectingClusterConfigs(manifests, node.labels)[0];
   if (!owner) return null;
   const spec = owner.spec as ClusterConfigSpec;
+  const overrides = (nodeOverride(manifests, node.name)?.spec as NodeOverrideSpec | undefined)?.bgpInstances;
   const skipped: NodeBgp["skipped"] = [];
   const instances = (spec.bgpInstances ?? []).map((inst) => {
+    // As Cilium's operator builds the node's CiliumBGPNodeConfig (operator/pkg/bgpv2/cluster.go,
+    // toNodeBGPInstance): an override's routerID, localASN and localPort replace the instance's,
+    // and of its peers only localAddress is carried over.
+    const ov = overrides?.find((o) => o.name === inst.name);
     const peers: NodePeer[] = [];
     for (const p of inst.peers ?? []) {
       if (!p.peerAddress) {
@@ -93,15 +115,25 @@ export function resolveNodeBgp(
         });
         continue;
       }
-      peers.push(
-        buildPeer(p.name, p.peerAddress, p.peerASN ?? 0, refName, peerConfig, manifests, node, secrets),
+      const peer = buildPeer(
+        p.name,
+        p.peerAddress,
+        p.peerASN ?? 0,
+        refName,
+        peerConfig,
+        manifests,
+        node,
+        secrets,
       );
+      const localAddress = ov?.peers?.find((o) => o.name === p.name)?.localAddress;
+      peers.push(localAddress ? { ...peer, localAddress: localAddress.trim() } : peer);
     }
     return {
       name: inst.name,
-      localASN: inst.localASN ?? 0,
-      localPort: inst.localPort ?? null,
-      routerId: node.address,
+      localASN: ov?.localASN ?? inst.localASN ?? 0,
+      localPort: ov?.localPort ?? inst.localPort ?? null,
+      // Cilium's default router ID on IPv4 is the node's IPv4 address.
+      routerId: ov?.routerID ?? node.address,
       peers,
     };
   });
@@ -147,6 +179,7 @@ function buildPeer(
       restartSeconds: spec.gracefulRestart?.restartTimeSeconds ?? d.restartSeconds,
     },
     auth: peerAuth(spec.authSecretRef, secrets),
+    localAddress: null,
     families: families.map((f) => resolveFamily(f, peerConfig !== null, manifests, node)),
   };
 }

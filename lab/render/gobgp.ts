@@ -116,7 +116,13 @@ function neighborConfig(p: NodePeer): Record<string, unknown> {
       // TCP MD5 (RFC 2385) on the session's socket, as the agent sets it from authSecretRef.
       ...(p.auth ? { "auth-password": p.auth.password } : {}),
     },
-    transport: { config: { "remote-port": p.peerPort, "passive-mode": false } },
+    transport: {
+      config: {
+        "remote-port": p.peerPort,
+        "passive-mode": false,
+        ...(p.localAddress ? { "local-address": p.localAddress } : {}),
+      },
+    },
     timers: {
       config: {
         "connect-retry": p.timers.connectRetrySeconds,

@@ -64,6 +64,9 @@ export interface NodePeer {
   gracefulRestart: { enabled: boolean; restartSeconds: number };
   /** TCP MD5 password from the PeerConfig's authSecretRef; null when it names none. */
   auth: { secret: string; password: string } | null;
+  /** Source address of the session (a CiliumBGPNodeConfigOverride's peers[].localAddress);
+   * null: the route lookup toward the peer picks it. */
+  localAddress: string | null;
   families: NodePeerFamily[];
 }
 

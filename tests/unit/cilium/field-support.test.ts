@@ -97,11 +97,12 @@ test("families: ipv4/ipv6 unicast are emulated, another family is refused by val
   t.regex(ds[1] ?? "", /spec\.families\[1\]\.safi "evpn"/);
 });
 
-test("a CiliumBGPNodeConfigOverride's routerID is refused by name", async (t) => {
+test("a CiliumBGPNodeConfigOverride's routerID is emulated, its peers' localPort refused by name", async (t) => {
   const text =
-    "apiVersion: cilium.io/v2\nkind: CiliumBGPNodeConfigOverride\nmetadata:\n  name: yuuko-k8s\nspec:\n  bgpInstances:\n    - name: instance-64514\n      routerID: 10.9.9.9\n";
+    "apiVersion: cilium.io/v2\nkind: CiliumBGPNodeConfigOverride\nmetadata:\n  name: yuuko-k8s\nspec:\n  bgpInstances:\n    - name: instance-64514\n      routerID: 10.9.9.9\n      peers:\n        - name: router-home\n          localPort: 1790\n";
   const ds = await withManifest("override.yaml", text);
   t.deepEqual(ds.length, 1, ds.join("\n"));
-  t.true(ds[0]?.startsWith("<configs>/k8s/cilium/override.yaml:8:"), ds[0]);
-  t.regex(ds[0] ?? "", /spec\.bgpInstances\[0\]\.routerID "10\.9\.9\.9"/);
+  t.true(ds[0]?.startsWith("<configs>/k8s/cilium/override.yaml:11:"), ds[0]);
+  t.regex(ds[0] ?? "", /spec\.bgpInstances\[0\]\.peers\[0\]\.localPort 1790/);
+  t.regex(ds[0] ?? "", /Cilium itself never applies it.*\(remove it: no runtime would use it\)$/);
 });

@@ -182,6 +182,7 @@ test("no peerConfigRef: session with Cilium's defaults, ipv4+ipv6 unicast, adver
     ebgpMultihop: 1,
     gracefulRestart: { enabled: false, restartSeconds: 120 },
     auth: null,
+    localAddress: null,
     families: [
       { afi: "ipv4", safi: "unicast", advertised: [] },
       { afi: "ipv6", safi: "unicast", advertised: [] },

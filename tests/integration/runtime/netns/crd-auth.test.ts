@@ -1,8 +1,9 @@
-// authSecretRef on a real netns lab (one lab, cr1): a Secret in the Cilium manifests gives every
-// speaker the TCP MD5 password that both routers' bird.conf also set, so the sessions come up
-// signed (the kernel holds the key on both ends of the connection); then Router-Home's password
-// changes under BIRD and the convergence diagnosis names the MD5 mismatch from the kernel's
-// counters, since BIRD itself reports no error.
+// authSecretRef and CiliumBGPNodeConfigOverride on a real netns lab (one lab, cr1): a Secret in
+// the Cilium manifests gives every speaker the TCP MD5 password that both routers' bird.conf also
+// set, so the sessions come up signed (the kernel holds the key on both ends of the connection),
+// and yuuko-k8s's override gives its session another router ID and its source address; then
+// Router-Home's password changes under BIRD and the convergence diagnosis names the MD5 mismatch
+// from the kernel's counters, since BIRD itself reports no error.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +18,19 @@ import { integrationTests, netnsUnavailable } from "../../../helpers/root.ts";
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const why = await netnsUnavailable();
 const t = integrationTests("crd-auth", why);
+
+const OVERRIDE = `apiVersion: cilium.io/v2
+kind: CiliumBGPNodeConfigOverride
+metadata:
+  name: yuuko-k8s
+spec:
+  bgpInstances:
+    - name: instance-64514
+      routerID: 10.9.9.9
+      peers:
+        - name: router-home
+          localAddress: 192.168.0.81
+`;
 
 const SECRET = `apiVersion: v1
 kind: Secret
@@ -38,6 +52,7 @@ function configs(): string {
   const edit = (file: string, f: (s: string) => string) =>
     writeFileSync(join(dir, file), f(readFileSync(join(dir, file), "utf8")));
   writeFileSync(join(dir, "k8s/cilium/bgp-auth.yaml"), SECRET);
+  writeFileSync(join(dir, "k8s/cilium/override.yaml"), OVERRIDE);
   edit("k8s/cilium/peer-config.yaml", (s) => s.replace("spec:\n", "spec:\n  authSecretRef: bgp-auth\n"));
   for (const r of ["router-home", "router-mine"])
     edit(`routers/${r}/bird.conf`, (s) => withPassword(s, "s3cret"));
@@ -55,7 +70,7 @@ async function md5Keys(where: Where, peer: string): Promise<{ keys: string; outp
 }
 
 t(
-  "matching passwords: sessions Established and signed; a changed router password is named as an MD5 mismatch",
+  "matching passwords: sessions Established and signed, yuuko-k8s with its override's router ID; a changed router password is named as an MD5 mismatch",
   async (tt) => {
     const dir = configs();
     const lab = { ...(await loadLab(join(dir, "topology.yaml"))), name: "cr1" };
@@ -64,7 +79,11 @@ t(
       await h.up({ budgetMs: 90_000 });
       const sessions = await checkSessions(h);
       tt.deepEqual(sessions.problems, []);
-      tt.regex(await h.bird("router-home", "show protocols all yuuko_k8s"), /BGP state:\s+Established/);
+      const proto = await h.bird("router-home", "show protocols all yuuko_k8s");
+      tt.regex(proto, /BGP state:\s+Established/);
+      // The override's router ID is what BIRD learnt in yuuko-k8s's OPEN (by default its address).
+      tt.regex(proto, /Neighbor ID:\s+10\.9\.9\.9/, proto);
+      tt.regex(proto, /Neighbor address:\s+192\.168\.0\.81/);
       // Both ends of the yuuko-k8s <-> Router-Home connection carry the key (RFC 2385 signs every segment).
       for (const [end, peer] of [
         ["router-home", "192.168.0.81"],
