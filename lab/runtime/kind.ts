@@ -146,6 +146,22 @@ export interface FaultActions {
   removeNode?(node: string): Promise<void>;
 }
 
+/** A direction of the ZeroTier link moved between the direct path and the one through a root. */
+export interface ZtPathChange {
+  /** Counts up for the life of whatever emulates ZeroTier; lower than before: it was restarted. */
+  seq: number;
+  /** Unix epoch ms, the emulation's own time of the switch. */
+  at: number;
+  direction: LinkDirection;
+  via: "direct" | "relay";
+}
+
+/** Which path each direction uses now, and the latest switches (oldest first). */
+export interface ZtPaths {
+  now: { direction: LinkDirection; via: "direct" | "relay" }[];
+  changes: ZtPathChange[];
+}
+
 /** The ZeroTier link's state, for people and machines. */
 export interface LinkState {
   data: unknown;
@@ -243,6 +259,9 @@ export interface LabHandle {
 
   /** The ZeroTier link's state (impairments, cuts, counters). */
   linkState(): Promise<LinkState>;
+  /** Optional: the ZeroTier peers' paths (direct or relayed) and their switches; throws when the
+   * emulation does not answer. A kind without separate direct and relayed paths leaves it out. */
+  ztPaths?(): Promise<ZtPaths>;
   /** Runs a command inside an element (`lab exec`); its exit code. */
   exec(element: string, argv: string[], io: ExecIo): Promise<number>;
   /** The elements `exec` reaches besides routers, nodes and pods (e.g. the internet namespace). */

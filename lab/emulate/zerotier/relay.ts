@@ -96,6 +96,19 @@ export interface DirectionStatus {
   sendErrors: number;
 }
 
+/** A direction moved from one path to the other, at the relay's own time of the switch. */
+export interface PathChange {
+  /** Counts up from 1 for the relay's life, so a reader can ask only for what is new. */
+  seq: number;
+  /** Unix epoch ms (the relay's clock). */
+  at: number;
+  direction: string;
+  via: PathKind;
+}
+
+/** Enough for every switch a scenario makes between two reads of a few seconds. */
+const PATH_CHANGES_KEPT = 256;
+
 export interface RelayStatus {
   listening: { address: string; port: number } | null;
   peerPort: number;
@@ -104,6 +117,8 @@ export interface RelayStatus {
   rootDelayMs: number;
   endpoints: RelayEndpoint[];
   directions: DirectionStatus[];
+  /** The latest path switches, oldest first (at most PATH_CHANGES_KEPT). */
+  pathChanges: PathChange[];
   unknownSources: { count: number; last: string | null };
 }
 
@@ -145,6 +160,8 @@ export class ZerotierRelay {
   readonly #reassembly = new Map<string, Reassembler<{ dir: Direction; frame: Buffer }>>();
   #nextFrameId = 0;
   readonly #paths: PeerPaths;
+  readonly #pathChanges: PathChange[] = [];
+  #pathSeq = 0;
   #rootDelayMs: number;
   readonly #now = () => performance.now();
   readonly #directions: Direction[] = [];
@@ -168,6 +185,7 @@ export class ZerotierRelay {
       this.#endpoints.map((e) => e.name),
       now(),
       opts.pathTimers,
+      (direction, via, t) => this.#recordSwitch(direction, via, t),
     );
     this.#rootDelayMs = opts.rootDelayMs ?? ROOT_DELAY_MS;
     for (const to of this.#endpoints)
@@ -329,6 +347,8 @@ export class ZerotierRelay {
   }
 
   show(): RelayStatus {
+    // Switches due by now are logged before they are read, also when no frame came to find them.
+    this.#paths.advance(this.#now());
     let listening: RelayStatus["listening"] = null;
     if (this.#socket) {
       const { address, port } = this.#socket.address();
@@ -342,8 +362,19 @@ export class ZerotierRelay {
       rootDelayMs: this.#rootDelayMs,
       endpoints: this.#endpoints.map((e) => ({ ...e })),
       directions: this.#directions.map((d) => this.#status(d)),
+      pathChanges: this.#pathChanges.map((c) => ({ ...c })),
       unknownSources: { ...this.#unknown },
     };
+  }
+
+  #recordSwitch(direction: string, via: PathKind, t: number): void {
+    // performance.now() counts from timeOrigin: the switch's own time on the epoch clock.
+    const at = Math.round(performance.timeOrigin + t);
+    this.#pathChanges.push({ seq: ++this.#pathSeq, at, direction, via });
+    if (this.#pathChanges.length > PATH_CHANGES_KEPT) this.#pathChanges.shift();
+    this.#log(
+      `${direction}: ${via === "relay" ? "relayed through the root" : "direct path"} since ${new Date(at).toISOString()}`,
+    );
   }
 
   #status(dir: Direction): DirectionStatus {

@@ -364,9 +364,27 @@ test.serial(
     t.true((m.got[0]?.at ?? 0) - sentAt >= 59, "the root adds its delay");
     t.is(hm().frames.relayed, 1);
 
+    const relayed = relay.show().pathChanges.filter((c) => c.direction === "home->mine");
+    t.deepEqual(
+      relayed.map((c) => c.via),
+      ["relay"],
+    );
+    // Stamped with when it was due (the relay's clock), not when it was read.
+    t.true((relayed[0]?.at ?? 0) <= Date.now());
+
     relay.directUp();
     t.true(await until(() => hm().path.via === "direct", 2000), "back on the next push");
     t.like(hm().path, { directWorks: true });
+    const changes = relay.show().pathChanges;
+    t.deepEqual(
+      changes.filter((c) => c.direction === "home->mine").map((c) => c.via),
+      ["relay", "direct"],
+    );
+    t.deepEqual(
+      changes.map((c) => c.seq),
+      changes.map((_, i) => i + 1),
+      "numbered for readers that ask only for what is new",
+    );
   },
 );
 
