@@ -134,6 +134,9 @@ export interface FaultActions {
    * A kind without it cannot run the `direct-down` link fault. Returns how. */
   linkDirectDown?(direction?: LinkDirection): Promise<string>;
   linkDirectUp?(direction?: LinkDirection): Promise<void>;
+  /** Optional, with linkDirectDown: the delay the root adds to a relayed path, each way (`link zt
+   * reset` returns to the first one). Returns how. */
+  linkRootDelay?(ms: number): Promise<string>;
   /** Optional: zerotier-one stopping: zt0 removed in every router, so BIRD sees the link go.
    * Returns how. A kind without it cannot run the `restart` link fault. */
   ztRemove?(): Promise<string>;
@@ -160,6 +163,8 @@ export interface ZtPathChange {
 export interface ZtPaths {
   now: { direction: LinkDirection; via: "direct" | "relay" }[];
   changes: ZtPathChange[];
+  /** What the root adds to a relayed path, each way, now. */
+  rootDelayMs: number;
 }
 
 /** The ZeroTier link's state, for people and machines. */

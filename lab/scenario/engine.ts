@@ -4,7 +4,6 @@
 // Everything that happens goes into one event stream.
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { ROOT_DELAY_MS } from "../emulate/zerotier/relay.ts";
 import { readConvergence } from "../observe/convergence.ts";
 import type { LabHandle } from "../runtime/kind.ts";
 import { withVariant } from "../topology/build.ts";
@@ -311,6 +310,11 @@ export async function runScenario(
     if (dirty) writeState(h, { key: configKey(h.lab), dirty: true });
     result.endedAt = Date.now();
   }
+  // The root's delay as the lab has it now (link zt root may have changed it); none without a root.
+  const rootDelayMs = await h
+    .ztPaths?.()
+    .then((z) => z.rootDelayMs)
+    .catch(() => undefined);
   const stepIds = new Map(scenario.steps.flatMap((s, i) => (s.id ? [[s.id, i] as const] : [])));
   result.metrics = scenario.metrics.map((m) =>
     computeMetric(m, {
@@ -327,7 +331,7 @@ export async function runScenario(
       speakerBootMs: speakerBoots(scenario),
       nodeLifecycle: labNodeLifecycle(h.lab.cluster),
       streamPaths: streamPaths(h.lab, scenario),
-      rootDelayMs: ROOT_DELAY_MS,
+      rootDelayMs,
     }),
   );
   events.sort((a, b) => a.t - b.t);

@@ -266,6 +266,8 @@ function resolveBound(spec: MetricSpec, input: MetricInput): MetricBound | undef
     case "zerotier-relayed": {
       const path = spec.stream ? input.streamPaths?.get(spec.stream) : undefined;
       if (!path) return { why: `no zerotier.paths entry between the sites of stream ${spec.stream}` };
+      if (b === "zerotier-relayed" && input.rootDelayMs === undefined)
+        return { why: `the root's delay is unknown on ${input.runtime ?? "this runtime"}` };
       const root = b === "zerotier-relayed" ? 2 * (input.rootDelayMs ?? 0) : 0;
       const rtt = path.rttMs + root;
       const spread = 2 * path.jitterMs;

@@ -166,6 +166,8 @@ export class ZerotierRelay {
   readonly #pathChanges: PathChange[] = [];
   #pathSeq = 0;
   #rootDelayMs: number;
+  /** What reset() returns the root's delay to. */
+  readonly #baselineRootDelayMs: number;
   readonly #now = () => performance.now();
   readonly #directions: Direction[] = [];
   /** Source IP -> the directions its datagrams go out on. */
@@ -191,6 +193,7 @@ export class ZerotierRelay {
       (direction, via, t) => this.#recordSwitch(direction, via, t),
     );
     this.#rootDelayMs = opts.rootDelayMs ?? ROOT_DELAY_MS;
+    this.#baselineRootDelayMs = this.#rootDelayMs;
     for (const to of this.#endpoints)
       this.#reassembly.set(
         to.address,
@@ -369,7 +372,8 @@ export class ZerotierRelay {
     return dirs.map((d) => this.#status(d));
   }
 
-  /** Back to the baseline path (the topology's; none without one); counters too when asked. */
+  /** Back to the baseline path (the topology's; none without one) and the root's first delay;
+   * counters too when asked. */
   reset(opts: { counters?: boolean } = {}): void {
     for (const dir of this.#directions) {
       dir.shaper.set(dir.baseline);
@@ -381,6 +385,7 @@ export class ZerotierRelay {
         dir.sendErrors = 0;
       }
     }
+    this.#rootDelayMs = this.#baselineRootDelayMs;
     if (opts.counters) this.#unknown = { count: 0, last: null };
     this.#log(`reset${opts.counters ? " (counters too)" : ""}`);
   }

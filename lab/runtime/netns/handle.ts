@@ -215,6 +215,7 @@ export class NetnsHandle implements LabHandle {
     return {
       now: status.directions.map((d) => ({ direction: d.direction, via: d.path.via })),
       changes: status.pathChanges,
+      rootDelayMs: status.rootDelayMs,
     };
   }
 

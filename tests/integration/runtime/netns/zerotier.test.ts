@@ -116,10 +116,14 @@ t("ztPaths: both directions direct; a dead direct path is still used, no switch 
       JSON.stringify(during.now),
     );
     tt.is(during.changes.length, before.changes.length, "no switch logged");
+    await h.faults.linkRootDelay?.(35);
+    tt.is((await read()).rootDelayMs, 35, "the root's delay is settable");
   } finally {
     await out.revert?.();
     await stop();
+    await h.faults.linkReset();
   }
+  tt.is((await read()).rootDelayMs, before.rootDelayMs, "reset returns to the first delay");
   tt.deepEqual(
     events.map((e) => (e.kind === "zt-path" ? `${e.direction} ${e.via} ${e.source}` : e.kind)).sort(),
     ["home->mine direct poll", "mine->home direct poll"],

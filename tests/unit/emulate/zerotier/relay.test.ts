@@ -406,3 +406,19 @@ test("a partition of everything also stops ZeroTier's heartbeats: the direct pat
   relay.up();
   t.like(direction(relay, "home->mine").path, { directWorks: true });
 });
+
+test("the root's delay is settable and reset returns to the first one", (t) => {
+  const relay = new ZerotierRelay({
+    bindAddress: "127.0.0.1",
+    endpoints: [
+      { name: "home", address: HOME },
+      { name: "mine", address: MINE },
+    ],
+    rootDelayMs: 25,
+  });
+  relay.setRootDelay(60);
+  t.is(relay.show().rootDelayMs, 60);
+  t.throws(() => relay.setRootDelay(-1), { message: /expected 0 to 60000/ });
+  relay.reset();
+  t.is(relay.show().rootDelayMs, 25);
+});
