@@ -147,12 +147,12 @@ if (relay) {
         ],
         [
           `round trip over zt0 at ${PING_RATE}/s`,
-          `avg ${f(relay.pingZt?.avgMs, 3)} ms (min ${f(relay.pingZt?.minMs, 3)}, max ${f(relay.pingZt?.maxMs, 3)})`,
+          `median ${f(relay.pingZt?.medianMs, 3)} ms (avg ${f(relay.pingZt?.avgMs, 3)}, max ${f(relay.pingZt?.maxMs, 3)})`,
           "",
         ],
         [
           `same routers over the plain underlay`,
-          `avg ${f(relay.pingPlain?.avgMs, 3)} ms (min ${f(relay.pingPlain?.minMs, 3)}, max ${f(relay.pingPlain?.maxMs, 3)})`,
+          `median ${f(relay.pingPlain?.medianMs, 3)} ms (avg ${f(relay.pingPlain?.avgMs, 3)}, max ${f(relay.pingPlain?.maxMs, 3)})`,
           "",
         ],
         ["added by the relay, per direction", `${f(relay.relayAddedMsPerDirection, 3)} ms`, "<= 0.3 ms"],

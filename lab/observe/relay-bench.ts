@@ -23,6 +23,9 @@ export interface PingFigures {
   avgMs: number;
   maxMs: number;
   mdevMs: number;
+  /** Of the replies: steadier than the average on a shared machine, where a few replies wait
+   * tens of ms for a CPU. */
+  medianMs: number;
 }
 
 export interface RelayBench {
@@ -34,18 +37,20 @@ export interface RelayBench {
   /** Round trip over zt0 (through the relay) and over the plain underlay, at PING_RATE. */
   pingZt: PingFigures | null;
   pingPlain: PingFigures | null;
-  /** Half the difference of the average round trips: what the relay adds per direction. */
+  /** Half the difference of the median round trips: what the relay adds per direction. */
   relayAddedMsPerDirection: number | null;
   /** Why a figure is missing (a tool, a runtime without a relay). */
   notes: string[];
 }
 
-/** `ping -q`'s summary, or null when no reply came. */
+/** ping's reply lines and summary, or null when no reply came. */
 export function parsePing(out: string): PingFigures | null {
   const counts = /(\d+) packets transmitted, (\d+) received/.exec(out);
   const rtt = /= ([\d.]+)\/([\d.]+)\/([\d.]+)\/([\d.]+) ms/.exec(out);
   if (!counts || !rtt) return null;
+  const each = [...out.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
   return {
+    medianMs: each.length ? (each[(each.length - 1) >> 1] as number) : Number(rtt[2]),
     sent: Number(counts[1]),
     received: Number(counts[2]),
     minMs: Number(rtt[1]),
@@ -71,7 +76,7 @@ export function parseIperf(json: string): { mbps: number; retransmits: number | 
 
 async function ping(where: Where, address: string): Promise<PingFigures | null> {
   const interval = String(1 / PING_RATE);
-  const r = await run(["ping", "-n", "-q", "-i", interval, "-c", String(PING_COUNT), "-W", "1", address], {
+  const r = await run(["ping", "-n", "-i", interval, "-c", String(PING_COUNT), "-W", "1", address], {
     netns: where,
     allowFailure: true,
     timeoutMs: (PING_COUNT / PING_RATE + 5) * 1000,
@@ -155,7 +160,7 @@ export async function benchRelay(h: LabHandle): Promise<RelayBench> {
       out.pingZt = await ping(from, b.zerotierAddress);
       out.pingPlain = await ping(from, underlay);
       if (out.pingZt && out.pingPlain)
-        out.relayAddedMsPerDirection = (out.pingZt.avgMs - out.pingPlain.avgMs) / 2;
+        out.relayAddedMsPerDirection = (out.pingZt.medianMs - out.pingPlain.medianMs) / 2;
       else out.notes.push(`ping ${a.name} -> ${b.name} got no replies`);
     } else out.notes.push(`zt0 of ${b.name} is not VXLAN through a relay on this runtime: no added latency`);
 
