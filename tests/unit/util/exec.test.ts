@@ -30,20 +30,25 @@ test("a prefix really wraps the command (env as a stand-in for nsenter)", async 
   t.regex(err?.message ?? "", /^false \(in netns env A=1\) exited with 1/);
 });
 
+// No upper bounds on durations here (the machine may be loaded): what ends each command proves
+// which signal it got, and a wait that never ended would hit ava's own timeout.
 test("timeout without grace: SIGKILL at once, even for a command that ignores SIGTERM", async (t) => {
-  const started = performance.now();
   const r = await run(STUBBORN, { timeoutMs: 200, allowFailure: true });
-  t.true(r.timedOut);
+  t.true(r.timedOut, "only SIGKILL ends a command that ignores SIGTERM");
   t.regex(r.stderr, /killed after 200 ms/);
-  t.true(performance.now() - started < 2000);
 });
 
 test("timeout with grace: SIGTERM first, SIGKILL only for what ignores it", async (t) => {
-  let started = performance.now();
-  const polite = await run(["sleep", "5"], { timeoutMs: 200, graceMs: 3000, allowFailure: true });
+  // The polite command says it got SIGTERM and ends; with a 60 s grace, waiting for the grace
+  // instead would exceed ava's timeout.
+  const polite = await run(["sh", "-c", "trap 'echo got TERM; exit 0' TERM; while :; do sleep 0.1; done"], {
+    timeoutMs: 200,
+    graceMs: 60_000,
+    allowFailure: true,
+  });
   t.true(polite.timedOut);
-  t.true(performance.now() - started < 1500, "sleep ends on SIGTERM, no grace wait");
-  started = performance.now();
+  t.regex(polite.stdout, /got TERM/);
+  const started = performance.now();
   const stubborn = await run(STUBBORN, {
     timeoutMs: 200,
     graceMs: 700,
@@ -51,17 +56,15 @@ test("timeout with grace: SIGTERM first, SIGKILL only for what ignores it", asyn
   });
   t.true(stubborn.timedOut);
   const took = performance.now() - started;
-  t.true(took >= 800 && took < 3000, `killed after the grace period (${Math.round(took)} ms)`);
+  t.true(took >= 800, `killed only after the grace period (${Math.round(took)} ms)`);
 });
 
 test("abort: rejects with the signal's reason; an aborted signal starts nothing", async (t) => {
   const controller = new AbortController();
   setTimeout(() => controller.abort(new Error("interrupted by SIGINT")), 100);
-  const started = performance.now();
-  await t.throwsAsync(run(["sleep", "5"], { signal: controller.signal, graceMs: 1000 }), {
+  await t.throwsAsync(run(["sleep", "3600"], { signal: controller.signal, graceMs: 1000 }), {
     message: "interrupted by SIGINT",
   });
-  t.true(performance.now() - started < 2000);
   await t.throwsAsync(run(["sh", "-c", "echo started >&2"], { signal: controller.signal }), {
     message: "interrupted by SIGINT",
   });
@@ -153,8 +156,9 @@ test("interactive: the exit code, 128 + signal, and 127 with why when it cannot 
 test("interactive: an abort reaches the command as SIGINT, and its own exit code is kept", async (t) => {
   const ac = new AbortController();
   setTimeout(() => ac.abort(new Error("interrupted")), 300);
-  const started = performance.now();
-  const r = await interactive(["sh", "-c", 'trap "exit 42" INT; sleep 5 & wait'], { signal: ac.signal });
+  // An hour-long sleep: if the abort did not reach it, ava's timeout would end the test.
+  const r = await interactive(["sh", "-c", 'trap "kill $!; exit 42" INT; sleep 3600 & wait'], {
+    signal: ac.signal,
+  });
   t.is(r.code, 42);
-  t.true(performance.now() - started < 4000);
 });

@@ -48,11 +48,10 @@ test("HostTools: argv without a shell, stdout and stderr captured, exit code kep
 });
 
 test("HostTools: a command that outlives its timeout is killed and says so", async (t) => {
-  const started = performance.now();
-  const err = await t.throwsAsync(tools.run({ argv: ["sleep", "5"], timeoutMs: 300 }), {
+  // An hour-long sleep: only the timeout can end it before ava's own timeout does.
+  const err = await t.throwsAsync(tools.run({ argv: ["sleep", "3600"], timeoutMs: 300 }), {
     instanceOf: ToolError,
   });
-  t.true(performance.now() - started < 3000);
   t.is(err?.timedOutAfterMs, 300);
   t.regex(err?.message ?? "", /timed out after 300 ms/);
 });
@@ -60,11 +59,9 @@ test("HostTools: a command that outlives its timeout is killed and says so", asy
 test("HostTools: an abort stops the running command at once", async (t) => {
   const controller = new AbortController();
   setTimeout(() => controller.abort(new Error("interrupted by SIGINT")), 100);
-  const started = performance.now();
-  await t.throwsAsync(tools.run({ argv: ["sleep", "5"], signal: controller.signal }), {
+  await t.throwsAsync(tools.run({ argv: ["sleep", "3600"], signal: controller.signal }), {
     message: "interrupted by SIGINT",
   });
-  t.true(performance.now() - started < 3000);
 });
 
 test("HostTools: a missing command is a ToolError, env is added to the caller's", async (t) => {
