@@ -178,7 +178,7 @@ export class ClabHandle implements LabHandle {
     return answers.join("; ");
   }
 
-  /** Kubernetes allocates node pod CIDRs in join order, not as the topology says. */
+  /** What the Nodes really carry (spec.podCIDRs): `up` sets the topology's, and this says if not. */
   async podCidrs(): Promise<Map<string, string[]>> {
     const probe = probeOf(this.ctx);
     return allocatedPodCidrs(probe, await kubeNodes(probe));
