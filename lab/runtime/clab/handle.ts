@@ -12,6 +12,7 @@ import { isIPv4 } from "../../topology/ipv4.ts";
 import type { Lab } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
 import type { Where } from "../../util/exec.ts";
+import { type NetemSupport, probeNetem } from "../../util/netem.ts";
 import type {
   ComponentVersions,
   DownOptions,
@@ -60,6 +61,8 @@ class Learnt {
   readonly podPids = new Map<string, { address: string; pid: number }>();
   agents?: CiliumAgents;
   impairments?: ImpairmentStore;
+  /** The kernel's sch_netem, probed when first needed (the kernel does not change under a lab). */
+  netem?: NetemSupport;
 }
 
 export class ClabHandle implements LabHandle {
@@ -129,7 +132,32 @@ export class ClabHandle implements LabHandle {
     return clabDown(this.lab, { ...this.options, ...opts });
   }
 
+  /** sch_netem on this kernel: asked once, and only by what impairs the link. */
+  private netem(): NetemSupport {
+    this.learnt.netem ??= (this.options.netem ?? probeNetem)();
+    return this.learnt.netem;
+  }
+
   unsupported(scenario: Scenario): { step: ScenarioStep; why: string }[] {
+    return [...this.unsupportedSteps(scenario), ...this.needsNetem(scenario)];
+  }
+
+  /** Impairments are netem qdiscs here: without sch_netem the scenario is refused before it
+   * starts, rather than failing at its first impairment with the lab half-way through. */
+  private needsNetem(scenario: Scenario): { step: ScenarioStep; why: string }[] {
+    const impair = scenario.steps.filter(
+      (s) => s.kind === "fault" && s.fault.kind === "link" && s.fault.action === "impair",
+    );
+    if (!impair.length) return [];
+    const netem = this.netem();
+    if (netem.state !== "absent") return [];
+    return impair.map((step) => ({
+      step,
+      why: `link impair: the clab runtime impairs zt0 with netem qdiscs (containerlab tools netem, tc netem), and ${netem.why}; fix: ${netem.fix}; or run it on the netns runtime, whose relay needs no netem`,
+    }));
+  }
+
+  private unsupportedSteps(scenario: Scenario): { step: ScenarioStep; why: string }[] {
     return scenario.steps.flatMap((step) =>
       step.kind === "fault" &&
       step.fault.kind === "link" &&
@@ -326,6 +354,7 @@ export class ClabHandle implements LabHandle {
       k8sNode: (node: string) => this.k8sNode(node),
       putFile: (element: string, path: string, content: string) => c.control.putFile(element, path, content),
       impairments: this.impairments(),
+      netem: () => this.netem(),
     };
   }
 

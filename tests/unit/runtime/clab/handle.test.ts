@@ -35,6 +35,7 @@ import type { LabEvent } from "../../../../lab/scenario/types.ts";
 import { withVariant } from "../../../../lab/topology/build.ts";
 import { loadLab } from "../../../../lab/topology/load.ts";
 import { LabError } from "../../../../lab/util/errors.ts";
+import { NETEM_FIX, type NetemSupport, netemVerdict } from "../../../../lab/util/netem.ts";
 
 const lab = await loadLab();
 const scenario = (name: string) => loadScenario(join(SCENARIO_DIR, `${name}.yaml`), lab);
@@ -79,12 +80,16 @@ class RecordingTools implements ExternalTools {
   }
 }
 
+const NETEM_PRESENT: NetemSupport = { state: "present", detail: "stated by the test" };
+
+/** The kernel's sch_netem is stated, not probed: these tests must not depend on this machine's. */
 function handleWith(
   containers: RecordingContainers,
   tools: RecordingTools = new RecordingTools(),
   of: typeof lab = lab,
+  netem: NetemSupport = NETEM_PRESENT,
 ) {
-  return new ClabHandle(clabKind, of, { k8s: "kind", containers, tools });
+  return new ClabHandle(clabKind, of, { k8s: "kind", containers, tools, netem: () => netem });
 }
 
 const agentList = (node: string, ...pods: { name: string; ready: boolean; deleting?: boolean }[]) =>
@@ -216,6 +221,50 @@ test("impairments: containerlab tools netem on the sending end; bursty loss thro
   );
   t.deepEqual(tc[0]?.argv, tcNetemArgv("zt0", { burst }));
   t.deepEqual(tc[0]?.argv.slice(7), ["loss", "gemodel", "10%", "40%", "100%", "0%"]);
+});
+
+test("without sch_netem, scenarios that impair the link are refused before they run, with why and the fix", async (t) => {
+  const absent = netemVerdict({ code: 2, stderr: "Error: Specified qdisc kind is unknown.\n" });
+  t.is(absent.state, "absent");
+  const containers = new RecordingContainers();
+  const tools = new RecordingTools();
+  let probes = 0;
+  const h = new ClabHandle(clabKind, lab, {
+    k8s: "kind",
+    containers,
+    tools,
+    netem: () => {
+      probes++;
+      return absent;
+    },
+  });
+  // A scenario without impairments does not even ask.
+  t.deepEqual(h.unsupported(scenario("zt-outage-30s")), []);
+  t.is(probes, 0);
+  const impaired = scenario("impaired-vpn");
+  const refused = h.unsupported(impaired);
+  t.is(refused.length, 2, "both impair steps");
+  t.regex(
+    refused[0]?.why ?? "",
+    /no netem qdisc \(sch_netem\): tc says "Error: Specified qdisc kind is unknown\."/,
+  );
+  t.true(refused[0]?.why.includes(NETEM_FIX));
+  t.regex(refused[0]?.why ?? "", /netns runtime/);
+  h.unsupported(impaired);
+  t.is(probes, 1, "asked once per lab");
+  const result = await runScenario(h, impaired, impaired.variants[0] as never);
+  t.is(result.status, "skipped");
+  t.regex(result.skipReason ?? "", /^line \d+: link impair: /);
+  // `lab link zt set` goes straight to the fault action: refused there too, nothing sent.
+  await t.throwsAsync(
+    applyFault(h, { kind: "link", action: "impair", direction: "both", impairment: { delayMs: 40 } }),
+    { instanceOf: LabError, message: /cannot impair zt0: this kernel has no netem qdisc/ },
+  );
+  t.deepEqual(tools.calls, []);
+  t.deepEqual(containers.execs, []);
+  // Could not tell (not root): not refused, the impairment itself will say.
+  const unknown = handleWith(containers, tools, lab, { state: "unknown", why: "needs root" });
+  t.deepEqual(unknown.unsupported(impaired), []);
 });
 
 test("router kill: SIGKILL inside the container; the revert starts BIRD on the config it ran", async (t) => {
