@@ -14,6 +14,7 @@ import { LabError } from "../../util/errors.ts";
 import type { Where } from "../../util/exec.ts";
 import { type NetemSupport, probeNetem } from "../../util/netem.ts";
 import type {
+  ClusterNode,
   ComponentVersions,
   DownOptions,
   DownResult,
@@ -30,6 +31,7 @@ import type {
   UpResult,
 } from "../kind.ts";
 import { CiliumAgents } from "./cilium-agent.ts";
+import { parseClusterNodes } from "./cluster-nodes.ts";
 import { clabVersions } from "./component-versions.ts";
 import { type ClabContext, type ClabOptions, clabContext, probeOf } from "./context.ts";
 import { allocatedPodCidrs, kubeletReachable } from "./converge.ts";
@@ -53,6 +55,25 @@ const SPEAKER_POLL_MS = 1000;
 const POD_ADDRESS_TTL_MS = 5000;
 /** A speaker watch never outlives this. */
 const SPEAKER_WATCH_MAX_MS = 30 * 60_000;
+
+/**
+ * Expecting a node to go NotReady is refused: kind and k3d nodes reach the API server over their
+ * shared docker network (fidelity.ts), so a ZeroTier fault does not stop a kubelet's heartbeats
+ * here as it does between the real sites, and the expectation would fail for the lab's reason,
+ * not the design's. Expecting Ready, reading node status and the node metrics work.
+ */
+export function notReadyExpectations(scenario: Scenario): { step: ScenarioStep; why: string }[] {
+  return scenario.steps.flatMap((step) =>
+    step.kind === "expect" && step.expect.kind === "node" && !step.expect.ready
+      ? [
+          {
+            step,
+            why: `expect node ${step.expect.name} NotReady: on the clab runtime kubelets reach the API server over the kind/k3d docker network, not through the routers, so a ZeroTier fault cannot make a node NotReady; run it on the netns runtime`,
+          },
+        ]
+      : [],
+  );
+}
 
 /** What a clab handle learnt, shared by the handles of one lab (variants keep it). */
 class Learnt {
@@ -139,7 +160,11 @@ export class ClabHandle implements LabHandle {
   }
 
   unsupported(scenario: Scenario): { step: ScenarioStep; why: string }[] {
-    return [...this.unsupportedSteps(scenario), ...this.needsNetem(scenario)];
+    return [
+      ...this.unsupportedSteps(scenario),
+      ...this.needsNetem(scenario),
+      ...notReadyExpectations(scenario),
+    ];
   }
 
   /** Impairments are netem qdiscs here: without sch_netem the scenario is refused before it
@@ -289,6 +314,18 @@ export class ClabHandle implements LabHandle {
 
   kubeletReachable(node: string): Promise<true | string> {
     return kubeletReachable(probeOf(this.ctx), node);
+  }
+
+  /** The real API server's nodes (Ready condition, eviction taints) and the test pods on them. */
+  async clusterNodes(): Promise<ClusterNode[]> {
+    const c = this.ctx;
+    const get = async (...args: string[]) =>
+      (await c.tools.run({ argv: kubectl(c.paths, "get", ...args, "-o", "json"), timeoutMs: 20_000 })).stdout;
+    const [nodesJson, podsJson] = await Promise.all([
+      get("nodes"),
+      get("pods", "--namespace", testPodNamespace(this.lab)),
+    ]);
+    return parseClusterNodes({ lab: this.lab, k8s: c.k8s, cluster: c.cluster, nodesJson, podsJson });
   }
 
   birdLogFile(router: string): string {
