@@ -19,7 +19,7 @@ import type { K8sDistributionName } from "./distributions.ts";
 import type { ClabPaths } from "./paths.ts";
 import { NODE_LABEL, testPodNamespace } from "./test-pods.ts";
 import type { ExternalTools, ToolCall } from "./tools.ts";
-import { CILIUM_HELM_REPO, CILIUM_VERSION } from "./versions.ts";
+import { CILIUM_HELM_REPO, CILIUM_VERSION, K3S_IMAGE, KUBERNETES_VERSION } from "./versions.ts";
 
 export type Step =
   | { kind: "run"; call: ToolCall /** Write stdout to this file (mode 0600). */; stdoutTo?: string }
@@ -74,7 +74,7 @@ export function planUp(ctx: PlanContext): Phase[] {
   const phases: Phase[] = [];
   if (k8s === "k3d")
     phases.push({
-      name: "create the k3d cluster",
+      name: `create the k3d cluster (${K3S_IMAGE})`,
       steps: [
         run(
           [
@@ -91,7 +91,7 @@ export function planUp(ctx: PlanContext): Phase[] {
       ],
     });
   phases.push({
-    name: `deploy the containerlab topology${k8s === "kind" ? " (creates the kind cluster)" : ""}`,
+    name: `deploy the containerlab topology${k8s === "kind" ? ` (creates the kind cluster, Kubernetes ${KUBERNETES_VERSION})` : ""}`,
     steps: [run(["containerlab", "deploy", "-t", paths.clabTopology, "--reconfigure"], 20 * MIN)],
   });
   phases.push({
