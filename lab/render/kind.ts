@@ -45,7 +45,12 @@ export function kindConfig(lab: Lab, opts: KindOptions = {}): Record<string, unk
   };
 }
 
-/** The kubeadm ClusterConfiguration flags the lab sets (kubeadm v1beta3: extraArgs is a map). */
+/**
+ * The kubeadm ClusterConfiguration flags the lab sets. kind v0.31 generates kubeadm v1beta3 (its
+ * pkg/cluster/internal/kubeadm/config.go), where extraArgs is a map merged over kubeadm's
+ * defaults; a patch that names no apiVersion applies whatever version kind generates
+ * (pkg/internal/patch). kubeadm v1beta4 turns extraArgs into a list: revisit on a kind that uses it.
+ */
 export function clusterConfigurationPatch(lab: Pick<Lab, "cluster">): string {
   const l = labNodeLifecycle(lab.cluster);
   const toleration = String(Math.round(l.tolerationMs / 1000));
