@@ -35,8 +35,9 @@
 //     and toleration as flags. Its readiness is read from the API server (clusterNodes), but
 //     because of the shared docker network above a WAN fault cannot make a node NotReady:
 //     expecting NotReady is refused; expecting Ready, node status and node metrics run.
-//   - Impairments need the host kernel's sch_netem (containers share it): without it, scenarios
-//     that impair the link are refused before they run (lab/util/netem.ts probes it once).
+//   - Every netem needs the host kernel's sch_netem (containers share it; lab/util/netem.ts probes
+//     it): without it `up` refuses a topology with zerotier.paths before creating anything, and
+//     scenarios that impair the link are refused before they run.
 //   - Test pod addresses come from Cilium's IPAM, not from the topology.
 //   - kind runs kubeadm's Kubernetes, not k3s (k3d does, with a bpffs mount workaround).
 //   - The ZeroTier link is a plain veth (MTU 2800): no UDP encapsulation, fragments, or direct
