@@ -380,11 +380,12 @@ const CLAB_TOOLS: ClabTool[] = [
     install: () => 'bash -c "$(curl -sL https://get.containerlab.dev)"',
   },
   {
+    // The kind containerlab 0.79 embeds, as lab/runtime/clab/versions.ts pins it.
     cmd: "kind",
     what: "kind (the cluster as Docker containers)",
     versionArgs: ["version"],
     install: (arch, sudo) =>
-      `curl -Lo ./kind https://kind.sigs.k8s.io/dl/v0.29.0/kind-linux-${goArch(arch)} && chmod +x ./kind && ${sudo}mv ./kind /usr/local/bin/kind`,
+      `curl -Lo ./kind https://kind.sigs.k8s.io/dl/v0.31.0/kind-linux-${goArch(arch)} && chmod +x ./kind && ${sudo}mv ./kind /usr/local/bin/kind`,
   },
   {
     cmd: "k3d",
