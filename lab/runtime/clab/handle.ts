@@ -48,6 +48,7 @@ import { requirePrerequisites } from "./prerequisites.ts";
 import { testPodNamespace } from "./test-pods.ts";
 import { HostTools } from "./tools.ts";
 import { clabUp, DEFAULT_CLAB_CONVERGE_BUDGET_MS } from "./up.ts";
+import { routerBaselines } from "./wan-baseline.ts";
 
 /** How often the Cilium agents' peers are polled for session events (kubectl exec each time). */
 const SPEAKER_POLL_MS = 1000;
@@ -140,6 +141,8 @@ export class ClabHandle implements LabHandle {
       k8s: readState(this.ctx.paths)?.k8s ?? this.options.k8s ?? "kind",
       tools: this.options.tools ?? new HostTools(),
       scenarios: purpose === "scenarios",
+      // The topology's internet paths are netem on zt0 from `up` on, as clabUp checks too.
+      ...(routerBaselines(this.lab).byRouter.size ? { netem: () => this.netem() } : {}),
     });
   }
 
