@@ -9,6 +9,7 @@ import {
   LOCAL_GOBGP_BIN,
   parseGobgpVersion,
 } from "../gobgp/binary.ts";
+import { netemProbeArgv, netemVerdict } from "../util/netem.ts";
 import type { Finding } from "./finding.ts";
 import type { Probe } from "./probe.ts";
 
@@ -379,11 +380,12 @@ const CLAB_TOOLS: ClabTool[] = [
     install: () => 'bash -c "$(curl -sL https://get.containerlab.dev)"',
   },
   {
+    // The kind containerlab 0.79 embeds, as lab/runtime/clab/versions.ts pins it.
     cmd: "kind",
     what: "kind (the cluster as Docker containers)",
     versionArgs: ["version"],
     install: (arch, sudo) =>
-      `curl -Lo ./kind https://kind.sigs.k8s.io/dl/v0.29.0/kind-linux-${goArch(arch)} && chmod +x ./kind && ${sudo}mv ./kind /usr/local/bin/kind`,
+      `curl -Lo ./kind https://kind.sigs.k8s.io/dl/v0.31.0/kind-linux-${goArch(arch)} && chmod +x ./kind && ${sudo}mv ./kind /usr/local/bin/kind`,
   },
   {
     cmd: "k3d",
@@ -401,6 +403,57 @@ const CLAB_TOOLS: ClabTool[] = [
 ];
 
 const HELM_INSTALL = "curl -fsSL https://raw.githubusercontent.com/helm/helm/main/scripts/get-helm-3 | bash";
+
+/** The throwaway namespace of the netem check (beside the kernel checks' own, which run at the same time). */
+export function netemNamespace(pid: number): string {
+  return `${scratchNamespace(pid)}n`;
+}
+
+/**
+ * sch_netem, which the clab runtime's impairments need (its scenarios that impair the link are
+ * refused without it): a netem qdisc tried on lo of a throwaway namespace (lab/util/netem.ts).
+ * A warning, not an error: the netns runtime's relay needs no netem.
+ */
+export async function netemFinding(probe: Probe): Promise<Finding> {
+  const id = "clab.netem";
+  const what = "netem qdisc (sch_netem) for the clab runtime's impairments";
+  const ip = probe.onPath("ip");
+  const tc = probe.onPath("tc");
+  if (probe.platform !== "linux" || probe.uid !== 0 || !ip || !tc)
+    return {
+      id,
+      area: "clab",
+      severity: "info",
+      message: `${what}: not tested (${probe.platform !== "linux" ? "not Linux" : probe.uid !== 0 ? "needs root" : "ip or tc missing"})`,
+      ...(probe.platform === "linux" && (!ip || !tc) ? { fix: aptInstall(probe, ["iproute2"]) } : {}),
+    };
+  const argv = netemProbeArgv(netemNamespace(probe.pid));
+  const withPaths = (a: string[]) => a.map((x, i) => (i === 0 && x === "ip" ? ip : x === "tc" ? tc : x));
+  await probe.run(withPaths(argv.remove));
+  const added = await probe.run(withPaths(argv.add));
+  if (added.code !== 0)
+    return {
+      id,
+      area: "clab",
+      severity: "info",
+      message: `${what}: not tested (cannot create a namespace: ${firstLine(added.stderr) || `exit ${added.code}`})`,
+    };
+  try {
+    const v = netemVerdict(await probe.run(withPaths(argv.attempt)));
+    if (v.state === "present") return { id, area: "clab", severity: "ok", message: what };
+    if (v.state === "absent")
+      return {
+        id,
+        area: "clab",
+        severity: "warn",
+        message: `${v.why}: the clab runtime refuses scenarios that impair the link (impaired-vpn) and link zt set`,
+        fix: v.fix,
+      };
+    return { id, area: "clab", severity: "info", message: `${what}: ${v.why}` };
+  } finally {
+    await probe.run(withPaths(argv.remove));
+  }
+}
 
 /** The clab runtime's tools: informational only, a missing one never fails doctor. */
 export async function clabFindings(probe: Probe, dockerTimeoutMs = 2000): Promise<Finding[]> {
@@ -463,5 +516,6 @@ export async function clabFindings(probe: Probe, dockerTimeoutMs = 2000): Promis
       fix: HELM_INSTALL,
     });
   }
+  out.push(await netemFinding(probe));
   return out;
 }

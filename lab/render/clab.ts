@@ -31,6 +31,7 @@ import { LabError } from "../util/errors.ts";
 import type { Artifact } from "./artifact.ts";
 import { birdWrapperText } from "./bird.ts";
 import { type ClusterMember, clusterMembers, type K8sDistribution } from "./k8s-cluster.ts";
+import { KIND_NODE_IMAGE } from "./k8s-images.ts";
 import { CLAB_DIR, clabTopologyPath, kindConfigPath, relativeToClabTopology } from "./paths.ts";
 import { yamlText } from "./yaml-text.ts";
 
@@ -77,7 +78,7 @@ export interface ClabOptions {
   k8s?: K8sDistribution;
   /** kind/k3d cluster name; default the lab's name. */
   clusterName?: string;
-  /** kindest/node image for the k8s-kind node; default kind's own. */
+  /** kindest/node image for the k8s-kind node; default the pinned KIND_NODE_IMAGE. */
   kindNodeImage?: string;
   /**
    * How long containerlab's k8s-kind waits for Ready (default 15 min; with no CNI the nodes stay
@@ -192,7 +193,8 @@ function switchNode(image: string, ports: number): ClabNode {
 function kindClusterNode(lab: Lab, opts: ClabOptions): ClabNode {
   return {
     kind: "k8s-kind",
-    ...(opts.kindNodeImage ? { image: opts.kindNodeImage } : {}),
+    // containerlab hands it to kind (cluster.CreateWithNodeImage), over the kind config's images.
+    image: opts.kindNodeImage ?? KIND_NODE_IMAGE,
     "startup-config": relativeToClabTopology(lab, kindConfigPath(lab)),
     ...(opts.kindWait ? { extras: { k8s_kind: { deploy: { wait: opts.kindWait } } } } : {}),
   };

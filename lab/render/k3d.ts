@@ -8,9 +8,15 @@
 // shared mounts, and the agent fails with "/sys/fs/bpf ... is not a shared mount" (k3d issue
 // #363). A docker volume cannot fix it from here; the clab topology mounts bpffs and makes it
 // shared inside each k3d node before Cilium is installed (see clab.ts).
+//
+// Pod CIDRs and node lifecycle timers as in kind.ts: k3s passes --kube-controller-manager-arg and
+// --kube-apiserver-arg through to its embedded components.
+
 import type { Lab } from "../topology/model.ts";
+import { labNodeLifecycle } from "../topology/node-lifecycle.ts";
 import type { Artifact } from "./artifact.ts";
 import { clusterMembers, type KubeProxyMode, k3dNodeFilter } from "./k8s-cluster.ts";
+import { K3S_IMAGE, KUBERNETES_VERSION } from "./k8s-images.ts";
 import { k3dConfigPath } from "./paths.ts";
 import { yamlText } from "./yaml-text.ts";
 
@@ -18,7 +24,7 @@ export interface K3dOptions {
   /** Cluster name; k3d prefixes its containers with `k3d-`. Default the lab's name. */
   clusterName?: string;
   kubeProxyMode?: KubeProxyMode;
-  /** rancher/k3s image; default k3d's own. */
+  /** rancher/k3s image; default the pinned K3S_IMAGE. */
   image?: string;
 }
 
@@ -27,11 +33,17 @@ export function k3dConfig(lab: Lab, opts: K3dOptions = {}): Record<string, unkno
   const members = clusterMembers(lab, "k3d", clusterName);
   const servers = members.filter((m) => m.role === "control-plane");
   const arg = (a: string, filters: string[]) => ({ arg: a, nodeFilters: filters });
+  const l = labNodeLifecycle(lab.cluster);
+  const toleration = Math.round(l.tolerationMs / 1000);
   const extraArgs = [
     arg("--flannel-backend=none", ["server:*"]),
     arg("--disable-network-policy", ["server:*"]),
     arg(`--cluster-cidr=${lab.cluster.podCidr.text}`, ["server:*"]),
     arg(`--service-cidr=${lab.cluster.serviceCidr.text}`, ["server:*"]),
+    arg("--kube-controller-manager-arg=allocate-node-cidrs=false", ["server:*"]),
+    arg(`--kube-controller-manager-arg=node-monitor-grace-period=${l.gracePeriodMs / 1000}s`, ["server:*"]),
+    arg(`--kube-apiserver-arg=default-not-ready-toleration-seconds=${toleration}`, ["server:*"]),
+    arg(`--kube-apiserver-arg=default-unreachable-toleration-seconds=${toleration}`, ["server:*"]),
     ...kubeProxyArgs(opts.kubeProxyMode ?? "iptables").map((a) => arg(a, ["server:*", "agent:*"])),
     ...members.map((m) => arg(`--node-ip=${m.node.address}`, [k3dNodeFilter(m)])),
   ];
@@ -44,7 +56,7 @@ export function k3dConfig(lab: Lab, opts: K3dOptions = {}): Record<string, unkno
     metadata: { name: clusterName },
     servers: servers.length,
     agents: members.length - servers.length,
-    ...(opts.image ? { image: opts.image } : {}),
+    image: opts.image ?? K3S_IMAGE,
     options: { k3s: { extraArgs, ...(nodeLabels.length ? { nodeLabels } : {}) } },
   };
 }
@@ -62,7 +74,9 @@ export function renderK3dConfig(lab: Lab, opts: K3dOptions = {}): Artifact[] {
     `k3d cluster for lab "${lab.name}", rendered from the lab model; do not edit.`,
     `Node mapping: ${members.map((m) => `${m.node.name} -> ${m.container}`).join(", ")}.`,
     "Cilium needs /sys/fs/bpf as a shared bpffs mount in every k3d node (k3d issue #363); the clab",
-    "topology's exec commands mount it. Pod CIDRs per node are allocated in join order.",
+    `topology's exec commands mount it. Kubernetes ${KUBERNETES_VERSION}, pinned (lab/render/k8s-images.ts).`,
+    "No pod CIDR is allocated (allocate-node-cidrs=false): the lab runtime sets each node's",
+    "spec.podCIDR to the topology's before Cilium starts.",
   ];
   return [
     {

@@ -10,6 +10,7 @@ import type { Artifact } from "../../render/artifact.ts";
 import { renderClab } from "../../render/clab.ts";
 import { renderAll } from "../../render/index.ts";
 import type { Lab } from "../../topology/model.ts";
+import type { NetemSupport } from "../../util/netem.ts";
 import { ClabControl, type Containers } from "./control.ts";
 import type { K8sDistributionName } from "./distributions.ts";
 import type { ClabProbe } from "./observe.ts";
@@ -25,6 +26,8 @@ export interface ClabOptions {
   docker?: Docker;
   containers?: Containers;
   paths?: ClabPaths;
+  /** Whether the kernel has sch_netem; default the real probe (lab/util/netem.ts), asked once. */
+  netem?: () => NetemSupport;
 }
 
 export interface ClabContext {

@@ -21,6 +21,7 @@ import {
 } from "../../render/clab.ts";
 import type { Lab } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
+import type { NetemSupport } from "../../util/netem.ts";
 import type { FaultActions } from "../kind.ts";
 import type { CiliumAgents } from "./cilium-agent.ts";
 import { type ClabControl, clabContainer } from "./control.ts";
@@ -45,6 +46,8 @@ export interface ClabFaultContext {
   impairments: ImpairmentStore;
   /** Copies a file into a container (dockerode putArchive). */
   putFile(element: string, path: string, content: string): Promise<void>;
+  /** Whether the kernel has sch_netem (every impairment is a netem qdisc). */
+  netem(): NetemSupport;
 }
 
 /** The routers at each end of a direction: "both", or "<site>-><site>" (the relay's names). */
@@ -173,6 +176,13 @@ export function clabFaultActions(ctx: ClabFaultContext): FaultActions {
     },
     // Like the relay, a change adds to what the end already has (delay stays when a burst comes).
     async linkImpair(direction, impairment) {
+      // Refused before anything changes: a half-applied impairment would skew both directions.
+      const netem = ctx.netem();
+      if (netem.state === "absent")
+        throw new LabError(
+          `cannot impair zt0: ${netem.why}`,
+          `${netem.fix}; the netns runtime needs no netem`,
+        );
       const applied: string[] = [];
       for (const r of directionRouters(lab, direction).from) applied.push(await impair(ctx, r, impairment));
       return `on zt0 of ${applied.join("; ")}`;

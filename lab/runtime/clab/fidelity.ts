@@ -26,10 +26,18 @@
 //     run time, warned when not so: every node's InternalIP must be its topology address, and
 //     `ip route get <remote node>` in the control-plane container must leave through the site
 //     router's LAN address on the LAN interface (not through the docker network).
-//   - Pod CIDRs are allocated per node by the controller manager in join order, not taken from
-//     the topology: checks use the real allocation (Node.spec.podCIDRs); a difference is warned,
-//     and scenarios translate (lab/scenario/pod-cidrs.ts): their files, metrics and reports keep
-//     the topology's prefixes.
+//   - Pod CIDRs are the topology's: the controller manager allocates none (allocate-node-cidrs=false,
+//     lab/render/kind.ts and k3d.ts) and `up` sets each Node's spec.podCIDR before Cilium starts
+//     (k8s.requireIPv4PodCIDR makes the agent wait for it). The checks still read the Nodes
+//     (spec.podCIDRs) and warn on a difference; scenarios would translate (lab/scenario/pod-cidrs.ts).
+//   - Kubernetes is pinned (lab/render/k8s-images.ts: 1.33, the newest Cilium 1.18 is tested on),
+//     and the node lifecycle is the real controller manager's, with the topology's grace period
+//     and toleration as flags. Its readiness is read from the API server (clusterNodes), but
+//     because of the shared docker network above a WAN fault cannot make a node NotReady:
+//     expecting NotReady is refused; expecting Ready, node status and node metrics run.
+//   - Every netem needs the host kernel's sch_netem (containers share it; lab/util/netem.ts probes
+//     it): without it `up` refuses a topology with zerotier.paths before creating anything, and
+//     scenarios that impair the link are refused before they run.
 //   - Test pod addresses come from Cilium's IPAM, not from the topology.
 //   - kind runs kubeadm's Kubernetes, not k3s (k3d does, with a bpffs mount workaround).
 //   - The ZeroTier link is a plain veth (MTU 2800): no UDP encapsulation, fragments, or direct
@@ -84,7 +92,7 @@ export async function fidelityWarnings(probe: ClabProbe, nodes: KubeNode[]): Pro
     const topo = m.node.podCidr.text;
     if (kn.podCidrs.length && !kn.podCidrs.includes(topo))
       warnings.push(
-        `${m.node.name} was allocated pod CIDR ${kn.podCidrs.join(", ")}, the topology says ${topo}: routes and pings use the allocated one`,
+        `${m.node.name}'s Node carries pod CIDR ${kn.podCidrs.join(", ")}, the topology says ${topo}: routes and pings use the Node's`,
       );
   }
   const cp = members.find((m) => m.role === "control-plane");

@@ -12,7 +12,9 @@ import { isIPv4 } from "../../topology/ipv4.ts";
 import type { Lab } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
 import type { Where } from "../../util/exec.ts";
+import { type NetemSupport, probeNetem } from "../../util/netem.ts";
 import type {
+  ClusterNode,
   ComponentVersions,
   DownOptions,
   DownResult,
@@ -29,6 +31,7 @@ import type {
   UpResult,
 } from "../kind.ts";
 import { CiliumAgents } from "./cilium-agent.ts";
+import { parseClusterNodes } from "./cluster-nodes.ts";
 import { clabVersions } from "./component-versions.ts";
 import { type ClabContext, type ClabOptions, clabContext, probeOf } from "./context.ts";
 import { allocatedPodCidrs, kubeletReachable } from "./converge.ts";
@@ -45,6 +48,7 @@ import { requirePrerequisites } from "./prerequisites.ts";
 import { testPodNamespace } from "./test-pods.ts";
 import { HostTools } from "./tools.ts";
 import { clabUp, DEFAULT_CLAB_CONVERGE_BUDGET_MS } from "./up.ts";
+import { routerBaselines } from "./wan-baseline.ts";
 
 /** How often the Cilium agents' peers are polled for session events (kubectl exec each time). */
 const SPEAKER_POLL_MS = 1000;
@@ -53,6 +57,25 @@ const POD_ADDRESS_TTL_MS = 5000;
 /** A speaker watch never outlives this. */
 const SPEAKER_WATCH_MAX_MS = 30 * 60_000;
 
+/**
+ * Expecting a node to go NotReady is refused: kind and k3d nodes reach the API server over their
+ * shared docker network (fidelity.ts), so a ZeroTier fault does not stop a kubelet's heartbeats
+ * here as it does between the real sites, and the expectation would fail for the lab's reason,
+ * not the design's. Expecting Ready, reading node status and the node metrics work.
+ */
+export function notReadyExpectations(scenario: Scenario): { step: ScenarioStep; why: string }[] {
+  return scenario.steps.flatMap((step) =>
+    step.kind === "expect" && step.expect.kind === "node" && !step.expect.ready
+      ? [
+          {
+            step,
+            why: `expect node ${step.expect.name} NotReady: on the clab runtime kubelets reach the API server over the kind/k3d docker network, not through the routers, so a ZeroTier fault cannot make a node NotReady; run it on the netns runtime`,
+          },
+        ]
+      : [],
+  );
+}
+
 /** What a clab handle learnt, shared by the handles of one lab (variants keep it). */
 class Learnt {
   /** Expectations poll every 200 ms: pod addresses (kubectl) and namespaces (a /proc scan) are reused. */
@@ -60,6 +83,8 @@ class Learnt {
   readonly podPids = new Map<string, { address: string; pid: number }>();
   agents?: CiliumAgents;
   impairments?: ImpairmentStore;
+  /** The kernel's sch_netem, probed when first needed (the kernel does not change under a lab). */
+  netem?: NetemSupport;
 }
 
 export class ClabHandle implements LabHandle {
@@ -116,6 +141,8 @@ export class ClabHandle implements LabHandle {
       k8s: readState(this.ctx.paths)?.k8s ?? this.options.k8s ?? "kind",
       tools: this.options.tools ?? new HostTools(),
       scenarios: purpose === "scenarios",
+      // The topology's internet paths are netem on zt0 from `up` on, as clabUp checks too.
+      ...(routerBaselines(this.lab).byRouter.size ? { netem: () => this.netem() } : {}),
     });
   }
 
@@ -129,7 +156,36 @@ export class ClabHandle implements LabHandle {
     return clabDown(this.lab, { ...this.options, ...opts });
   }
 
+  /** sch_netem on this kernel: asked once, and only by what impairs the link. */
+  private netem(): NetemSupport {
+    this.learnt.netem ??= (this.options.netem ?? probeNetem)();
+    return this.learnt.netem;
+  }
+
   unsupported(scenario: Scenario): { step: ScenarioStep; why: string }[] {
+    return [
+      ...this.unsupportedSteps(scenario),
+      ...this.needsNetem(scenario),
+      ...notReadyExpectations(scenario),
+    ];
+  }
+
+  /** Impairments are netem qdiscs here: without sch_netem the scenario is refused before it
+   * starts, rather than failing at its first impairment with the lab half-way through. */
+  private needsNetem(scenario: Scenario): { step: ScenarioStep; why: string }[] {
+    const impair = scenario.steps.filter(
+      (s) => s.kind === "fault" && s.fault.kind === "link" && s.fault.action === "impair",
+    );
+    if (!impair.length) return [];
+    const netem = this.netem();
+    if (netem.state !== "absent") return [];
+    return impair.map((step) => ({
+      step,
+      why: `link impair: the clab runtime impairs zt0 with netem qdiscs (containerlab tools netem, tc netem), and ${netem.why}; fix: ${netem.fix}; or run it on the netns runtime, whose relay needs no netem`,
+    }));
+  }
+
+  private unsupportedSteps(scenario: Scenario): { step: ScenarioStep; why: string }[] {
     return scenario.steps.flatMap((step) =>
       step.kind === "fault" &&
       step.fault.kind === "link" &&
@@ -178,7 +234,7 @@ export class ClabHandle implements LabHandle {
     return answers.join("; ");
   }
 
-  /** Kubernetes allocates node pod CIDRs in join order, not as the topology says. */
+  /** What the Nodes really carry (spec.podCIDRs): `up` sets the topology's, and this says if not. */
   async podCidrs(): Promise<Map<string, string[]>> {
     const probe = probeOf(this.ctx);
     return allocatedPodCidrs(probe, await kubeNodes(probe));
@@ -263,6 +319,18 @@ export class ClabHandle implements LabHandle {
     return kubeletReachable(probeOf(this.ctx), node);
   }
 
+  /** The real API server's nodes (Ready condition, eviction taints) and the test pods on them. */
+  async clusterNodes(): Promise<ClusterNode[]> {
+    const c = this.ctx;
+    const get = async (...args: string[]) =>
+      (await c.tools.run({ argv: kubectl(c.paths, "get", ...args, "-o", "json"), timeoutMs: 20_000 })).stdout;
+    const [nodesJson, podsJson] = await Promise.all([
+      get("nodes"),
+      get("pods", "--namespace", testPodNamespace(this.lab)),
+    ]);
+    return parseClusterNodes({ lab: this.lab, k8s: c.k8s, cluster: c.cluster, nodesJson, podsJson });
+  }
+
   birdLogFile(router: string): string {
     return this.ctx.paths.birdLog(router);
   }
@@ -326,6 +394,7 @@ export class ClabHandle implements LabHandle {
       k8sNode: (node: string) => this.k8sNode(node),
       putFile: (element: string, path: string, content: string) => c.control.putFile(element, path, content),
       impairments: this.impairments(),
+      netem: () => this.netem(),
     };
   }
 

@@ -3,8 +3,9 @@
 // that runs them through ExternalTools.
 //
 // up, kind:  containerlab deploy (its k8s-kind node creates the kind cluster, then the links and
-//            addresses exist) -> kubeconfig -> label nodes -> Cilium (helm, or cilium install)
-//            -> wait for Cilium's BGP CRDs -> kubectl apply the BGP manifests -> test pods.
+//            addresses exist) -> kubeconfig -> each node's pod CIDR -> label nodes -> Cilium
+//            (helm, or cilium install) -> wait for Cilium's BGP CRDs -> kubectl apply the BGP
+//            manifests -> test pods.
 // up, k3d:   k3d cluster create first (containerlab has no k3d node kind; the topology wires
 //            k3d's containers as ext-containers), then the same.
 // down:      containerlab destroy --cleanup (deletes the kind cluster too), k3d cluster delete.
@@ -18,7 +19,7 @@ import type { K8sDistributionName } from "./distributions.ts";
 import type { ClabPaths } from "./paths.ts";
 import { NODE_LABEL, testPodNamespace } from "./test-pods.ts";
 import type { ExternalTools, ToolCall } from "./tools.ts";
-import { CILIUM_HELM_REPO, CILIUM_VERSION } from "./versions.ts";
+import { CILIUM_HELM_REPO, CILIUM_VERSION, K3S_IMAGE, KUBERNETES_VERSION } from "./versions.ts";
 
 export type Step =
   | { kind: "run"; call: ToolCall /** Write stdout to this file (mode 0600). */; stdoutTo?: string }
@@ -73,7 +74,7 @@ export function planUp(ctx: PlanContext): Phase[] {
   const phases: Phase[] = [];
   if (k8s === "k3d")
     phases.push({
-      name: "create the k3d cluster",
+      name: `create the k3d cluster (${K3S_IMAGE})`,
       steps: [
         run(
           [
@@ -90,7 +91,7 @@ export function planUp(ctx: PlanContext): Phase[] {
       ],
     });
   phases.push({
-    name: `deploy the containerlab topology${k8s === "kind" ? " (creates the kind cluster)" : ""}`,
+    name: `deploy the containerlab topology${k8s === "kind" ? ` (creates the kind cluster, Kubernetes ${KUBERNETES_VERSION})` : ""}`,
     steps: [run(["containerlab", "deploy", "-t", paths.clabTopology, "--reconfigure"], 20 * MIN)],
   });
   phases.push({
@@ -106,6 +107,10 @@ export function planUp(ctx: PlanContext): Phase[] {
         stdoutTo: paths.kubeconfig,
       } as Step,
     ],
+  });
+  phases.push({
+    name: "give each node the topology's pod CIDR",
+    steps: clusterMembers(lab, k8s, cluster).map((m) => podCidrStep(paths, m.container, m.node.podCidr.text)),
   });
   phases.push({
     name: "label nodes",
@@ -202,6 +207,31 @@ export function planUp(ctx: PlanContext): Phase[] {
     ],
   });
   return phases;
+}
+
+/** The Node patch that gives a node its pod CIDR: the controller manager allocates none
+ * (allocate-node-cidrs=false, lab/render/kind.ts and k3d.ts). */
+export function podCidrPatch(cidr: string): string {
+  return JSON.stringify({ spec: { podCIDR: cidr, podCIDRs: [cidr] } });
+}
+
+/**
+ * Retried until the node has registered (a k3s agent may register after `k3d cluster create`
+ * returns). Done before Cilium is installed: its agent (IPAM mode kubernetes, with
+ * k8s.requireIPv4PodCIDR) waits for the Node's podCIDR. The API server lets spec.podCIDR change
+ * only from empty, so a node that already has another CIDR fails with the API server's words.
+ */
+function podCidrStep(paths: ClabPaths, node: string, cidr: string): Step {
+  return {
+    kind: "retry",
+    what: `node ${node} registered and given pod CIDR ${cidr}`,
+    call: {
+      argv: kubectl(paths, "patch", "node", node, "--type", "merge", "--patch", podCidrPatch(cidr)),
+      timeoutMs: 30_000,
+    },
+    budgetMs: 3 * MIN,
+    intervalMs: 2000,
+  };
 }
 
 export function planDown(ctx: Pick<PlanContext, "paths" | "k8s" | "cluster">): Phase[] {

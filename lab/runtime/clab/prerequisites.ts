@@ -2,10 +2,12 @@
 // missing piece named with how to install it (one message, not one failure per run):
 //   - root (containerlab creates veths and network namespaces),
 //   - a Docker engine answering /_ping (through dockerode, like every container operation),
-//   - the commands containerlab, kind or k3d (per --k8s), helm or the cilium CLI, and kubectl.
+//   - the commands containerlab, kind or k3d (per --k8s), helm or the cilium CLI, and kubectl,
+//   - the kernel's sch_netem when the topology has internet paths (netem on zt0 from the start).
 // Detection is real: commands are looked up on PATH, the engine is pinged.
 import { connectEngine, pingEngine } from "../../docker/engine.ts";
 import { LabError } from "../../util/errors.ts";
+import type { NetemSupport } from "../../util/netem.ts";
 import type { K8sDistributionName } from "./distributions.ts";
 import type { ExternalTools } from "./tools.ts";
 import {
@@ -37,6 +39,9 @@ export interface PrerequisiteOptions {
   arch?: string;
   /** Also what scenarios use on the host: nsenter, ip, ping and fping run inside lab namespaces. */
   scenarios?: boolean;
+  /** Set when the lab needs netem from the start (the topology's zerotier.paths on zt0): how to
+   * tell whether the kernel has sch_netem (lab/util/netem.ts). */
+  netem?: () => NetemSupport;
 }
 
 /** Host commands scenarios run inside containers' and pods' network namespaces. */
@@ -113,6 +118,13 @@ export async function checkPrerequisites(opts: PrerequisiteOptions): Promise<Pre
       install: `${hints.helm}\n      or: ${hints.cilium}`,
     });
   command("kubectl");
+  const netem = opts.netem?.();
+  if (netem?.state === "absent")
+    missing.push({
+      what: "sch_netem",
+      problem: `${netem.why}; the topology's zerotier.paths are netem qdiscs on each router's zt0 (so are impairments)`,
+      install: `${netem.fix}; or leave zerotier.paths out of the topology`,
+    });
   if (opts.scenarios)
     for (const c of SCENARIO_COMMANDS)
       if (!has(c.cmd))

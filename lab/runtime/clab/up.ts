@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { convergenceChecks, readConvergence, waitConverged } from "../../observe/convergence.ts";
 import { LabError } from "../../util/errors.ts";
+import { probeNetem } from "../../util/netem.ts";
 import { silent, step } from "../../util/progress.ts";
 import type { LabHandle, UpOptions, UpResult } from "../kind.ts";
 import { type ClabOptions, clabArtifacts, clabContext, probeOf, writeArtifacts } from "./context.ts";
@@ -37,10 +38,14 @@ export async function clabUp(h: LabHandle, opts: ClabUpOptions = {}): Promise<Up
   const state = readState(paths);
   const k8s = opts.k8s ?? state?.k8s ?? "kind";
   // Nothing is created before every prerequisite is known to be there.
-  const prereq = await (opts.prerequisites ?? ((d, t) => requirePrerequisites({ k8s: d, tools: t })))(
-    k8s,
-    tools,
-  );
+  // The topology's internet paths become netem on zt0 right after deploy: sch_netem is then a
+  // prerequisite like the tools, not a failure half-way through.
+  const needsNetem = routerBaselines(lab).byRouter.size > 0;
+  const prereq = await (
+    opts.prerequisites ??
+    ((d, t) =>
+      requirePrerequisites({ k8s: d, tools: t, ...(needsNetem ? { netem: opts.netem ?? probeNetem } : {}) }))
+  )(k8s, tools);
   if (!prereq.ciliumInstaller) throw new LabError("neither helm nor the cilium CLI is available");
   const ctx = clabContext(lab, { ...opts, k8s, tools, paths });
 

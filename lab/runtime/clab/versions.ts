@@ -6,10 +6,13 @@
 // - Cilium 1.18: the first release whose BGP control plane serves the cilium.io/v2 CRDs that
 //   configs/k8s/cilium/ uses.
 // - kind: only its CLI's `get kubeconfig` is used (containerlab embeds kind's library to create
-//   the cluster), so a small version skew with containerlab's kind is harmless.
+//   the cluster); pinned to the kind containerlab 0.79 embeds (its go.mod: sigs.k8s.io/kind v0.31.0).
+// - Kubernetes: pinned in lab/render/k8s-images.ts (the rendered files use it), re-exported here.
+
+export { K3S_IMAGE, KIND_NODE_IMAGE, KUBERNETES_VERSION } from "../../render/k8s-images.ts";
 
 export const CONTAINERLAB_VERSION = "0.79.0";
-export const KIND_VERSION = "v0.30.0";
+export const KIND_VERSION = "v0.31.0";
 export const K3D_VERSION = "v5.8.3";
 export const KUBECTL_VERSION = "v1.34.0";
 export const HELM_VERSION = "v3.18.3";

@@ -6,6 +6,8 @@ import {
   clabFindings,
   commandFindings,
   kernelFindings,
+  netemFinding,
+  netemNamespace,
   parseVersion,
   scratchNamespace,
   speakerFindings,
@@ -247,8 +249,17 @@ test("clab tools are informational: each missing one named with how to install i
   t.true(f.every((x) => x.severity === "info"));
   t.deepEqual(
     f.map((x) => x.id),
-    ["clab.docker", "clab.containerlab", "clab.kind", "clab.k3d", "clab.kubectl", "clab.cilium-installer"],
+    [
+      "clab.docker",
+      "clab.containerlab",
+      "clab.kind",
+      "clab.k3d",
+      "clab.kubectl",
+      "clab.cilium-installer",
+      "clab.netem",
+    ],
   );
+  t.regex(byId(f, "clab.netem").message, /not tested \(needs root\)/);
   t.is(byId(f, "clab.docker").fix, "sudo apt-get update && sudo apt-get install -y docker.io");
   t.regex(byId(f, "clab.kind").fix ?? "", /kind-linux-arm64 .* sudo mv/);
   t.regex(byId(f, "clab.kubectl").fix ?? "", /bin\/linux\/arm64\/kubectl/);
@@ -272,6 +283,47 @@ test("present clab tools and a reachable engine are reported with their versions
   t.is(byId(f, "clab.kind").message, "kind 0.29.0 (/usr/local/bin/kind)");
   t.is(byId(f, "clab.cilium-installer").message, "cilium CLI 0.18.3");
   t.is(byId(f, "clab.k3d").severity, "info");
+});
+
+test("sch_netem: tried in a throwaway namespace that is always deleted; absent is a warning with the fix", async (t) => {
+  const withTc = { ...HEALTHY, tc: { path: "/usr/sbin/tc" } };
+  const ns = netemNamespace(4242);
+  t.not(ns, scratchNamespace(4242), "not the kernel checks' namespace, which exists at the same time");
+  const present = fakeProbe({}, withTc);
+  const ok = await netemFinding(present.probe);
+  t.is(ok.severity, "ok");
+  t.deepEqual(present.calls, [
+    ["/usr/sbin/ip", "netns", "delete", ns],
+    ["/usr/sbin/ip", "netns", "add", ns],
+    [
+      "/usr/sbin/ip",
+      "netns",
+      "exec",
+      ns,
+      "/usr/sbin/tc",
+      "qdisc",
+      "add",
+      "dev",
+      "lo",
+      "root",
+      "netem",
+      "delay",
+      "1ms",
+    ],
+    ["/usr/sbin/ip", "netns", "delete", ns],
+  ]);
+  t.is(present.namespaces.size, 0);
+  const absent = fakeProbe({}, withTc, { "root netem": "Error: Specified qdisc kind is unknown." });
+  const warn = await netemFinding(absent.probe);
+  t.is(warn.severity, "warn");
+  t.is(warn.area, "clab");
+  t.regex(warn.message, /no netem qdisc \(sch_netem\).*refuses scenarios that impair the link/);
+  t.regex(warn.fix ?? "", /modprobe sch_netem/);
+  t.is(absent.namespaces.size, 0);
+  t.true(netnsRuntimeReady([warn]), "the netns runtime needs no netem");
+  const noTc = await netemFinding(fakeProbe().probe);
+  t.is(noTc.severity, "info");
+  t.regex(noTc.fix ?? "", /iproute2/);
 });
 
 test("the text report puts each fix under its problem and ends with the verdict", (t) => {

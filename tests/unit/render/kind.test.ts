@@ -2,6 +2,7 @@ import test from "ava";
 import yaml from "js-yaml";
 import { renderK3dConfig } from "../../../lab/render/k3d.ts";
 import { clusterMembers } from "../../../lab/render/k8s-cluster.ts";
+import { K3S_IMAGE, KIND_NODE_IMAGE, KUBERNETES_VERSION } from "../../../lab/render/k8s-images.ts";
 import { renderKindConfig } from "../../../lab/render/kind.ts";
 import { k3dConfigPath, kindConfigPath } from "../../../lab/render/paths.ts";
 import { loadLab } from "../../../lab/topology/load.ts";
@@ -12,6 +13,7 @@ const lab = await loadLab();
 
 interface KindNode {
   role: string;
+  image?: string;
   labels?: Record<string, string>;
   kubeadmConfigPatches: string[];
 }
@@ -134,4 +136,53 @@ test("k3d: kube-proxy mode maps to k3s flags", (t) => {
   t.false(args("iptables").some((a) => a.includes("kube-proxy")));
   t.true(args("none").includes("--disable-kube-proxy"));
   t.true(args("ipvs").includes("--kube-proxy-arg=proxy-mode=ipvs"));
+});
+
+test("kind and k3d run the pinned Kubernetes: kindest/node by digest on every node, the matching k3s image", (t) => {
+  t.true(kind().nodes.every((n) => n.image === KIND_NODE_IMAGE));
+  t.regex(KIND_NODE_IMAGE, /^kindest\/node:v1\.33\.\d+@sha256:[0-9a-f]{64}$/);
+  t.true(KIND_NODE_IMAGE.startsWith(`kindest/node:v${KUBERNETES_VERSION}@`));
+  t.is(K3S_IMAGE, `rancher/k3s:v${KUBERNETES_VERSION}-k3s1`);
+  t.is((yaml.load(renderK3dConfig(lab)[0]?.content ?? "") as { image?: string }).image, K3S_IMAGE);
+  t.is(
+    (kind(lab, { nodeImage: "kindest/node:v1.32.11" }) as unknown as { nodes: { image: string }[] }).nodes[0]
+      ?.image,
+    "kindest/node:v1.32.11",
+  );
+});
+
+test("no join-order pod CIDRs; the topology's node lifecycle timers reach the controller manager and API server", (t) => {
+  const patch = (l: Lab) =>
+    yaml.load(
+      (yaml.load(renderKindConfig(l)[0]?.content ?? "") as { kubeadmConfigPatches: string[] })
+        .kubeadmConfigPatches[0] ?? "",
+    ) as {
+      kind: string;
+      controllerManager: { extraArgs: Record<string, string> };
+      apiServer: { extraArgs: Record<string, string> };
+    };
+  const p = patch(lab);
+  t.is(p.kind, "ClusterConfiguration");
+  t.deepEqual(p.controllerManager.extraArgs, {
+    "allocate-node-cidrs": "false",
+    "node-monitor-grace-period": "50s",
+  });
+  t.deepEqual(p.apiServer.extraArgs, {
+    "default-not-ready-toleration-seconds": "300",
+    "default-unreachable-toleration-seconds": "300",
+  });
+  const slow = structuredClone(lab);
+  slow.cluster.nodeLifecycle = { gracePeriodMs: 40_000, tolerationMs: 120_000 };
+  t.is(patch(slow).controllerManager.extraArgs["node-monitor-grace-period"], "40s");
+  t.is(patch(slow).apiServer.extraArgs["default-unreachable-toleration-seconds"], "120");
+  const args = k3d(slow)
+    .options.k3s.extraArgs.filter((a) => a.nodeFilters.includes("server:*"))
+    .map((a) => a.arg);
+  for (const a of [
+    "--kube-controller-manager-arg=allocate-node-cidrs=false",
+    "--kube-controller-manager-arg=node-monitor-grace-period=40s",
+    "--kube-apiserver-arg=default-not-ready-toleration-seconds=120",
+    "--kube-apiserver-arg=default-unreachable-toleration-seconds=120",
+  ])
+    t.true(args.includes(a), a);
 });

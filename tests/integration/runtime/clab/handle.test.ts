@@ -213,7 +213,10 @@ if (!reason) {
     // binds r.birdConf there: the reconfigure fault's revert goes back to it.
     mkdirSync(configDir, { recursive: true });
     const routers = seed.routers.map((r) => ({ ...r, birdConf: `${configDir}/${r.name}.conf` }));
-    lab = { ...seed, name: LAB_NAME, routers };
+    // No internet path (zerotier.paths): this file wires the zt0 link itself and applies no
+    // baseline netem, so a link reset here returns to no netem at all; the baseline is `up`'s and
+    // needs containerlab and sch_netem (tests/unit/runtime/clab).
+    lab = { ...seed, name: LAB_NAME, routers, zerotier: { ...seed.zerotier, paths: [] } };
     const byName = (n: string) => routers.find((r) => r.name === n) as Router;
     specs = [
       { router: byName(HOME), peer: byName(MINE), protocol: homeProto, prefix: homePrefix, end: "xa" },

@@ -12,6 +12,7 @@ import yaml from "js-yaml";
 import type { ExecOptions, ExecResult } from "../../../../lab/docker/containers.ts";
 import { BIRD_WRAPPER_IN_CONTAINER } from "../../../../lab/render/clab.ts";
 import { parseAgentPeers, parseAgentPods } from "../../../../lab/runtime/clab/cilium-agent.ts";
+import { parseClusterNodes } from "../../../../lab/runtime/clab/cluster-nodes.ts";
 import type { Containers } from "../../../../lab/runtime/clab/control.ts";
 import {
   ACTIVE_CONFIG_MARKER,
@@ -28,13 +29,15 @@ import type { ExternalTools, ToolCall, ToolOutput } from "../../../../lab/runtim
 import { routerBaselines } from "../../../../lab/runtime/clab/wan-baseline.ts";
 import { netemArgv } from "../../../../lab/runtime/clab/zt-fault.ts";
 import type { LabHandle } from "../../../../lab/runtime/kind.ts";
-import { podCidrMap, runScenario } from "../../../../lab/scenario/engine.ts";
+import { needsClusterNodes, podCidrMap, runScenario } from "../../../../lab/scenario/engine.ts";
 import { applyFault } from "../../../../lab/scenario/faults.ts";
 import { loadScenario, SCENARIO_DIR } from "../../../../lab/scenario/load.ts";
+import { nodeChanges } from "../../../../lab/scenario/sources/node-poll.ts";
 import type { LabEvent } from "../../../../lab/scenario/types.ts";
 import { withVariant } from "../../../../lab/topology/build.ts";
 import { loadLab } from "../../../../lab/topology/load.ts";
 import { LabError } from "../../../../lab/util/errors.ts";
+import { NETEM_FIX, type NetemSupport, netemVerdict } from "../../../../lab/util/netem.ts";
 
 const lab = await loadLab();
 const scenario = (name: string) => loadScenario(join(SCENARIO_DIR, `${name}.yaml`), lab);
@@ -79,12 +82,16 @@ class RecordingTools implements ExternalTools {
   }
 }
 
+const NETEM_PRESENT: NetemSupport = { state: "present", detail: "stated by the test" };
+
+/** The kernel's sch_netem is stated, not probed: these tests must not depend on this machine's. */
 function handleWith(
   containers: RecordingContainers,
   tools: RecordingTools = new RecordingTools(),
   of: typeof lab = lab,
+  netem: NetemSupport = NETEM_PRESENT,
 ) {
-  return new ClabHandle(clabKind, of, { k8s: "kind", containers, tools });
+  return new ClabHandle(clabKind, of, { k8s: "kind", containers, tools, netem: () => netem });
 }
 
 const agentList = (node: string, ...pods: { name: string; ready: boolean; deleting?: boolean }[]) =>
@@ -216,6 +223,50 @@ test("impairments: containerlab tools netem on the sending end; bursty loss thro
   );
   t.deepEqual(tc[0]?.argv, tcNetemArgv("zt0", { burst }));
   t.deepEqual(tc[0]?.argv.slice(7), ["loss", "gemodel", "10%", "40%", "100%", "0%"]);
+});
+
+test("without sch_netem, scenarios that impair the link are refused before they run, with why and the fix", async (t) => {
+  const absent = netemVerdict({ code: 2, stderr: "Error: Specified qdisc kind is unknown.\n" });
+  t.is(absent.state, "absent");
+  const containers = new RecordingContainers();
+  const tools = new RecordingTools();
+  let probes = 0;
+  const h = new ClabHandle(clabKind, lab, {
+    k8s: "kind",
+    containers,
+    tools,
+    netem: () => {
+      probes++;
+      return absent;
+    },
+  });
+  // A scenario without impairments does not even ask.
+  t.deepEqual(h.unsupported(scenario("zt-outage-30s")), []);
+  t.is(probes, 0);
+  const impaired = scenario("impaired-vpn");
+  const refused = h.unsupported(impaired);
+  t.is(refused.length, 2, "both impair steps");
+  t.regex(
+    refused[0]?.why ?? "",
+    /no netem qdisc \(sch_netem\): tc says "Error: Specified qdisc kind is unknown\."/,
+  );
+  t.true(refused[0]?.why.includes(NETEM_FIX));
+  t.regex(refused[0]?.why ?? "", /netns runtime/);
+  h.unsupported(impaired);
+  t.is(probes, 1, "asked once per lab");
+  const result = await runScenario(h, impaired, impaired.variants[0] as never);
+  t.is(result.status, "skipped");
+  t.regex(result.skipReason ?? "", /^line \d+: link impair: /);
+  // `lab link zt set` goes straight to the fault action: refused there too, nothing sent.
+  await t.throwsAsync(
+    applyFault(h, { kind: "link", action: "impair", direction: "both", impairment: { delayMs: 40 } }),
+    { instanceOf: LabError, message: /cannot impair zt0: this kernel has no netem qdisc/ },
+  );
+  t.deepEqual(tools.calls, []);
+  t.deepEqual(containers.execs, []);
+  // Could not tell (not root): not refused, the impairment itself will say.
+  const unknown = handleWith(containers, tools, lab, { state: "unknown", why: "needs root" });
+  t.deepEqual(unknown.unsupported(impaired), []);
 });
 
 test("router kill: SIGKILL inside the container; the revert starts BIRD on the config it ran", async (t) => {
@@ -498,16 +549,202 @@ test("impairments add up per end, as the relay's do: a burst keeps the delay set
   );
 });
 
-test("node readiness expectations are refused on clab (no clusterNodes), with why, and touch nothing", async (t) => {
+test("expecting a node NotReady is refused on clab, with why, touching nothing; expecting Ready is not", async (t) => {
   const containers = new RecordingContainers();
   const tools = new RecordingTools();
   const h = handleWith(containers, tools);
-  t.is((h as LabHandle).clusterNodes, undefined);
   const s = scenario("node-notready");
+  const refused = h.unsupported(s);
+  t.deepEqual(
+    refused.map((r) => (r.step.kind === "expect" && r.step.expect.kind === "node" ? r.step.expect.name : "")),
+    ["yuuko-k8s"],
+  );
+  t.regex(refused[0]?.why ?? "", /kubelets reach the API server over the kind\/k3d docker network/);
   const result = await runScenario(h, s, s.variants[0] as never);
   t.is(result.status, "skipped");
-  t.regex(result.skipReason ?? "", /^line \d+: expect node: the clab runtime does not read node readiness/);
+  t.regex(result.skipReason ?? "", /^line \d+: expect node yuuko-k8s NotReady: /);
   t.deepEqual(tools.calls, []);
+  t.deepEqual(containers.execs, []);
+  // The same scenario expecting only Ready (and the link fault) runs on clab.
+  const readyOnly = {
+    ...s,
+    steps: s.steps.filter((x) => !(x.kind === "expect" && x.expect.kind === "node" && !x.expect.ready)),
+  };
+  t.deepEqual(h.unsupported(readyOnly), []);
+  t.deepEqual(needsClusterNodes(h, readyOnly), [], "clab reads node readiness now");
+});
+
+/** `kubectl get nodes -o json` of the kind lab while yuuko-k8s's kubelet is unreachable (recorded shape). */
+const NODES_JSON = JSON.stringify({
+  apiVersion: "v1",
+  kind: "List",
+  items: [
+    {
+      metadata: {
+        name: "xsite-control-plane",
+        creationTimestamp: "2026-12-03T07:00:00Z",
+        labels: {
+          "node-role.kubernetes.io/control-plane": "",
+          "kubernetes.io/hostname": "xsite-control-plane",
+        },
+      },
+      spec: { podCIDR: "10.42.0.0/24", podCIDRs: ["10.42.0.0/24"] },
+      status: {
+        conditions: [
+          { type: "MemoryPressure", status: "False", lastTransitionTime: "2026-12-03T07:00:00Z" },
+          {
+            type: "Ready",
+            status: "True",
+            lastHeartbeatTime: "2026-12-03T07:20:01Z",
+            lastTransitionTime: "2026-12-03T07:01:30Z",
+          },
+        ],
+      },
+    },
+    {
+      metadata: {
+        name: "xsite-worker",
+        creationTimestamp: "2026-12-03T07:00:40Z",
+        labels: { "node-type": "remote" },
+      },
+      spec: {
+        podCIDR: "10.42.3.0/24",
+        taints: [
+          { key: "node.kubernetes.io/unreachable", effect: "NoSchedule", timeAdded: "2026-12-03T07:10:50Z" },
+          { key: "node.kubernetes.io/unreachable", effect: "NoExecute", timeAdded: "2026-12-03T07:10:55Z" },
+        ],
+      },
+      status: {
+        conditions: [
+          {
+            type: "Ready",
+            status: "Unknown",
+            reason: "NodeStatusUnknown",
+            lastHeartbeatTime: "2026-12-03T07:10:00Z",
+            lastTransitionTime: "2026-12-03T07:10:50Z",
+          },
+        ],
+      },
+    },
+    {
+      metadata: { name: "xsite-worker2", creationTimestamp: "2026-12-03T07:00:41Z", labels: {} },
+      status: { conditions: [{ type: "Ready", status: "True", lastTransitionTime: "2026-12-03T07:01:35Z" }] },
+    },
+    {
+      metadata: { name: "not-in-the-topology" },
+      status: { conditions: [{ type: "Ready", status: "True" }] },
+    },
+  ],
+});
+
+const podJson = (name: string, node: string, deleting?: { at: string; grace: number }) => ({
+  metadata: {
+    name,
+    namespace: "xsite-probes",
+    ...(deleting ? { deletionTimestamp: deleting.at, deletionGracePeriodSeconds: deleting.grace } : {}),
+  },
+  spec: {
+    nodeName: node,
+    tolerations: [
+      {
+        key: "node.kubernetes.io/not-ready",
+        operator: "Exists",
+        effect: "NoExecute",
+        tolerationSeconds: 300,
+      },
+      {
+        key: "node.kubernetes.io/unreachable",
+        operator: "Exists",
+        effect: "NoExecute",
+        tolerationSeconds: 300,
+      },
+    ],
+  },
+});
+
+test("clusterNodes: the API server's nodes under the topology's names, from recorded kubectl output", async (t) => {
+  const at = (iso: string) => Date.parse(iso);
+  const pods = (deleting: boolean) =>
+    JSON.stringify({
+      items: [
+        podJson("sakamoto-pod1", "xsite-control-plane"),
+        podJson(
+          "yuuko-k8s-pod1",
+          "xsite-worker",
+          deleting ? { at: "2026-12-03T07:16:25Z", grace: 30 } : undefined,
+        ),
+        podJson("yuuko-k8s-pod2", "xsite-worker"),
+        podJson("nano-pod1", "xsite-worker2"),
+      ],
+    });
+  let deleting = false;
+  const tools = new RecordingTools((argv) => (argv.includes("nodes") ? NODES_JSON : pods(deleting)));
+  const h = handleWith(new RecordingContainers(), tools);
+  const nodes = await (h as LabHandle).clusterNodes?.();
+  t.deepEqual(
+    tools.calls.map((c) => c.argv.slice(3)),
+    [
+      ["get", "nodes", "-o", "json"],
+      ["get", "pods", "--namespace", "xsite-probes", "-o", "json"],
+    ],
+  );
+  t.true(tools.calls.every((c) => c.argv[0] === "kubectl" && c.argv[1] === "--kubeconfig"));
+  t.deepEqual(
+    nodes?.map((n) => [n.name, n.role, n.ready]),
+    [
+      ["sakamoto", "control-plane", true],
+      ["yuuko-k8s", "worker", false],
+      ["nano", "worker", true],
+    ],
+  );
+  const yuuko = nodes?.find((n) => n.name === "yuuko-k8s");
+  t.is(yuuko?.registeredAt, at("2026-12-03T07:00:40Z"));
+  t.is(yuuko?.transitionAt, at("2026-12-03T07:10:50Z"), "Ready went Unknown then");
+  t.is(
+    yuuko?.evictionDueAt,
+    at("2026-12-03T07:10:55Z") + 300_000,
+    "the NoExecute taint + the pods' toleration",
+  );
+  t.deepEqual(yuuko?.pods, ["yuuko-k8s-pod1", "yuuko-k8s-pod2"]);
+  t.deepEqual(yuuko?.evicted, []);
+  t.is(nodes?.find((n) => n.name === "sakamoto")?.evictionDueAt, null);
+  // Evicted: deletion requested (deletionTimestamp - grace) and stuck Terminating on the lost node.
+  const before = nodes ?? [];
+  deleting = true;
+  const after = (await (h as LabHandle).clusterNodes?.()) ?? [];
+  t.deepEqual(after.find((n) => n.name === "yuuko-k8s")?.evicted, [
+    { pod: "yuuko-k8s-pod1", at: at("2026-12-03T07:15:55Z") },
+  ]);
+  // The scenario's node source turns the reads into events at the API server's own times.
+  const readyBefore = before.map((n) => (n.name === "yuuko-k8s" ? { ...n, ready: true } : n));
+  t.deepEqual(
+    nodeChanges(readyBefore, after).map((e) => (e.kind === "node" ? [e.node, e.change, e.t] : [])),
+    [
+      ["yuuko-k8s", "notready", at("2026-12-03T07:10:50Z")],
+      ["yuuko-k8s", "evicted", at("2026-12-03T07:15:55Z")],
+    ],
+  );
+});
+
+test("clusterNodes: a deletion on a node without an eviction taint is not an eviction; no taint, no due time", (t) => {
+  const nodes = JSON.stringify({
+    items: [
+      {
+        metadata: { name: "xsite-worker" },
+        status: {
+          conditions: [{ type: "Ready", status: "False", lastTransitionTime: "2026-12-03T07:10:50Z" }],
+        },
+      },
+    ],
+  });
+  const podsJson = JSON.stringify({
+    items: [podJson("yuuko-k8s-pod1", "xsite-worker", { at: "2026-12-03T07:16:25Z", grace: 30 })],
+  });
+  const [yuuko] = parseClusterNodes({ lab, k8s: "kind", cluster: "xsite", nodesJson: nodes, podsJson });
+  t.is(yuuko?.name, "yuuko-k8s");
+  t.false(yuuko?.ready);
+  t.deepEqual(yuuko?.evicted, []);
+  t.is(yuuko?.evictionDueAt, null);
 });
 
 test("the topology's internet path is netem on each router's zt0: reset and clear return to it", async (t) => {

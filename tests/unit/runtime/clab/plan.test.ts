@@ -68,6 +68,23 @@ test("kind + helm: the exact command sequence the runtime would run", (t) => {
   const expected: string[][] = [
     ["containerlab", "deploy", "-t", "/w/clab-xsite/rendered/clab/xsite.clab.yml", "--reconfigure"],
     ["kind", "get", "kubeconfig", "--name", "xsite"],
+    ...(
+      [
+        ["xsite-control-plane", "10.42.0.0/24"],
+        ["xsite-worker", "10.42.3.0/24"],
+        ["xsite-worker2", "10.42.1.0/24"],
+      ] as const
+    ).map(([node, cidr]) =>
+      kubectl(
+        "patch",
+        "node",
+        node,
+        "--type",
+        "merge",
+        "--patch",
+        `{"spec":{"podCIDR":"${cidr}","podCIDRs":["${cidr}"]}}`,
+      ),
+    ),
     kubectl("label", "node", "xsite-control-plane", "xsite.lab/node=sakamoto", "--overwrite"),
     kubectl("label", "node", "xsite-worker", "xsite.lab/node=yuuko-k8s", "node-type=remote", "--overwrite"),
     kubectl("label", "node", "xsite-worker2", "xsite.lab/node=nano", "--overwrite"),
@@ -105,6 +122,48 @@ test("kind + helm: the exact command sequence the runtime would run", (t) => {
     kubectl("wait", "--for=condition=Ready", "pod", "--all", "--namespace", "xsite-probes", "--timeout=300s"),
   ];
   t.deepEqual(argvs(planUp(ctx(paths))), expected);
+});
+
+test("each node gets the topology's pod CIDR after it registers, before Cilium is installed", async (t) => {
+  for (const k8s of ["kind", "k3d"] as const) {
+    const paths = clabPaths(lab.name, "/w");
+    const phases = planUp(ctx(paths, { k8s }));
+    const list = argvs(phases);
+    const patches = list.filter((a) => a[3] === "patch");
+    t.deepEqual(
+      patches.map((a) => [a[5], JSON.parse(a[9] ?? "{}").spec.podCIDRs]),
+      clusterMembers(lab, k8s, "xsite").map((m) => [m.container, [m.node.podCidr.text]]),
+    );
+    const yuuko = clusterMembers(lab, k8s, "xsite").find((m) => m.node.name === "yuuko-k8s");
+    t.is(
+      patches.find((a) => a[5] === yuuko?.container)?.[9],
+      '{"spec":{"podCIDR":"10.42.3.0/24","podCIDRs":["10.42.3.0/24"]}}',
+    );
+    const lastPatch = Math.max(...patches.map((p) => list.indexOf(p)));
+    const firstCilium = index(list, (a) => a[0] === "helm" || a[0] === "cilium");
+    const kubeconfig = index(list, (a) => a.includes("kubeconfig") && a[0] !== "kubectl" && a[0] !== "helm");
+    t.true(kubeconfig < list.indexOf(patches[0] as string[]) && lastPatch < firstCilium, `order for ${k8s}`);
+    // A node registers asynchronously: each patch is retried within a budget.
+    const steps = phases.flatMap((p) => p.steps).filter((s) => s.call.argv[3] === "patch");
+    t.true(steps.every((s) => s.kind === "retry" && s.budgetMs >= 60_000));
+  }
+  // The executor retries a patch until the node exists, then goes on (recording fake).
+  const paths = clabPaths(lab.name, "/w");
+  const phase = planUp(ctx(paths)).find((p) => p.name.includes("pod CIDR")) as Phase;
+  let refusals = 0;
+  const tools = new RecordingTools((call) => {
+    if (call.argv[5] === "xsite-worker" && refusals < 2) {
+      refusals++;
+      return { code: 1, stdout: "", stderr: 'Error from server (NotFound): nodes "xsite-worker" not found' };
+    }
+    return ok("");
+  });
+  await executePhases(
+    [{ ...phase, steps: phase.steps.map((s) => (s.kind === "retry" ? { ...s, intervalMs: 1 } : s)) }],
+    tools,
+  );
+  t.is(refusals, 2);
+  t.is(tools.calls.filter((c) => c.argv[5] === "xsite-worker").length, 3);
 });
 
 test("k3d: the cluster is created before containerlab deploy and deleted after destroy", (t) => {

@@ -25,8 +25,10 @@ import {
   KIND_VERSION,
   KUBECTL_VERSION,
 } from "../../../../lab/runtime/clab/versions.ts";
+import { routerBaselines } from "../../../../lab/runtime/clab/wan-baseline.ts";
 import { loadLab } from "../../../../lab/topology/load.ts";
 import { LabError } from "../../../../lab/util/errors.ts";
+import { netemVerdict } from "../../../../lab/util/netem.ts";
 
 const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
 
@@ -84,6 +86,30 @@ test("scenarios add the host tools they run inside lab namespaces, each missing 
     names(kind.missing),
     "the runtime's own list is unchanged",
   );
+});
+
+test("sch_netem is a prerequisite only when asked for (a topology with zerotier.paths), missing with the fix", async (t) => {
+  const absent = await checkPrerequisites({
+    k8s: "kind",
+    tools,
+    netem: () => netemVerdict({ code: 2, stderr: "Error: Specified qdisc kind is unknown." }),
+  });
+  const entry = absent.missing.find((m) => m.what === "sch_netem");
+  t.regex(entry?.problem ?? "", /no netem qdisc .* zerotier\.paths are netem qdiscs on each router's zt0/);
+  t.regex(entry?.install ?? "", /modprobe sch_netem.*or leave zerotier\.paths out of the topology/);
+  t.deepEqual(
+    absent.missing.filter((m) => m.what !== "sch_netem").map((m) => m.what),
+    names(kind.missing),
+  );
+  const present = await checkPrerequisites({
+    k8s: "kind",
+    tools,
+    netem: () => ({ state: "present", detail: "" }),
+  });
+  t.false(names(present.missing).includes("sch_netem"));
+  t.false(names(kind.missing).includes("sch_netem"), "not asked: not checked");
+  // clabUp asks for it exactly when the topology has internet paths (the seed's: 20 ms).
+  t.true(routerBaselines(await loadLab()).byRouter.size > 0);
 });
 
 test("k3d replaces kind in the list when --k8s k3d", (t) => {
