@@ -35,10 +35,11 @@ export function nodeServiceRoutes(lab: Lab, node: K8sNode): { address: string; p
   });
 }
 
-/** Nodes advertising a Service address they cannot deliver (Cluster policy, no local backend). */
-export function serviceRefusals(lab: Lab): Diagnostic[] {
+/** Nodes advertising a Service address they cannot deliver (Cluster policy, no local backend);
+ * `only`: just that node's (a node joining a running lab). */
+export function serviceRefusals(lab: Lab, only?: string): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const node of lab.nodes) {
+  for (const node of lab.nodes.filter((n) => only === undefined || n.name === only)) {
     const advertised = new Set(originatedServicePrefixes(node.bgp));
     for (const [i, svc] of lab.services.entries()) {
       const mine = serviceAddresses(svc).filter((a) => advertised.has(`${a}/32`));

@@ -2,10 +2,11 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { formatDiagnostic } from "../../../../lab/config/diagnostics.ts";
 import { planNetns } from "../../../../lab/runtime/netns/plan.ts";
 import { serviceRefusals } from "../../../../lab/runtime/netns/services.ts";
+import { withNode } from "../../../../lab/topology/build.ts";
 import { loadLab } from "../../../../lab/topology/load.ts";
 import type { Lab } from "../../../../lab/topology/model.ts";
 
@@ -20,28 +21,29 @@ const EVERY_SERVICE = `    - advertisementType: Service
           - { key: somekey, operator: NotIn, values: [never-used-value] }
 `;
 
-async function labWith(services: string): Promise<Lab> {
+/** The copy stays until the test ends: an overlay (withNode) reads its files again. */
+async function labWith(t: ExecutionContext, services: string): Promise<Lab> {
   const dir = mkdtempSync(join(tmpdir(), "svc-plan-"));
   cpSync(CONFIGS, dir, { recursive: true });
   const topo = join(dir, "topology.yaml");
   writeFileSync(topo, `${readFileSync(topo, "utf8")}${services}`);
   const ad = join(dir, "k8s/cilium/advertisement.yaml");
   writeFileSync(ad, `${readFileSync(ad, "utf8")}${EVERY_SERVICE}`);
-  try {
-    return await loadLab(topo);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return loadLab(topo);
 }
 
 test("backends hold the Service addresses; each node with a backend routes them to its first local one", async (t) => {
-  const lab = await labWith(`services:
+  const lab = await labWith(
+    t,
+    `services:
   - name: web
     loadBalancerIPs: [10.99.0.10]
     externalIPs: [10.99.1.10]
     externalTrafficPolicy: Local
     backends: [nano-pod2, nano-pod1]
-`);
+`,
+  );
   const plan = planNetns(lab);
   const podAddrs = (pod: string) => plan.links.find((l) => l.a.ns === `xsite-${pod}`)?.a.addresses;
   t.deepEqual(podAddrs("nano-pod1"), ["10.42.1.10/32", "10.99.0.10/32", "10.99.1.10/32"]);
@@ -56,11 +58,14 @@ test("backends hold the Service addresses; each node with a backend routes them 
 });
 
 test("Cluster policy: a node advertising a Service without a local backend is refused by name", async (t) => {
-  const lab = await labWith(`services:
+  const lab = await labWith(
+    t,
+    `services:
   - name: web
     loadBalancerIPs: [10.99.0.10]
     backends: [nano-pod1, sakamoto-pod1]
-`);
+`,
+  );
   const ds = serviceRefusals(lab).map((d) =>
     formatDiagnostic(d).replace(/^.*topology\.yaml/, "topology.yaml"),
   );
@@ -75,4 +80,28 @@ test("the seed plans no Service address anywhere", async (t) => {
   const plan = planNetns(await loadLab());
   t.false(JSON.stringify(plan).includes("10.99."));
   t.deepEqual(serviceRefusals(await loadLab()), []);
+});
+
+test("a node joining under Cluster policy has no backend yet: refused for it alone", async (t) => {
+  const lab = await labWith(
+    t,
+    `services:
+  - name: web
+    loadBalancerIPs: [10.99.0.10]
+    backends: [nano-pod1, sakamoto-pod1, yuuko-k8s-pod1]
+`,
+  );
+  t.deepEqual(serviceRefusals(lab), []);
+  const grown = withNode(lab, {
+    name: "chiaki",
+    site: "mine",
+    address: "192.168.6.82",
+    podCIDR: "10.42.2.0/24",
+    labels: {},
+    pods: 1,
+  });
+  t.deepEqual(serviceRefusals(grown, "nano"), []);
+  const ds = serviceRefusals(grown, "chiaki");
+  t.is(ds.length, 1);
+  t.regex(ds[0]?.message ?? "", /node chiaki advertises 10\.99\.0\.10\/32 but has no backend/);
 });
