@@ -1,7 +1,8 @@
 // What Cilium's BGP control plane would configure on one node, derived from the CRDs the way
 // the agent does: the owning CiliumBGPClusterConfig gives instances and peers, each peer's
 // CiliumBGPPeerConfig gives transport, timers, graceful restart and families, and each family's
-// advertisement selector picks CiliumBGPAdvertisements (PodCIDR -> the node's own pod CIDR).
+// advertisement selector picks CiliumBGPAdvertisements (PodCIDR -> the node's own pod CIDR,
+// Service -> the /32s of the topology's Services the node advertises: service-routes.ts).
 import type { CiliumManifest, LbService, NodeBgp, NodePeer, NodePeerFamily } from "../topology/model.ts";
 import { type AttributesSpec, pathAttributes } from "./attributes.ts";
 import { type BgpSecret, lookupPassword } from "./secrets.ts";
