@@ -7,6 +7,7 @@ import type { Diagnostic } from "../config/diagnostics.ts";
 import type { CiliumManifest } from "../topology/model.ts";
 import { manifestPosition } from "../topology/positions.ts";
 import type { CiliumBgpKind } from "./crd-schemas.ts";
+import { EMULATED_SERVICE_ADDRESSES } from "./service-routes.ts";
 
 export type FieldSupport =
   | { status: "emulated"; how: string }
@@ -105,31 +106,29 @@ export const FIELD_SUPPORT: Record<CiliumBgpKind, Record<string, FieldSupport>> 
   CiliumBGPAdvertisement: {
     "spec.advertisements[].advertisementType": {
       status: "refused",
-      why: "only PodCIDR is modelled (the lab has no Services nor CiliumPodIPPools)",
-      accepts: (v) => v === "PodCIDR",
+      why: "PodCIDR and Service are modelled; CiliumPodIPPool needs Cilium's multi-pool IPAM, which the lab does not have",
+      accepts: (v) => v === "PodCIDR" || v === "Service",
+      hint: "advertise the pod CIDR (PodCIDR) or a Service declared in the topology (Service), or use --runtime clab for this type",
     },
     "spec.advertisements[].service.addresses[]": {
       status: "refused",
-      why: "the lab has no Services to advertise",
+      why: "LoadBalancerIP and ExternalIP are modelled; real Cilium answers a ClusterIP from outside the cluster only with bpf-lb-external-clusterip, which the lab does not model",
+      accepts: (v) => (EMULATED_SERVICE_ADDRESSES as readonly unknown[]).includes(v),
+      hint: "advertise the Service's LoadBalancerIP or ExternalIP, or use --runtime clab for ClusterIP",
     },
-    ...prefixed("spec.advertisements[].selector", {
-      ...Object.fromEntries(
-        Object.keys(SELECTOR("")).map((k) => [
-          k,
-          {
-            status: "refused",
-            why: "a selector picks Services or pool IPs, which the lab does not model",
-          } satisfies FieldSupport,
-        ]),
+    ...prefixed(
+      "spec.advertisements[].selector",
+      SELECTOR(
+        "which topology Services a Service advertisement picks, against their labels plus io.kubernetes.service.name and .namespace (lab/cilium/service-routes.ts)",
       ),
-    }),
+    ),
     "spec.advertisements[].attributes.communities.standard[]": {
       status: "emulated",
-      how: "COMMUNITIES on the node's pod CIDR (gobgp global rib add ... community)",
+      how: "COMMUNITIES on the node's pod CIDR or Service /32 (gobgp global rib add ... community)",
     },
     "spec.advertisements[].attributes.communities.large[]": {
       status: "emulated",
-      how: "LARGE_COMMUNITY on the node's pod CIDR (gobgp global rib add ... large-community)",
+      how: "LARGE_COMMUNITY on the node's pod CIDR or Service /32 (gobgp global rib add ... large-community)",
     },
     "spec.advertisements[].attributes.communities.wellKnown[]": {
       status: "emulated",
@@ -137,7 +136,7 @@ export const FIELD_SUPPORT: Record<CiliumBgpKind, Record<string, FieldSupport>> 
     },
     "spec.advertisements[].attributes.localPreference": {
       status: "emulated",
-      how: "LOCAL_PREF on the node's pod CIDR; GoBGP, like any speaker, sends it to iBGP peers only",
+      how: "LOCAL_PREF on the node's pod CIDR or Service /32; GoBGP, like any speaker, sends it to iBGP peers only",
     },
   },
   CiliumBGPNodeConfigOverride: {

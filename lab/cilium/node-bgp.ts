@@ -1,11 +1,13 @@
 // What Cilium's BGP control plane would configure on one node, derived from the CRDs the way
 // the agent does: the owning CiliumBGPClusterConfig gives instances and peers, each peer's
 // CiliumBGPPeerConfig gives transport, timers, graceful restart and families, and each family's
-// advertisement selector picks CiliumBGPAdvertisements (PodCIDR -> the node's own pod CIDR).
-import type { CiliumManifest, NodeBgp, NodePeer, NodePeerFamily } from "../topology/model.ts";
+// advertisement selector picks CiliumBGPAdvertisements (PodCIDR -> the node's own pod CIDR,
+// Service -> the /32s of the topology's Services the node advertises: service-routes.ts).
+import type { CiliumManifest, LbService, NodeBgp, NodePeer, NodePeerFamily } from "../topology/model.ts";
 import { type AttributesSpec, pathAttributes } from "./attributes.ts";
 import { type BgpSecret, lookupPassword } from "./secrets.ts";
 import { type LabelSelector, matchesSelector } from "./selector.ts";
+import { type AdvertisementEntry, serviceRoutes } from "./service-routes.ts";
 
 interface ClusterConfigSpec {
   nodeSelector?: LabelSelector;
@@ -35,7 +37,7 @@ export interface SecretSource {
 const NO_SECRETS: SecretSource = { secrets: [], namespace: "" };
 
 interface AdvertisementSpec {
-  advertisements?: { advertisementType: string; attributes?: AttributesSpec }[];
+  advertisements?: (AdvertisementEntry & { attributes?: AttributesSpec })[];
 }
 
 /** CiliumBGPPeerConfig defaults (cilium/cilium pkg/k8s/apis/cilium.io/v2/bgp_peer_types.go). */
@@ -53,6 +55,8 @@ export interface NodeIdentity {
   address: string;
   podCidr: string;
   labels: Record<string, string>;
+  /** The topology's Services, which Service advertisements pick from. */
+  services?: readonly LbService[];
 }
 
 /** ClusterConfigs whose nodeSelector matches the node, in manifest order. */
@@ -215,6 +219,14 @@ function resolveFamily(
     if (podCidrAds.some((a) => a.attributes !== undefined))
       out.attributes = podCidrAds.map((a) => pathAttributes(a.attributes));
   }
+  // Service addresses are IPv4 /32s in this lab: carried by the ipv4 unicast family only.
+  if (family.safi === "unicast" && family.afi === "ipv4") {
+    const ads = selected.flatMap((m) => (m.spec as AdvertisementSpec).advertisements ?? []);
+    for (const r of serviceRoutes(ads, node.services ?? [], node.name)) {
+      out.advertised.push(r.prefix);
+      out.serviceAttributes = { ...out.serviceAttributes, [r.prefix]: r.attributes };
+    }
+  }
   return out;
 }
 
@@ -222,10 +234,24 @@ function findByName(manifests: CiliumManifest[], kind: string, name: string): Ci
   return manifests.find((m) => m.kind === kind && m.metadata.name === name) ?? null;
 }
 
-/** Every prefix the node originates, over all peers and families (deduplicated). */
+/** Every pod CIDR prefix the node originates, over all peers and families (deduplicated);
+ * Service addresses are left out: several nodes may originate the same one, so no single
+ * next hop is expected for them (originatedServicePrefixes). */
 export function originatedPrefixes(bgp: NodeBgp | null): string[] {
+  return originated(bgp, false);
+}
+
+/** Every Service address (/32) the node originates. */
+export function originatedServicePrefixes(bgp: NodeBgp | null): string[] {
+  return originated(bgp, true);
+}
+
+function originated(bgp: NodeBgp | null, services: boolean): string[] {
   const set = new Set<string>();
   for (const inst of bgp?.instances ?? [])
-    for (const p of inst.peers) for (const f of p.families) for (const pre of f.advertised) set.add(pre);
+    for (const p of inst.peers)
+      for (const f of p.families)
+        for (const pre of f.advertised)
+          if ((f.serviceAttributes?.[pre] !== undefined) === services) set.add(pre);
   return [...set];
 }

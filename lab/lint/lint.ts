@@ -33,6 +33,7 @@ import { md5PasswordMismatch } from "./checks/md5-password.ts";
 import { mtuBelowPodMtu } from "./checks/mtu.ts";
 import { nodeOverrideUnknown } from "./checks/node-override.ts";
 import { nodeRedialDelay } from "./checks/redial.ts";
+import { serviceAdvertisementSelectsNothing } from "./checks/service-advertise.ts";
 import {
   birdNodeSessionEnds,
   ciliumPeerSessionEnds,
@@ -86,6 +87,7 @@ export const LINT_CHECKS: readonly LintCheck[] = [
   familyWithoutAdvertisements,
   nodeAdvertisesNothing,
   crossSiteCommunities,
+  serviceAdvertisementSelectsNothing,
   nodeOverrideUnknown,
   helmValuesMissing,
   bgpControlPlaneDisabled,

@@ -54,7 +54,7 @@ export function originatedRoutes(inst: NodeBgpInstance): OriginatedRoute[] {
     for (const f of p.families)
       for (const prefix of f.advertised) {
         const e = byPrefix.get(prefix) ?? { sets: [], where: [] };
-        const sets = f.attributes?.length ? f.attributes : [NO_ATTRIBUTES];
+        const sets = f.serviceAttributes?.[prefix] ?? (f.attributes?.length ? f.attributes : [NO_ATTRIBUTES]);
         e.sets.push(...sets);
         e.where.push(`peer ${p.name} ${f.afi}-${f.safi}`);
         byPrefix.set(prefix, e);

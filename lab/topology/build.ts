@@ -35,6 +35,7 @@ import type {
 } from "./model.ts";
 import { nodeLifecycle } from "./node-lifecycle.ts";
 import { manifestPosition } from "./positions.ts";
+import { buildServices as buildLbServices, type RawService } from "./services.ts";
 
 export const TOPOLOGY_SCHEMA_FILE = fileURLToPath(
   new URL("../../configs/schema/topology.schema.json", import.meta.url),
@@ -74,6 +75,7 @@ interface RawTopology {
     labels?: Record<string, string>;
     pods?: number;
   }[];
+  services?: RawService[];
 }
 
 /**
@@ -122,6 +124,7 @@ const PASSES: readonly Pass[] = [
   { run: buildZerotierPaths, gate: false }, //  the internet path between each listed pair of sites
   { run: buildRouters, gate: false }, //        routers with their real bird.conf
   { run: buildNodes, gate: false }, //          nodes with their pod CIDR and pods (.10 upwards)
+  { run: buildServices, gate: false }, //       Services: backends by pod name, addresses outside the lab's prefixes
   { run: resolveBgp, gate: false }, //          each node's Cilium speaker, resolved from the CRDs
   { run: checkBgpWiring, gate: false }, //      selection, peers on the node's LAN, ASNs (reported with bird -p)
 ];
@@ -476,6 +479,7 @@ function buildCluster(b: Build): void {
     sites: [],
     routers: [],
     nodes: [],
+    services: [],
     cilium: b.manifests,
     secrets: b.secrets,
     secretsNamespace: bgpSecretsNamespace(b.helmValues),
@@ -590,11 +594,21 @@ function buildNodes({ raw, at, cidrs, lab }: Build): void {
   });
 }
 
+function buildServices({ raw, at, cidrs, lab }: Build, diags: Diagnostics): void {
+  lab.services = buildLbServices(raw.services ?? [], lab.nodes, cidrs, at, diags);
+}
+
 function resolveBgp({ lab }: Build): void {
   for (const n of lab.nodes)
     n.bgp = resolveNodeBgp(
       lab.cilium,
-      { name: n.name, address: n.address, podCidr: n.podCidr.text, labels: n.labels },
+      {
+        name: n.name,
+        address: n.address,
+        podCidr: n.podCidr.text,
+        labels: n.labels,
+        services: lab.services,
+      },
       { secrets: lab.secrets, namespace: lab.secretsNamespace },
     );
 }

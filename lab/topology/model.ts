@@ -77,6 +77,9 @@ export interface NodePeerFamily {
   advertised: string[];
   /** Path attributes of each selected PodCIDR advertisement, present once any of them has `attributes`. */
   attributes?: PathAttributes[];
+  /** Service addresses (/32) among `advertised`, each with the attributes of every Service
+   * advertisement that selects it (they replace `attributes` for that prefix). */
+  serviceAttributes?: Record<string, PathAttributes[]>;
 }
 
 export interface NodeBgpInstance {
@@ -119,6 +122,27 @@ export interface NodeJoin {
   pods: number;
 }
 
+/** A pod backing a Service, resolved from its name. */
+export interface ServiceBackend {
+  pod: string;
+  node: string;
+  address: string;
+}
+
+/** A Kubernetes Service of type LoadBalancer declared in the topology (`services:`). */
+export interface LbService {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  /** status.loadBalancer.ingress IPs (what LB IPAM or spec.loadBalancerIP gives it). */
+  loadBalancerIPs: string[];
+  /** spec.externalIPs. */
+  externalIPs: string[];
+  externalTrafficPolicy: "Cluster" | "Local";
+  backends: ServiceBackend[];
+  source: SourceRef;
+}
+
 export interface CiliumManifest {
   apiVersion: string;
   kind: string;
@@ -157,6 +181,8 @@ export interface Lab {
   sites: Site[];
   routers: Router[];
   nodes: K8sNode[];
+  /** The topology's Services (empty when it declares none). */
+  services: LbService[];
   cilium: CiliumManifest[];
   /** Kubernetes Secrets beside the manifests (a PeerConfig's authSecretRef reads them). */
   secrets: BgpSecret[];

@@ -1,10 +1,12 @@
-// Well-known communities (RFC 1997) on a pod CIDR that the routers act on across the sites. The
-// speaker sends the route to its own site's router with the community; BIRD then keeps it from
-// every peer (NO_ADVERTISE) or from eBGP peers (NO_EXPORT, NO_EXPORT_SUBCONFED), which the other
+// Well-known communities (RFC 1997) on a pod CIDR or Service /32 that the routers act on across
+// the sites. The speaker sends the route to its own site's router with the community; BIRD then
+// keeps it from every peer (NO_ADVERTISE) or from eBGP peers (NO_EXPORT, NO_EXPORT_SUBCONFED), which the other
 // site's router is when the sites have their own ASNs. Measured on the seed with no-export: each
-// router has its own nodes' prefixes and none of the other site's.
+// router has its own nodes' prefixes and none of the other site's. A Service /32 that nodes of
+// every site originate is still learned by every router, so it is no finding.
 import { standardCommunity, WELL_KNOWN_COMMUNITIES } from "../../cilium/attributes.ts";
 import { type LabelSelector, matchesSelector } from "../../cilium/selector.ts";
+import { type AdvertisementEntry, servicePrefixes } from "../../cilium/service-routes.ts";
 import type { CiliumManifest, K8sNode, Router } from "../../topology/model.ts";
 import { manifestPosition } from "../../topology/positions.ts";
 import type { LintContext } from "../context.ts";
@@ -19,10 +21,9 @@ const ACTED_ON: Record<string, { name: string; blocks: (from: Router, to: Router
 };
 
 interface AdvertisementSpec {
-  advertisements?: {
-    advertisementType: string;
+  advertisements?: (AdvertisementEntry & {
     attributes?: { communities?: { standard?: string[]; wellKnown?: string[] } };
-  }[];
+  })[];
 }
 
 export function crossSiteCommunities(ctx: LintContext): Finding[] {
@@ -30,7 +31,12 @@ export function crossSiteCommunities(ctx: LintContext): Finding[] {
   for (const m of ctx.lab.cilium) {
     if (m.kind !== "CiliumBGPAdvertisement") continue;
     ((m.spec as AdvertisementSpec).advertisements ?? []).forEach((ad, i) => {
-      if (ad.advertisementType !== "PodCIDR") return;
+      if (ad.advertisementType !== "PodCIDR" && ad.advertisementType !== "Service") return;
+      // A Service entry tags the Service /32s each node originates through it (service-routes.ts).
+      const tagged = (node: K8sNode): string[] =>
+        ad.advertisementType === "PodCIDR"
+          ? [node.podCidr.text]
+          : [...new Set(ctx.lab.services.flatMap((svc) => servicePrefixes(ad, svc, node.name)))];
       const c = ad.attributes?.communities ?? {};
       const written = [
         ...(c.wellKnown ?? []).map((w, j) => ({
@@ -47,22 +53,32 @@ export function crossSiteCommunities(ctx: LintContext): Finding[] {
       for (const w of written) {
         const acted = ACTED_ON[w.value];
         if (!acted) continue;
-        const nodes = advertisingNodes(ctx, m);
-        const cut = nodes.flatMap((node) => {
-          const own = ctx.lab.routers.find((r) => r.site === node.site);
-          const others = ctx.lab.routers.filter((r) => own && r !== own && acted.blocks(own, r));
-          return own && others.length ? [{ node, own, others }] : [];
+        // Per prefix, the routers that learn it from no site of their own: a Service /32 that
+        // nodes of every site originate stays reachable everywhere despite the community.
+        const byPrefix = new Map<string, K8sNode[]>();
+        for (const n of advertisingNodes(ctx, m))
+          for (const p of tagged(n)) byPrefix.set(p, [...(byPrefix.get(p) ?? []), n]);
+        const cut = [...byPrefix].flatMap(([prefix, nodes]) => {
+          const owns = ctx.lab.routers.filter((r) => nodes.some((n) => n.site === r.site));
+          const never = ctx.lab.routers.filter(
+            (r) => owns.length > 0 && !owns.includes(r) && owns.every((o) => acted.blocks(o, r)),
+          );
+          return never.length ? [{ prefix, nodes, never }] : [];
         });
         if (!cut.length) continue;
-        const routers = [...new Set(cut.flatMap((x) => x.others.map((r) => r.name)))];
+        const routers = [...new Set(cut.flatMap((x) => x.never.map((r) => r.name)))];
+        const cutNodes = [...new Set(cut.flatMap((x) => x.nodes))];
         out.push(
           finding(
             "cross-site-community",
             "warn",
             manifestPosition(m, `spec.advertisements[${i}].attributes.communities.${w.path}`),
             {
-              message: `CiliumBGPAdvertisement ${m.metadata.name} tags the pod CIDR of ${nodeList(cut.map((x) => x.node))} with ${w.text} (${acted.name})`,
-              consequence: `each site router keeps the prefix to itself (BIRD honours RFC 1997 ${acted.name}${acted.name === "NO_ADVERTISE" ? "" : " towards eBGP peers"}): ${routers.join(", ")} never learn it, so cross-site pod traffic to ${cut.map((x) => x.node.name).join(", ")} is lost`,
+              message:
+                ad.advertisementType === "PodCIDR"
+                  ? `CiliumBGPAdvertisement ${m.metadata.name} tags the pod CIDR of ${nodeList(cutNodes)} with ${w.text} (${acted.name})`
+                  : `CiliumBGPAdvertisement ${m.metadata.name} tags the Service addresses ${cut.map((x) => x.prefix).join(", ")} with ${w.text} (${acted.name})`,
+              consequence: `each site router keeps the prefix to itself (BIRD honours RFC 1997 ${acted.name}${acted.name === "NO_ADVERTISE" ? "" : " towards eBGP peers"}): ${routers.join(", ")} never learn it, so cross-site ${ad.advertisementType === "PodCIDR" ? `pod traffic to ${cutNodes.map((n) => n.name).join(", ")}` : "traffic to those Service addresses"} is lost`,
               fix: `remove ${w.text} from the advertisement's communities (or give it only to routes that must stay on their site)`,
             },
           ),
@@ -73,7 +89,7 @@ export function crossSiteCommunities(ctx: LintContext): Finding[] {
   return out;
 }
 
-/** Nodes whose PeerConfig families select this advertisement and advertise their pod CIDR with it. */
+/** Nodes whose PeerConfig families select this advertisement and advertise something with it. */
 function advertisingNodes(ctx: LintContext, ad: CiliumManifest): K8sNode[] {
   const out: K8sNode[] = [];
   for (const cp of ciliumPeers(ctx)) {

@@ -4,7 +4,8 @@
 // netns runtime (default)
 //   - Cilium is emulated: gobgpd configured the way the agent configures its embedded GoBGP from
 //     the CRDs (resolved once, at `up`; a CRD changed later is not reconciled). No agent, no eBPF
-//     datapath, no kube-proxy or Services. `make deps` fetches gobgpd 3.36, which dials 1-2 s after
+//     datapath, no kube-proxy. The topology's Services are their addresses on the backend pods
+//     and a route on each node with a local backend (runtime/netns/services.ts). `make deps` fetches gobgpd 3.36, which dials 1-2 s after
 //     start like the GoBGP current Cilium pins (osrg/gobgp v3.37, cilium/cilium go.mod); the
 //     system's 3.10, used without it, 5-10 s (docs/facts.md). An agent restart is gobgpd killed
 //     (no Cease, as the agent since cilium/cilium PR 39835) and started after a fixed boot time.
@@ -39,6 +40,9 @@
 //     it): without it `up` refuses a topology with zerotier.paths before creating anything, and
 //     scenarios that impair the link are refused before they run.
 //   - Test pod addresses come from Cilium's IPAM, not from the topology.
+//   - The topology's `services:` are not created in the cluster (a Service and its LB IPAM pool
+//     would select pods in the test pods' namespace, not the Service's): warned on every up; a
+//     Service advertisement there advertises what the cluster has.
 //   - kind runs kubeadm's Kubernetes, not k3s (k3d does, with a bpffs mount workaround).
 //   - The ZeroTier link is a plain veth (MTU 2800): no UDP encapsulation, fragments, or direct
 //     and relayed paths (direct-down/direct-up and restart are refused, with why). The topology's
@@ -64,6 +68,7 @@
 
 import { NODE_LAN_IF } from "../../render/clab.ts";
 import { clusterMembers } from "../../render/k8s-cluster.ts";
+import type { Lab } from "../../topology/model.ts";
 import type { ClabProbe, KubeNode } from "./observe.ts";
 import { parseRouteGet } from "./observe.ts";
 
@@ -72,11 +77,19 @@ export function sharedNetworkNote(k8s: "kind" | "k3d"): string {
   return `${k8s} nodes share the docker network ${k8s === "kind" ? '"kind"' : "of the k3d cluster"}: kubelet and Cilium agent traffic to the API server (and image pulls) bypasses the routers and the ZeroTier link, so a WAN outage does not make remote nodes NotReady as it would between the real sites`;
 }
 
+/** The topology's Services exist only on the netns runtime; null when it declares none. */
+export function servicesNote(lab: Pick<Lab, "services">): string | null {
+  if (lab.services.length === 0) return null;
+  const names = lab.services.map((s) => `${s.namespace}/${s.name}`).join(", ");
+  return `the topology's services (${names}) are not created on the clab runtime: Cilium advertises only the Services the cluster has; create them (with a CiliumLoadBalancerIPPool for their LoadBalancer IPs) with kubectl, or use the netns runtime`;
+}
+
 /** What the running cluster shows that makes it less faithful than the topology says. */
 export async function fidelityWarnings(probe: ClabProbe, nodes: KubeNode[]): Promise<string[]> {
   const { lab } = probe;
   const { k8s, cluster } = probe.control;
-  const warnings: string[] = [sharedNetworkNote(k8s)];
+  const services = servicesNote(lab);
+  const warnings: string[] = [sharedNetworkNote(k8s), ...(services ? [services] : [])];
   const members = clusterMembers(lab, k8s, cluster);
   const byName = new Map(nodes.map((n) => [n.name, n]));
   for (const m of members) {

@@ -3,6 +3,7 @@
 // Everything acts on journaled processes and lab namespaces only.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { BirdClient } from "../../bird/client.ts";
+import { ValidationError } from "../../config/diagnostics.ts";
 import { birdWrapper } from "../../render/bird.ts";
 import { renderGobgp } from "../../render/gobgp.ts";
 import { withNode } from "../../topology/build.ts";
@@ -15,6 +16,7 @@ import { createLinks, createNamespaces } from "./build.ts";
 import { type DaemonContext, startBird, startKubelets, startSpeakers } from "./daemons.ts";
 import type { JournalEntry } from "./journal.ts";
 import { nsName, planNetns } from "./plan.ts";
+import { serviceRefusals } from "./services.ts";
 
 type ProcessEntry = Extract<JournalEntry, { kind: "process" }>;
 
@@ -132,6 +134,10 @@ export async function addNode(ctx: DaemonContext, spec: NodeJoin): Promise<Lab> 
   // The same passes as loading a topology with the node in it (topology/build.ts).
   const grown = withNode(ctx.lab, spec);
   const node = grown.nodes.find((n) => n.name === spec.name) as K8sNode;
+  // A joining node has no backend yet: under Cluster policy it would advertise a Service it
+  // cannot deliver (services.ts); refused before anything is created, as at `up`.
+  const refused = serviceRefusals(grown, node.name);
+  if (refused.length) throw new ValidationError(refused);
   const before = planNetns(ctx.lab);
   const after = planNetns(grown);
   const known = new Set(before.namespaces.map((n) => n.name));

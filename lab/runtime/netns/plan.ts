@@ -4,6 +4,7 @@ import { type DirectionBaseline, pathBaselines } from "../../emulate/zerotier/wa
 import { nthHost } from "../../topology/ipv4.ts";
 import type { Lab } from "../../topology/model.ts";
 import { LAN_MTU, POD_MTU } from "../../topology/mtu.ts";
+import { nodeServiceRoutes, podServiceAddresses } from "./services.ts";
 
 export type NsRole = "inet" | "switch" | "router" | "node" | "pod";
 
@@ -81,6 +82,7 @@ export function planNetns(lab: Lab): NetnsPlan {
   const routes: NetnsPlan["routes"] = [];
   const endpoints: { name: string; address: string }[] = [];
   const ztLen = lab.zerotier.network.prefixLength;
+  const serviceAddressesOf = podServiceAddresses(lab);
 
   for (const site of lab.sites) {
     const sw = nsName(L, `sw-${site.name}`);
@@ -136,7 +138,12 @@ export function planNetns(lab: Lab): NetnsPlan {
       const podNs = nsName(L, p.name);
       namespaces.push({ name: podNs, role: "pod", of: p.name, forwarding: false });
       links.push({
-        a: { ns: podNs, ifname: "eth0", addresses: [`${p.address}/32`] },
+        // A backend pod also holds its Services' addresses, so it answers on them (services.ts).
+        a: {
+          ns: podNs,
+          ifname: "eth0",
+          addresses: [`${p.address}/32`, ...(serviceAddressesOf.get(p.name) ?? []).map((a) => `${a}/32`)],
+        },
         b: { ns, ifname: `pod${k + 1}`, addresses: [`${gateway}/32`] },
         mtu: POD_MTU,
         purpose: `pod ${p.name}`,
@@ -145,6 +152,10 @@ export function planNetns(lab: Lab): NetnsPlan {
       routes.push({ ns: podNs, args: ["default", "via", gateway, "dev", "eth0"] });
       routes.push({ ns, args: [`${p.address}/32`, "dev", `pod${k + 1}`, "scope", "link"] });
     });
+    for (const r of nodeServiceRoutes(lab, n)) {
+      const k = n.pods.findIndex((p) => p.name === r.pod);
+      routes.push({ ns, args: [`${r.address}/32`, "dev", `pod${k + 1}`, "scope", "link"] });
+    }
   });
   return {
     lab: L,

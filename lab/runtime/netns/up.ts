@@ -31,6 +31,7 @@ import { netnsDown } from "./down.ts";
 import { Journal } from "./journal.ts";
 import { planNetns } from "./plan.ts";
 import { checkPrerequisites } from "./prerequisites.ts";
+import { serviceRefusals } from "./services.ts";
 
 export const DEFAULT_CONVERGE_BUDGET_MS = 90_000;
 /** The note about an old gobgpd is given once per process, not at every scenario's fresh lab. */
@@ -65,7 +66,12 @@ const DAEMON_PARALLEL = 6;
 export async function netnsUp(h: LabHandle, opts: UpOptions = {}): Promise<UpResult> {
   const { lab } = h;
   // A CRD field this runtime cannot emulate is refused before anything is created.
-  const refused = [...refusedInManifests(lab.cilium), ...overrideRefusals(lab), ...attributeConflicts(lab)];
+  const refused = [
+    ...refusedInManifests(lab.cilium),
+    ...overrideRefusals(lab),
+    ...attributeConflicts(lab),
+    ...serviceRefusals(lab),
+  ];
   if (refused.length) throw new ValidationError(refused);
   const progress = opts.progress ?? silent;
   const paths = workPaths(lab.name);

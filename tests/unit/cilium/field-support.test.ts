@@ -77,13 +77,24 @@ async function withManifest(file: string, text: string) {
 const SEED_PEER_CONFIG = readFileSync(join(ROOT, "configs/k8s/cilium/peer-config.yaml"), "utf8");
 const SEED_ADVERTISEMENT = readFileSync(join(ROOT, "configs/k8s/cilium/advertisement.yaml"), "utf8");
 
-test("advertisementType: PodCIDR is emulated, Service and its addresses are refused by name", async (t) => {
-  const text = `${SEED_ADVERTISEMENT}    - advertisementType: Service\n      service:\n        addresses: [LoadBalancerIP]\n      selector:\n        matchLabels: { app: web }\n`;
+test("advertisementType: PodCIDR and Service are emulated, CiliumPodIPPool refused by name", async (t) => {
+  const text = `${SEED_ADVERTISEMENT}    - advertisementType: Service
+      service:
+        addresses: [LoadBalancerIP, ExternalIP, ClusterIP]
+      selector:
+        matchLabels: { app: web }
+    - advertisementType: CiliumPodIPPool
+`;
   const ds = await withManifest("advertisement.yaml", text);
-  t.is(ds.length, 3, ds.join("\n"));
-  t.regex(ds[0] ?? "", /spec\.advertisements\[1\]\.advertisementType "Service"/);
-  t.regex(ds[1] ?? "", /spec\.advertisements\[1\]\.service\.addresses\[0\] "LoadBalancerIP"/);
-  t.regex(ds[2] ?? "", /spec\.advertisements\[1\]\.selector\.matchLabels/);
+  t.is(ds.length, 2, ds.join("\n"));
+  t.regex(
+    ds[0] ?? "",
+    /^<configs>\/k8s\/cilium\/advertisement\.yaml:14:49: .*addresses\[2\] "ClusterIP" .*bpf-lb-external-clusterip/,
+  );
+  t.regex(
+    ds[1] ?? "",
+    /^<configs>\/k8s\/cilium\/advertisement\.yaml:17:26: .*advertisements\[2\]\.advertisementType "CiliumPodIPPool" .*multi-pool IPAM.*\(advertise the pod CIDR \(PodCIDR\) or a Service/,
+  );
 });
 
 test("families: ipv4/ipv6 unicast are emulated, another family is refused by value", async (t) => {

@@ -44,3 +44,37 @@ test("the whole lint: the warning says which routers never learn the prefixes an
   );
   t.regex(f?.fix ?? "", /remove no-export/);
 });
+
+const services = (text: string) => ({
+  file: "topology.yaml",
+  from: "nodes:\n",
+  to: `services:\n${text}nodes:\n`,
+});
+const serviceAd = (communities: string) => ({
+  file: ADVERTISEMENT,
+  from: "    - advertisementType: PodCIDR\n",
+  to: `    - advertisementType: PodCIDR\n    - advertisementType: Service\n      service:\n        addresses: [LoadBalancerIP]\n      selector: {}\n      attributes:\n        communities:\n${communities}`,
+});
+
+test("no-export on a Service /32 only one site originates: a warning naming the address", async (t) => {
+  const local = services(
+    "  - name: web\n    loadBalancerIPs: [10.99.0.10]\n    externalTrafficPolicy: Local\n    backends: [nano-pod1]\n",
+  );
+  const { found } = await runCheck(t, crossSiteCommunities, [
+    local,
+    serviceAd("          wellKnown: [no-export]\n"),
+  ]);
+  t.is(found.length, 1, found.join("\n"));
+  t.regex(found[0] ?? "", /tags the Service addresses 10\.99\.0\.10\/32 with no-export \(NO_EXPORT\)$/);
+});
+
+test("no-export on a Service /32 that nodes of every site originate: every router still learns it, no finding", async (t) => {
+  const cluster = services(
+    "  - name: web\n    loadBalancerIPs: [10.99.0.10]\n    backends: [nano-pod1, sakamoto-pod1, yuuko-k8s-pod1]\n",
+  );
+  const { found } = await runCheck(t, crossSiteCommunities, [
+    cluster,
+    serviceAd("          wellKnown: [no-export]\n"),
+  ]);
+  t.deepEqual(found, []);
+});
