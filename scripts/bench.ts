@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parseProtocols, showProtocolsCommand } from "../lab/bird/protocols.ts";
 import { runtimeKind } from "../lab/runtime/registry.ts";
-import { labsRoot } from "../lab/runtime/workdir.ts";
+import { outputRoot } from "../lab/runtime/workdir.ts";
 import { loadLab } from "../lab/topology/load.ts";
 import { table } from "../lab/util/table.ts";
 
@@ -16,6 +16,14 @@ const { values } = parseArgs({
     runtime: { type: "string", default: "netns" },
   },
 });
+// LAB_WHERE=container: the same benchmark inside a runner container (figures comparable with the host's).
+if (process.env.LAB_WHERE === "container" && !process.env.LAB_RUNNER) {
+  const { scriptInRunner } = await import("../lab/runner/place.ts");
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort());
+  const io = { signal: controller.signal, out: console.log, err: console.error };
+  process.exit(await scriptInRunner(values.name as string, "scripts/bench.ts", process.argv.slice(2), io));
+}
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1)
   throw new Error(`--runs must be a positive integer, got ${values.runs}`);
@@ -117,8 +125,8 @@ console.log(
 console.log(
   `\nlast session to establish (what bounds convergence): ${samples.map((s) => s.lastSession).join("; ")}`,
 );
-const out = `${labsRoot()}/bench/bench-${handle.kind.name}.json`;
-mkdirSync(`${labsRoot()}/bench`, { recursive: true });
+const out = `${outputRoot()}/bench/bench-${handle.kind.name}.json`;
+mkdirSync(`${outputRoot()}/bench`, { recursive: true });
 writeFileSync(
   out,
   JSON.stringify({ runs, lab: lab.name, at: new Date().toISOString(), metrics: result, samples }, null, 2),
