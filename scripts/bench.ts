@@ -125,7 +125,8 @@ console.log(
 console.log(
   `\nlast session to establish (what bounds convergence): ${samples.map((s) => s.lastSession).join("; ")}`,
 );
-const out = `${outputRoot()}/bench/bench-${handle.kind.name}.json`;
+// Inside a runner container the figures are kept apart from the host's, for comparison.
+const out = `${outputRoot()}/bench/bench-${handle.kind.name}${process.env.LAB_RUNNER ? "-container" : ""}.json`;
 mkdirSync(`${outputRoot()}/bench`, { recursive: true });
 writeFileSync(
   out,

@@ -98,6 +98,7 @@ export async function place(command: string, argv: string[], io: PlaceIo): Promi
   const facts = {
     asked,
     askedBy: flagWhere !== undefined ? "--where" : WHERE_ENV,
+    creates: command === "up" || command === "run",
     platform: process.platform,
     uid: process.getuid?.(),
     hostLabUp: () => host.labUp(lab),

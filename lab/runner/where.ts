@@ -14,6 +14,8 @@ export interface WhereFacts {
   askedBy?: string;
   platform: NodeJS.Platform;
   uid: number | undefined;
+  /** The command creates a lab (up, run); the others act on one that runs. */
+  creates: boolean;
   /** A lab of this name runs directly on this host. */
   hostLabUp: () => boolean;
   /** Whether a Docker engine answers, and whether this lab's runner container exists there. */
@@ -30,7 +32,8 @@ export function parseWhere(value: string, by: string): Where {
   throw new UsageError(`${by}: "${value}" is not a place`, `use ${WHERE_VALUES.join(" or ")}`);
 }
 
-/** Explicit choice first; then where this lab already runs; then the machine decides. */
+/** Explicit choice first; then where this lab already runs; then, for a command that creates a
+ * lab, the machine decides. */
 export async function decideWhere(facts: WhereFacts): Promise<WhereChoice> {
   if (facts.asked !== undefined) {
     const by = facts.askedBy ?? "--where";
@@ -42,6 +45,8 @@ export async function decideWhere(facts: WhereFacts): Promise<WhereChoice> {
   if (engine.runnerExists)
     return { where: "container", why: `the lab runs in its runner container (${engine.address})` };
   if (canHost) return { where: "host", why: "Linux and root: network namespaces directly on this host" };
+  // Nothing runs anywhere: this host's command checks its arguments and says how to start a lab.
+  if (!facts.creates) return { where: "host", why: "no lab of that name runs in a runner container" };
   if (engine.answers)
     return {
       where: "container",

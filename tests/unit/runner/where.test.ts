@@ -9,6 +9,7 @@ function facts(over: Partial<WhereFacts> & { answers?: boolean; runnerExists?: b
   let asked = 0;
   const f: WhereFacts = {
     asked: undefined,
+    creates: true,
     platform: "linux",
     uid: 0,
     hostLabUp: () => false,
@@ -72,4 +73,11 @@ test("no way at all: stop with the exact commands for both ways", async (t) => {
   });
   t.regex(mac.message, /darwin is not Linux/);
   t.regex(mac.hint ?? "", /only on Linux, as root/);
+});
+
+test("status, exec, link, down with no lab anywhere run here (their own errors and hints)", async (t) => {
+  const c = await decideWhere(facts({ creates: false, uid: 1000 }).f);
+  t.deepEqual(c, { where: "host", why: "no lab of that name runs in a runner container" });
+  const found = await decideWhere(facts({ creates: false, uid: 1000, answers: true, runnerExists: true }).f);
+  t.is(found.where, "container");
 });
