@@ -215,9 +215,3 @@ async function buildOffline(
     await container.remove({ force: true }).catch(() => {});
   }
 }
-
-/** Runner images of other inputs: what a rebuild left behind. */
-export async function staleRunnerImages(docker: Docker, inputs = currentInputs()): Promise<string[]> {
-  const images = await docker.listImages({ filters: { label: [INPUTS_LABEL] } });
-  return images.filter((i) => i.Labels?.[INPUTS_LABEL] !== inputs).map((i) => i.Id);
-}
