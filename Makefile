@@ -4,6 +4,11 @@ LAB := npm run -s lab --
 RUNTIME ?= netns
 K8S ?= kind
 TOPOLOGY ?= configs/topology.yaml
+# Where the default runtime runs: host or container (default: host when Linux and root, else a
+# runner container on the Docker engine). Passed on as LAB_WHERE.
+ifdef WHERE
+export LAB_WHERE := $(WHERE)
+endif
 
 .PHONY: help deps deps-test validate render lint lab-up lab-down status test test-unit test-integration scenarios scenarios-quick lint-workflows soak bench bench-scale clean
 
@@ -22,7 +27,7 @@ validate: deps ## check topology, Cilium manifests and BIRD configs; creates not
 render: deps ## write every generated artifact under .lab/<name>/rendered
 	@$(LAB) render --topology $(TOPOLOGY)
 
-lab-up: deps ## bring the lab up and wait until it has converged (RUNTIME=clab K8S=kind|k3d: full fidelity)
+lab-up: deps ## bring the lab up and wait until it has converged (WHERE=host|container; RUNTIME=clab K8S=kind|k3d: full fidelity)
 	@$(LAB) up --topology $(TOPOLOGY) --runtime $(RUNTIME) $(if $(filter clab,$(RUNTIME)),--k8s $(K8S))
 
 lab-down: deps ## remove everything lab-up created
@@ -60,7 +65,7 @@ scenarios-quick: deps ## the quick set CI runs (every step kind, for real; RUNTI
 soak: deps-test ## 50 up/down cycles (SOAK_CYCLES=N): nothing may leak, the host may not change
 	@SOAK_CYCLES=$${SOAK_CYCLES:-50} npx ava --timeout 60m tests/integration/guarantees/cleanup.test.ts
 
-bench: ## up/down timings, memory, the relay's throughput and added latency, printed and written as JSON
+bench: ## up/down timings, memory, the relay's throughput and added latency, printed and written as JSON (WHERE=container: inside a runner container)
 	@scripts/ensure-deps.sh bench
 	@npx tsx scripts/bench.ts
 

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { parseProtocols, showProtocolsCommand } from "../lab/bird/protocols.ts";
 import { benchRelay, PING_RATE, type RelayBench, STREAM_SECONDS } from "../lab/observe/relay-bench.ts";
 import { runtimeKind } from "../lab/runtime/registry.ts";
-import { labsRoot } from "../lab/runtime/workdir.ts";
+import { outputRoot } from "../lab/runtime/workdir.ts";
 import { loadLab } from "../lab/topology/load.ts";
 import { table } from "../lab/util/table.ts";
 
@@ -18,6 +18,14 @@ const { values } = parseArgs({
     runtime: { type: "string", default: "netns" },
   },
 });
+// LAB_WHERE=container: the same benchmark inside a runner container (figures comparable with the host's).
+if (process.env.LAB_WHERE === "container" && !process.env.LAB_RUNNER) {
+  const { scriptInRunner } = await import("../lab/runner/place.ts");
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort());
+  const io = { signal: controller.signal, out: console.log, err: console.error };
+  process.exit(await scriptInRunner(values.name as string, "scripts/bench.ts", process.argv.slice(2), io));
+}
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1)
   throw new Error(`--runs must be a positive integer, got ${values.runs}`);
@@ -161,8 +169,9 @@ if (relay) {
   );
   for (const n of relay.notes) console.log(`note: ${n}`);
 }
-const out = `${labsRoot()}/bench/bench-${handle.kind.name}.json`;
-mkdirSync(`${labsRoot()}/bench`, { recursive: true });
+// Inside a runner container the figures are kept apart from the host's, for comparison.
+const out = `${outputRoot()}/bench/bench-${handle.kind.name}${process.env.LAB_RUNNER ? "-container" : ""}.json`;
+mkdirSync(`${outputRoot()}/bench`, { recursive: true });
 writeFileSync(
   out,
   JSON.stringify(

@@ -19,8 +19,21 @@ missing=()
 for p in "${pkgs[@]}"; do
   # Any Docker engine will do (GitHub's runners ship docker-ce, which conflicts with docker.io).
   [ "$p" = docker.io ] && command -v dockerd >/dev/null && continue
+  # The runner image carries trixie's gobgpd as a plain binary, not as a package.
+  [ "$p" = gobgpd ] && [ -n "${XSITE_RUNNER_IMAGE:-}" ] && command -v gobgpd >/dev/null && continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+
+# Where the lab cannot run directly (not Linux, not root) it runs in a runner container that
+# brings these packages itself (lab/runner/): only Node.js is needed here then, unless
+# LAB_WHERE=host says otherwise.
+in_runner_container=""
+if [ ${#missing[@]} -gt 0 ] && [ "$set_name" = runtime ] && [ "${LAB_WHERE:-}" != host ] &&
+  { [ "$(uname -s)" != Linux ] || [ "$(id -u)" -ne 0 ]; }; then
+  echo "note: ${missing[*]} not installed here: the lab will run in a runner container (needs Docker)" >&2
+  missing=()
+  in_runner_container=1
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
@@ -57,7 +70,7 @@ debian_mirror() { # the first Debian archive URI of the machine's apt sources (n
   cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
     grep -v '^[[:space:]]*#' | grep -oE '(https?|file)://[^ ]*/debian/?( |$)' | grep -v security | head -1 | tr -d ' '
 }
-if gobgp_wanted; then
+if [ -z "$in_runner_container" ] && [ -z "${XSITE_RUNNER_IMAGE:-}" ] && gobgp_wanted; then
   mirror=$(debian_mirror || true)
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null || [ -z "$mirror" ]; then
     echo "note: no Debian mirror in /etc/apt/sources.list* (or not root): the lab will run the system's gobgpd" >&2
@@ -89,7 +102,9 @@ fi
 
 # npm ci only when the lock file changed since the last install. A node_modules that is a symlink
 # is shared with other checkouts: npm ci would empty the shared copy, so it is left alone.
-if [ -L node_modules ]; then
+if [ -n "${XSITE_RUNNER_IMAGE:-}" ]; then
+  : # the runner image has its own node_modules (/node_modules); the checkout's is masked
+elif [ -L node_modules ]; then
   [ -f node_modules/.lab-deps-stamp ] || echo "note: node_modules is a shared symlink; not running npm ci" >&2
 elif [ ! -f node_modules/.lab-deps-stamp ] || [ package-lock.json -nt node_modules/.lab-deps-stamp ]; then
   echo "installing npm packages (npm ci)"

@@ -2,6 +2,7 @@
 // command, runs it with an AbortSignal tied to SIGINT/SIGTERM, and maps errors to exit codes
 // (2 = bad input, 1 = failure, 130 = interrupted). It sets process.exitCode and never calls
 // process.exit, so cleanup in `finally` blocks always runs.
+import { place } from "../lab/runner/place.ts";
 import { ValidationError } from "../lab/topology/diagnostics.ts";
 import { CommandError, LabError, TimeoutError, UsageError } from "../lab/util/errors.ts";
 import { type Command, type CommandContext, EXIT } from "./cli-kit.ts";
@@ -27,6 +28,9 @@ function help(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
     "",
     "The topology defaults to configs/topology.yaml (--topology FILE to change it).",
+    "up, status, exec, link, run and down act where the lab lives: --where host|container (or",
+    "LAB_WHERE); by default on this host when it is Linux and you are root, else in a runner",
+    "container on the Docker engine (DOCKER_HOST).",
   ].join("\n");
 }
 
@@ -63,7 +67,12 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   try {
-    return await cmd.run(rest, ctx);
+    // Where the lab lives (this host or its runner container) is decided around the command.
+    const placed = await place(cmd.name, rest, ctx);
+    if ("exitCode" in placed) return placed.exitCode;
+    const code = await cmd.run(placed.here, ctx);
+    await placed.after?.();
+    return code;
   } catch (err) {
     if (interrupted) {
       ctx.err(`${cmd.name}: interrupted (${interrupted})`);

@@ -21,6 +21,16 @@ export interface RunSpec {
   capAdd?: string[];
   /** Namespaced sysctls, e.g. { "net.ipv4.ip_forward": "1" } for a router. */
   sysctls?: Record<string, string>;
+  /** e.g. "seccomp=unconfined". */
+  securityOpt?: string[];
+  /** No masked or read-only /proc paths, so /proc/sys is writable: what the CLI's
+   * `--security-opt systempaths=unconfined` sends the engine (empty MaskedPaths/ReadonlyPaths). */
+  unmaskSystemPaths?: boolean;
+  /** Empty tmpfs mounts by container path (e.g. to mask a directory of a bind). */
+  tmpfs?: string[];
+  /** Run an init (docker-init) as pid 1 that reaps orphaned processes. */
+  init?: boolean;
+  workingDir?: string;
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -45,6 +55,7 @@ export function createOptions(spec: RunSpec): Docker.ContainerCreateOptions {
     ...(spec.cmd ? { Cmd: spec.cmd } : {}),
     ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
     ...(spec.hostname ? { Hostname: spec.hostname } : {}),
+    ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
     Labels: spec.labels ?? {},
     Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
     Tty: false,
@@ -54,6 +65,10 @@ export function createOptions(spec: RunSpec): Docker.ContainerCreateOptions {
       Privileged: spec.privileged ?? false,
       CapAdd: spec.capAdd ?? [],
       Sysctls: spec.sysctls ?? {},
+      ...(spec.securityOpt?.length ? { SecurityOpt: spec.securityOpt } : {}),
+      ...(spec.tmpfs?.length ? { Tmpfs: Object.fromEntries(spec.tmpfs.map((p) => [p, ""])) } : {}),
+      ...(spec.init ? { Init: true } : {}),
+      ...(spec.unmaskSystemPaths ? { MaskedPaths: [], ReadonlyPaths: [] } : {}),
     },
   };
 }

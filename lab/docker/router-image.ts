@@ -21,7 +21,9 @@ export const ROUTER_ROOTFS: RootfsSpec = {
   suite: "bookworm",
   variant: "minbase",
   // nftables: the clab runtime's silent ZeroTier outage (lab/runtime/clab/zt-fault.ts).
-  include: ["bird2", "iproute2", "iputils-ping", "nftables"],
+  // ethtool, fping, make, procps: the netns runtime's further commands. The runner image
+  // (lab/runner/image.ts) starts from this same root filesystem: one debootstrap serves both.
+  include: ["bird2", "iproute2", "iputils-ping", "nftables", "ethtool", "fping", "make", "procps"],
   mkdirs: ["run/bird"],
 };
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "../..");

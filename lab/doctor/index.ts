@@ -1,5 +1,7 @@
 // `doctor`: can this machine run the lab, and what did earlier labs leave behind? Every check is a
 // function of a Probe (systemProbe() for the real machine), so all of it runs in tests too.
+
+import { runnerFindings } from "../runner/doctor.ts";
 import { DEFAULT_KIND, KIND_NAMES, runtimeKind } from "../runtime/registry.ts";
 import { labsRoot } from "../runtime/workdir.ts";
 import { clabFindings, commandFindings, kernelFindings, speakerFindings, systemFindings } from "./checks.ts";
@@ -37,6 +39,8 @@ export async function runDoctor(probe: Probe, opts: DoctorOptions = {}): Promise
   const leftovers: Finding[] = [];
   for (const name of [...KIND_NAMES.filter((k) => k !== DEFAULT_KIND), DEFAULT_KIND])
     leftovers.push(...(await (await runtimeKind(name)).leftoverFindings(probe, root)));
+  // Labs in runner containers (macOS, Linux without root, --where container).
+  leftovers.push(...runnerFindings((await probe.runners?.(2000)) ?? []));
   const findings = [...system, ...kernel, ...commands, ...speaker, ...clab, ...leftovers];
   return { ready: netnsRuntimeReady(findings), findings };
 }

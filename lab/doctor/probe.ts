@@ -51,6 +51,16 @@ export function systemProbe(): Probe {
         return { address, ok: false, error: (err as Error).message };
       }
     },
+    runners: async (timeoutMs) => {
+      const docker = connectEngine();
+      try {
+        await pingEngine(docker, timeoutMs);
+        const { listRunners } = await import("../runner/container.ts");
+        return await listRunners(docker);
+      } catch {
+        return [];
+      }
+    },
     listNetns,
     netnsPids,
     processName: (pid) => {

@@ -8,6 +8,12 @@ export function labsRoot(): string {
   return process.env.LAB_WORKDIR ?? `${REPO_ROOT}.lab`;
 }
 
+/** Where reports and bench figures go: LAB_OUTPUT (a runner container sets it to the host
+ * checkout's .lab while its work dirs stay in the container), else the labs' root. */
+export function outputRoot(): string {
+  return process.env.LAB_OUTPUT ?? labsRoot();
+}
+
 export function workDirOf(labName: string): string {
   return `${labsRoot()}/${labName}`;
 }

@@ -18,6 +18,10 @@ export interface Probe {
   run(argv: string[], timeoutMs?: number): Promise<RunResult>;
   /** Whether a Docker engine answers, and where it was looked for. */
   docker(timeoutMs: number): Promise<{ address: string; ok: boolean; error?: string }>;
+  /** Runner containers on the engine (lab/runner/); [] when no engine answers. */
+  runners?(
+    timeoutMs: number,
+  ): Promise<{ name: string; lab: string; checkout: string; state: string; image: string }[]>;
   listNetns(): Promise<string[]>;
   netnsPids(ns: string): Promise<number[]>;
   /** Command name of a process (/proc/PID/comm), null when gone. */

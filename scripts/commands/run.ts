@@ -7,7 +7,7 @@ import {
   toMarkdown,
   writeReports,
 } from "../../lab/report/scenario/index.ts";
-import { labsRoot } from "../../lab/runtime/workdir.ts";
+import { outputRoot } from "../../lab/runtime/workdir.ts";
 import { loadScenario, SCENARIO_DIR } from "../../lab/scenario/load.ts";
 import type { Scenario } from "../../lab/scenario/model.ts";
 import { runSuite, suiteVerdict } from "../../lab/scenario/suite.ts";
@@ -87,7 +87,7 @@ export const runCmd: Command = {
         },
       });
       const dir = resolve(
-        values.out ?? `${labsRoot()}/reports/${new Date(t0).toISOString().replace(/[:.]/g, "-")}`,
+        values.out ?? `${outputRoot()}/reports/${new Date(t0).toISOString().replace(/[:.]/g, "-")}`,
       );
       const written = await writeReports(report, dir);
       await appendStepSummary(toMarkdown(report));

@@ -60,7 +60,7 @@ test("the rootfs cache key follows the package list and ignores its order", (t) 
 test("debootstrap arguments", (t) => {
   t.deepEqual(debootstrapArgs(ROUTER_ROOTFS, "/c/rootfs"), [
     "--variant=minbase",
-    "--include=bird2,iproute2,iputils-ping,nftables",
+    "--include=bird2,iproute2,iputils-ping,nftables,ethtool,fping,make,procps",
     "bookworm",
     "/c/rootfs",
   ]);
