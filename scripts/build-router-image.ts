@@ -27,7 +27,7 @@ Builds the BIRD 2 router image (${ROUTER_IMAGE}).
   --tag NAME:TAG      image tag (default ${ROUTER_IMAGE})
   --cache-dir DIR     where the offline root filesystem tarball is kept (default ${DEFAULT_CACHE_DIR})
   --refresh           offline: rebuild the root filesystem even when cached
-  --mirror URL        offline: Debian mirror (default: debootstrap's, deb.debian.org)
+  --mirror URL        offline: Debian mirror (default: the one in this machine's apt sources)
   --socket PATH       engine socket (default: DOCKER_HOST, else /var/run/docker.sock)
   --engine-root DIR   start a private engine in DIR for the build and stop it afterwards
                       (dockerd with --bridge=none --iptables=false --ip-forward=false)

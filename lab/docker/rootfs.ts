@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { LabError } from "../util/errors.ts";
+import { machineDebianMirror } from "./apt-sources.ts";
 import { mountPointsUnder, unmountUnder } from "./leftovers.ts";
 import { runLines } from "./run-lines.ts";
 import { findExecutable, isRoot } from "./tools.ts";
@@ -14,7 +15,7 @@ export interface RootfsSpec {
   suite: string;
   variant: string;
   include: string[];
-  /** Debian mirror; debootstrap's default (deb.debian.org) when absent. */
+  /** Debian mirror; when absent, the one in the machine's apt sources (lab/docker/apt-sources.ts). */
   mirror?: string;
   /** Directories created in the image (e.g. /run/bird for BIRD's control socket). */
   mkdirs?: string[];
@@ -48,13 +49,14 @@ export function rootfsKey(spec: RootfsSpec): string {
   return createHash("sha256").update(canonical).digest("hex").slice(0, 12);
 }
 
-export function debootstrapArgs(spec: RootfsSpec, target: string): string[] {
+export function debootstrapArgs(spec: RootfsSpec, target: string, machineMirror?: string): string[] {
+  const mirror = spec.mirror ?? machineMirror;
   return [
     `--variant=${spec.variant}`,
     ...(spec.include.length ? [`--include=${spec.include.join(",")}`] : []),
     spec.suite,
     target,
-    ...(spec.mirror ? [spec.mirror] : []),
+    ...(mirror ? [mirror] : []),
   ];
 }
 
@@ -109,7 +111,7 @@ export async function ensureRootfs(opts: EnsureRootfsOptions): Promise<Rootfs> {
     opts.onProgress?.(
       `debootstrap ${spec.variant} ${spec.suite} + ${spec.include.join(", ")} (30-90 s, once: the result is cached)`,
     );
-    await runLines([debootstrap, ...debootstrapArgs(spec, target)], {
+    await runLines([debootstrap, ...debootstrapArgs(spec, target, machineDebianMirror())], {
       timeoutMs: 20 * 60_000,
       onLine: (line) => {
         // "I: Retrieving libc6 2.36-9" etc.; warnings and errors are passed on too.

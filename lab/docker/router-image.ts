@@ -23,7 +23,8 @@ export const ROUTER_ROOTFS: RootfsSpec = {
   // nftables: the clab runtime's silent ZeroTier outage (lab/runtime/clab/zt-fault.ts).
   // ethtool, fping, make, procps: the netns runtime's further commands. The runner image
   // (lab/runner/image.ts) starts from this same root filesystem: one debootstrap serves both.
-  include: ["bird2", "iproute2", "iputils-ping", "nftables", "ethtool", "fping", "make", "procps"],
+  // iperf3: the relay's throughput in `make bench` inside a runner container.
+  include: ["bird2", "iproute2", "iputils-ping", "nftables", "ethtool", "fping", "make", "procps", "iperf3"],
   mkdirs: ["run/bird"],
 };
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "../..");

@@ -60,11 +60,17 @@ test("the rootfs cache key follows the package list and ignores its order", (t) 
 test("debootstrap arguments", (t) => {
   t.deepEqual(debootstrapArgs(ROUTER_ROOTFS, "/c/rootfs"), [
     "--variant=minbase",
-    "--include=bird2,iproute2,iputils-ping,nftables,ethtool,fping,make,procps",
+    "--include=bird2,iproute2,iputils-ping,nftables,ethtool,fping,make,procps,iperf3",
     "bookworm",
     "/c/rootfs",
   ]);
   t.is(debootstrapArgs({ ...ROUTER_ROOTFS, mirror: "http://m/debian" }, "/r").at(-1), "http://m/debian");
+  // Without a mirror of its own, the machine's (from its apt sources); an explicit one wins.
+  t.is(debootstrapArgs(ROUTER_ROOTFS, "/r", "http://local/debian").at(-1), "http://local/debian");
+  t.is(
+    debootstrapArgs({ ...ROUTER_ROOTFS, mirror: "http://m/debian" }, "/r", "http://local/debian").at(-1),
+    "http://m/debian",
+  );
 });
 
 test("installed versions come from dpkg status, installed packages only", (t) => {
