@@ -12,12 +12,13 @@ import { link } from "./commands/link.ts";
 import { lint } from "./commands/lint.ts";
 import { render } from "./commands/render.ts";
 import { runCmd } from "./commands/run.ts";
+import { snapshot } from "./commands/snapshot.ts";
 import { status } from "./commands/status.ts";
 import { up } from "./commands/up.ts";
 import { validate } from "./commands/validate.ts";
 import { red } from "./emphasis.ts";
 
-const COMMANDS: Command[] = [validate, lint, render, up, status, exec, link, runCmd, down, doctor];
+const COMMANDS: Command[] = [validate, lint, render, up, status, snapshot, exec, link, runCmd, down, doctor];
 
 function help(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));
