@@ -34,17 +34,19 @@ export async function readRouter(h: LabHandle, router: string): Promise<RouterSt
 
 export async function takeSnapshot(h: LabHandle): Promise<Snapshot> {
   const { lab } = h;
-  const [routers, reachability] = await Promise.all([
+  const [routers, reachability, cidrs] = await Promise.all([
     Promise.all(lab.routers.map((r) => readRouter(h, r.name))),
     readReachability(h),
+    h.podCidrs(),
   ]);
-  const speaking = lab.nodes.filter((n) => n.bgp !== null);
-  const nodes = await mapLimit(speaking, READ_PARALLEL, async (n): Promise<NodeState> => {
-    const routes = nodeRoutes(n, routers);
+  // Every node, a speaker or not: the guards ask where each pod CIDR went.
+  const nodes = await mapLimit(lab.nodes, READ_PARALLEL, async (n): Promise<NodeState> => {
+    const known = { node: n.name, podCidrs: cidrs.get(n.name) ?? [], ...nodeRoutes(n, routers) };
+    if (n.bgp === null) return { ...known, sessions: [] };
     try {
-      return { node: n.name, sessions: await readSpeakerSessions(h, n.name), ...routes };
+      return { ...known, sessions: await readSpeakerSessions(h, n.name) };
     } catch (err) {
-      return { node: n.name, error: firstLine(err), sessions: [], ...routes };
+      return { ...known, error: firstLine(err), sessions: [] };
     }
   });
   return normaliseSnapshot({ version: SNAPSHOT_VERSION, routers, nodes, reachability });

@@ -84,6 +84,8 @@ export interface SpeakerSessionState {
 export interface NodeState {
   node: string;
   error?: string;
+  /** The pod CIDRs the lab really gave the node (the cluster's allocation). */
+  podCidrs: string[];
   sessions: SpeakerSessionState[];
   /** Prefixes its site router accepted from it (the speaker's advertisements as they arrive). */
   advertises: string[];

@@ -1,5 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { checkGuards, formatGuards, guardsHold } from "../../lab/guards/check.ts";
+import { loadGuards } from "../../lab/guards/load.ts";
 import { formatSnapshot } from "../../lab/snapshot/format.ts";
 import { takeSnapshot } from "../../lab/snapshot/index.ts";
 import { COMMON_OPTIONS, type Command, EXIT, parse } from "../cli-kit.ts";
@@ -18,11 +20,15 @@ export const snapshot: Command = {
       out: { type: "string", short: "o" },
     });
     const { kind, options } = await chooseKind(values);
-    const handle = kind.open(await loadForCommand(values), options);
+    const lab = await loadForCommand(values);
+    // The guards are read before the lab: a typo in guards.yaml is bad input, whatever runs.
+    const guards = loadGuards(lab);
+    const handle = kind.open(lab, options);
     requireUp(handle);
     const snap = await whileWaiting(`reading ${kind.labTitle} ${handle.lab.name}`, () =>
       takeSnapshot(handle),
     );
+    const results = checkGuards(snap, lab, guards);
     const json = `${JSON.stringify(snap, null, 2)}\n`;
     if (values.out) {
       writeFileSync(resolve(values.out), json);
@@ -30,6 +36,8 @@ export const snapshot: Command = {
     }
     if (values.json) ctx.out(json.trimEnd());
     else if (!values.out) ctx.out(formatSnapshot(snap));
-    return EXIT.ok;
+    // Guards go to stderr with --json, so stdout stays the snapshot alone.
+    (values.json ? ctx.err : ctx.out)(`\nGuards\n${formatGuards(results)}`);
+    return guardsHold(results) ? EXIT.ok : EXIT.failure;
   },
 };

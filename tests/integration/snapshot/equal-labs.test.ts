@@ -5,6 +5,8 @@
 import { readFileSync } from "node:fs";
 import test from "ava";
 import { compileSchema } from "../../../lab/config/schema-check.ts";
+import { checkGuards, formatGuards, guardsHold } from "../../../lab/guards/check.ts";
+import { loadGuards } from "../../../lab/guards/load.ts";
 import { runtimeKind } from "../../../lab/runtime/registry.ts";
 import { takeSnapshot } from "../../../lab/snapshot/index.ts";
 import { loadLab } from "../../../lab/topology/load.ts";
@@ -66,6 +68,8 @@ t("two labs from the seed configs give equal snapshots of the converged design",
     JSON.stringify(a.reachability),
   );
   tt.notRegex(JSON.stringify(a), /sn1|sn2|\d{4}-\d\d-\d\d/, "no lab name, no timestamp");
+  const guards = checkGuards(a, labs[0]?.lab ?? (await loadLab()), loadGuards(await loadLab()));
+  tt.true(guardsHold(guards), formatGuards(guards));
 
   await Promise.all(labs.map((h) => h.down()));
   for (const name of NAMES) tt.deepEqual(await labNamespaces(name), [], `${name} removed`);

@@ -97,6 +97,7 @@ export function sampleSnapshot(): Snapshot {
     nodes: [
       {
         node: "yuuko-k8s",
+        podCidrs: ["10.42.3.0/24"],
         sessions: [
           {
             peer: "192.168.0.1",
@@ -114,6 +115,7 @@ export function sampleSnapshot(): Snapshot {
       },
       {
         node: "sakamoto",
+        podCidrs: ["10.42.0.0/24"],
         sessions: [
           {
             peer: "192.168.6.1",
