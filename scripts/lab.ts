@@ -5,6 +5,7 @@
 import { ValidationError } from "../lab/topology/diagnostics.ts";
 import { CommandError, LabError, TimeoutError, UsageError } from "../lab/util/errors.ts";
 import { type Command, type CommandContext, EXIT } from "./cli-kit.ts";
+import { diff } from "./commands/diff.ts";
 import { doctor } from "./commands/doctor.ts";
 import { down } from "./commands/down.ts";
 import { exec } from "./commands/exec.ts";
@@ -18,7 +19,20 @@ import { up } from "./commands/up.ts";
 import { validate } from "./commands/validate.ts";
 import { red } from "./emphasis.ts";
 
-const COMMANDS: Command[] = [validate, lint, render, up, status, snapshot, exec, link, runCmd, down, doctor];
+const COMMANDS: Command[] = [
+  validate,
+  lint,
+  render,
+  up,
+  status,
+  snapshot,
+  exec,
+  link,
+  runCmd,
+  diff,
+  down,
+  doctor,
+];
 
 function help(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,160 @@
+// Scenario metrics of base and head side by side, and when a difference in them counts as a
+// change: only when the two ranges over the repeats do not overlap AND the gap between them
+// exceeds the metric's granularity, what its own measurement cannot tell apart. So a tree
+// compared with itself reports no change, however the timers happened to fire.
+
+import type { MetricSpec, Scenario } from "../scenario/model.ts";
+import type { Metric, RunReport, ScenarioResult } from "../scenario/types.ts";
+import type { Lab } from "../topology/model.ts";
+
+/** What no timing metric resolves below: the lab applies faults and reads BIRD's log, netlink
+ * and its polls with up to about a second of latency (lab/scenario/metrics.ts, SLACK_MS), more on
+ * a loaded machine. */
+export const EVENT_LATENCY_MS = 1000;
+
+export interface Granularity {
+  value: number;
+  why: string;
+}
+
+export interface MetricComparison {
+  scenario: string;
+  variant: string;
+  metric: string;
+  unit: Metric["unit"];
+  /** One value per repeat (null: the run produced none). */
+  base: (number | null)[];
+  head: (number | null)[];
+  granularity: Granularity;
+  changed: boolean;
+}
+
+const EVENT_MEASURES: readonly MetricSpec["measure"][] = [
+  "session-down",
+  "session-up",
+  "route-del",
+  "route-add",
+  "up-check",
+  "node-notready",
+  "pods-evicted",
+];
+
+/** The widest min..max a bound of this metric allows, on either side (how far its timers let it move). */
+function boundWidth(metrics: readonly Metric[]): number {
+  return Math.max(
+    0,
+    ...metrics.map((m) =>
+      m.bound?.min !== undefined && m.bound.max !== undefined ? m.bound.max - m.bound.min : 0,
+    ),
+  );
+}
+
+/**
+ * How finely a metric can be told apart from run to run:
+ * - event times (detection, withdrawal, reconvergence, readiness): the spread its timers allow
+ *   (the width of its timer-derived bound; BIRD fires timers up to 25 % early);
+ * - a blackhole (outage): the probe interval of its stream (a packet every 1000/rate ms);
+ * - every time at least the lab's event latency (EVENT_LATENCY_MS): the fault's own start moves
+ *   by that much;
+ * - loss: the packets of one event latency of the stream;
+ * - round trips: the path's jitter both ways, plus a millisecond of scheduling;
+ * - sizes and counts: exact.
+ */
+export function granularityOf(
+  spec: MetricSpec | undefined,
+  unit: Metric["unit"],
+  metrics: readonly Metric[],
+  results: readonly ScenarioResult[],
+  lab: Pick<Lab, "zerotier">,
+): Granularity {
+  const stream = spec?.stream;
+  const probes = results.flatMap((r) => r.probes.filter((p) => p.name === stream));
+  if (spec?.measure === "outage" && probes.length) {
+    const interval = Math.max(...probes.map((p) => p.intervalMs));
+    if (interval > EVENT_LATENCY_MS) return { value: interval, why: `probe interval of ${stream}` };
+  }
+  if (spec?.measure === "loss" && probes.length) {
+    const packets = Math.min(...probes.map((p) => p.samples.length));
+    const perLatency = Math.max(
+      1,
+      Math.round(EVENT_LATENCY_MS / Math.max(...probes.map((p) => p.intervalMs))),
+    );
+    return {
+      value: packets ? (100 * perLatency) / packets : 100,
+      why: `${perLatency} of ${packets} packets (${EVENT_LATENCY_MS} ms of ${stream})`,
+    };
+  }
+  if (spec?.measure?.startsWith("rtt-")) {
+    const jitter = Math.max(0, ...lab.zerotier.paths.map((p) => p.jitterMs));
+    return { value: 4 * jitter + 1, why: `path jitter ±${jitter} ms each way, both ways` };
+  }
+  if (unit === "bytes" || unit === "count") return { value: 0, why: "exact" };
+  const width = boundWidth(metrics);
+  if ((spec === undefined || EVENT_MEASURES.includes(spec.measure)) && width > EVENT_LATENCY_MS)
+    return { value: width, why: "the spread its timers allow (its bound)" };
+  return { value: EVENT_LATENCY_MS, why: "the lab's event latency" };
+}
+
+/** The change rule: ranges over the repeats apart by more than the granularity. A metric that
+ * has a value on one side only (every run) is a change: the event happened on one side only. */
+export function timingChanged(
+  base: readonly (number | null)[],
+  head: readonly (number | null)[],
+  granularity: number,
+): boolean {
+  const b = base.filter((v): v is number => v !== null);
+  const h = head.filter((v): v is number => v !== null);
+  if (b.length === 0 && h.length === 0) return false;
+  if (b.length === 0 || h.length === 0) return base.length > 0 && head.length > 0;
+  const [bMin, bMax, hMin, hMax] = [Math.min(...b), Math.max(...b), Math.min(...h), Math.max(...h)];
+  if (bMin <= hMax && hMin <= bMax) return false;
+  const gap = hMin > bMax ? hMin - bMax : bMin - hMax;
+  return gap > granularity;
+}
+
+const key = (r: ScenarioResult) => `${r.scenario}|${r.variant}`;
+
+/** Every metric of every scenario variant that ran on either side, with its values per repeat. */
+export function compareMetrics(
+  base: readonly RunReport[],
+  head: readonly RunReport[],
+  scenarios: { base: readonly Scenario[]; head: readonly Scenario[] },
+  lab: Pick<Lab, "zerotier">,
+): MetricComparison[] {
+  const ran = (rs: readonly RunReport[]) =>
+    rs.flatMap((r) => r.results).filter((r) => r.status !== "skipped");
+  const bResults = ran(base);
+  const hResults = ran(head);
+  const groups = [...new Set([...bResults, ...hResults].map(key))];
+  const out: MetricComparison[] = [];
+  for (const g of groups) {
+    const bs = bResults.filter((r) => key(r) === g);
+    const hs = hResults.filter((r) => key(r) === g);
+    const [scenario = "", variant = ""] = g.split("|");
+    const names = [...new Set([...bs, ...hs].flatMap((r) => r.metrics.map((m) => m.name)))];
+    for (const name of names) {
+      const pick = (rs: ScenarioResult[]) => rs.map((r) => r.metrics.find((m) => m.name === name) ?? null);
+      const bm = pick(bs);
+      const hm = pick(hs);
+      const all = [...bm, ...hm].filter((m): m is Metric => m !== null);
+      const unit = all[0]?.unit ?? "ms";
+      const spec =
+        scenarios.head.find((s) => s.name === scenario)?.metrics.find((m) => m.name === name) ??
+        scenarios.base.find((s) => s.name === scenario)?.metrics.find((m) => m.name === name);
+      const granularity = granularityOf(spec, unit, all, [...bs, ...hs], lab);
+      const base = bm.map((m) => m?.value ?? null);
+      const headValues = hm.map((m) => m?.value ?? null);
+      out.push({
+        scenario,
+        variant,
+        metric: name,
+        unit,
+        base,
+        head: headValues,
+        granularity,
+        changed: timingChanged(base, headValues, granularity.value),
+      });
+    }
+  }
+  return out;
+}
