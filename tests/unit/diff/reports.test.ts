@@ -188,3 +188,27 @@ test("the JSON report keeps both snapshots, valid against the snapshot schema", 
   const r = JSON.parse(JSON.stringify(diffReport({ filter: true }))) as DiffReport;
   t.true(validate(r.snapshots.head), JSON.stringify(validate.errors));
 });
+
+test("an intent file: patterns with their lines; a bad one refused with its position", async (t) => {
+  const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { loadIntent } = await import("../../../lab/diff/intent.ts");
+  const { ValidationError } = await import("../../../lab/config/diagnostics.ts");
+  const dir = mkdtempSync(join(tmpdir(), "lab-intent-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const good = join(dir, "intent.yaml");
+  writeFileSync(
+    good,
+    "description: stop announcing yuuko's pods\nchanges:\n  - route router-mine 10.42.3.0/24 * removed\n  - export * 10.42.3.0/24 removed\n",
+  );
+  t.deepEqual(loadIntent(good).patterns, [
+    { text: "route router-mine 10.42.3.0/24 * removed", line: 3 },
+    { text: "export * 10.42.3.0/24 removed", line: 4 },
+  ]);
+  const bad = join(dir, "bad.yaml");
+  writeFileSync(bad, "changes:\n  - route x\n  - 3\nexpected: []\n");
+  const err = t.throws(() => loadIntent(bad), { instanceOf: ValidationError });
+  t.regex(err.message, /bad\.yaml:3:\d+: changes\[1\]: must be a string/);
+  t.regex(err.message, /bad\.yaml:4:\d+: expected: unknown key "expected"/);
+});
