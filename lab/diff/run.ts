@@ -244,7 +244,8 @@ export async function runDiff(opts: DiffOptions): Promise<DiffReport> {
       const [rb, rh] = await Promise.all(
         sides.map((s, j) =>
           runSuite(s.handle, runnable[j] ?? [], {
-            ...(opts.signal ? { signal: opts.signal } : {}),
+            // One signal per side: two suites' waits on one signal pass Node's listener warning.
+            ...(opts.signal ? { signal: AbortSignal.any([opts.signal]) } : {}),
             onDone: (sc, v, r) =>
               opts.onScenario?.(
                 j === 0 ? "base" : "head",
