@@ -4,7 +4,7 @@
 // compared with itself reports no change, however the timers happened to fire.
 
 import type { MetricSpec, Scenario } from "../scenario/model.ts";
-import type { Metric, RunReport, ScenarioResult } from "../scenario/types.ts";
+import type { Metric, ProbeStream, RunReport, ScenarioResult } from "../scenario/types.ts";
 import type { Lab } from "../topology/model.ts";
 
 /** What no timing metric resolves below: the lab applies faults and reads BIRD's log, netlink
@@ -29,6 +29,14 @@ export interface MetricComparison {
   changed: boolean;
 }
 
+/** A session's start moves with BIRD's connect delay (5 s by default, docs/facts.md) fired up to
+ * 25 % early (CZ-NIC/bird proto/bgp/bgp.c, bgp_start_timer): 1.25 s between two runs of the same
+ * configs, before the event latency. */
+export const CONNECT_DELAY_SPREAD_MS = 1250;
+
+/** Times that include a session coming up (from a start, a reconnect or a join). */
+const SESSION_START_MEASURES: readonly MetricSpec["measure"][] = ["session-up", "route-add", "up-check"];
+
 const EVENT_MEASURES: readonly MetricSpec["measure"][] = [
   "session-down",
   "session-up",
@@ -38,6 +46,14 @@ const EVENT_MEASURES: readonly MetricSpec["measure"][] = [
   "node-notready",
   "pods-evicted",
 ];
+
+/** p95 - p5 of a stream's answered round trips, ms. */
+function rttSpread(p: ProbeStream): number {
+  const rtts = p.samples.flatMap((x) => (x.rttMs === null ? [] : [x.rttMs])).sort((a, b) => a - b);
+  if (rtts.length < 2) return 0;
+  const at = (q: number) => rtts[Math.min(rtts.length - 1, Math.floor(q * rtts.length))] ?? 0;
+  return at(0.95) - at(0.05);
+}
 
 /** The widest min..max a bound of this metric allows, on either side (how far its timers let it move). */
 function boundWidth(metrics: readonly Metric[]): number {
@@ -53,11 +69,14 @@ function boundWidth(metrics: readonly Metric[]): number {
  * How finely a metric can be told apart from run to run:
  * - event times (detection, withdrawal, reconvergence, readiness): the spread its timers allow
  *   (the width of its timer-derived bound; BIRD fires timers up to 25 % early);
+ * - times that include a session coming up: at least BIRD's connect delay spread plus the event
+ *   latency;
  * - a blackhole (outage): the probe interval of its stream (a packet every 1000/rate ms);
  * - every time at least the lab's event latency (EVENT_LATENCY_MS): the fault's own start moves
  *   by that much;
  * - loss: the packets of one event latency of the stream;
- * - round trips: the path's jitter both ways, plus a millisecond of scheduling;
+ * - round trips: the spread (p5..p95) of the stream's own round trips, at least the path's jitter
+ *   both ways, plus a millisecond of scheduling;
  * - sizes and counts: exact.
  */
 export function granularityOf(
@@ -85,14 +104,27 @@ export function granularityOf(
     };
   }
   if (spec?.measure?.startsWith("rtt-")) {
+    // The stream's own jitter (an impairment's or the path's): a percentile that moves less than
+    // the spread of the round trips it is taken from is that jitter, not a change.
+    const spread = Math.max(0, ...probes.map(rttSpread));
     const jitter = Math.max(0, ...lab.zerotier.paths.map((p) => p.jitterMs));
-    return { value: 4 * jitter + 1, why: `path jitter ±${jitter} ms each way, both ways` };
+    return spread > 4 * jitter
+      ? { value: spread + 1, why: `p5..p95 spread of ${stream}'s round trips` }
+      : { value: 4 * jitter + 1, why: `path jitter ±${jitter} ms each way, both ways` };
   }
   if (unit === "bytes" || unit === "count") return { value: 0, why: "exact" };
   const width = boundWidth(metrics);
-  if ((spec === undefined || EVENT_MEASURES.includes(spec.measure)) && width > EVENT_LATENCY_MS)
+  const floor =
+    spec && SESSION_START_MEASURES.includes(spec.measure)
+      ? {
+          value: CONNECT_DELAY_SPREAD_MS + EVENT_LATENCY_MS,
+          why: "BIRD's connect delay fired up to 25 % early, and the event latency",
+        }
+      : { value: EVENT_LATENCY_MS, why: "the lab's event latency" };
+  if ((spec === undefined || EVENT_MEASURES.includes(spec.measure)) && width > floor.value)
     return { value: width, why: "the spread its timers allow (its bound)" };
-  return { value: EVENT_LATENCY_MS, why: "the lab's event latency" };
+  // A percentage without its stream has nothing to resolve it by: any difference shows.
+  return unit === "ms" ? floor : { value: 0, why: "exact" };
 }
 
 /** The change rule: ranges over the repeats apart by more than the granularity. A metric that

@@ -1,7 +1,13 @@
 // The timing-change rule: base and head ranges over the repeats must not overlap AND be further
 // apart than the metric's granularity; so a tree against itself reports no change.
 import test from "ava";
-import { compareMetrics, EVENT_LATENCY_MS, granularityOf, timingChanged } from "../../../lab/diff/metrics.ts";
+import {
+  CONNECT_DELAY_SPREAD_MS,
+  compareMetrics,
+  EVENT_LATENCY_MS,
+  granularityOf,
+  timingChanged,
+} from "../../../lab/diff/metrics.ts";
 import type { MetricSpec, Scenario } from "../../../lab/scenario/model.ts";
 import type { Metric, RunReport, ScenarioResult } from "../../../lab/scenario/types.ts";
 
@@ -132,4 +138,20 @@ test("compareMetrics: the same figures against themselves report no change; 31 s
   const faster = compareMetrics(report([31_360]), report([412]), { base: [scenario], head: [scenario] }, lab);
   t.deepEqual(faster.find((m) => m.metric === "blackhole_ms")?.base, [31_360]);
   t.true(faster.find((m) => m.metric === "blackhole_ms")?.changed);
+});
+
+test("granularity: a session coming up moves with BIRD's connect delay; round trips with the stream's own jitter", (t) => {
+  const up = granularityOf(spec("sessions_ms", "up-check"), "ms", [metric("sessions_ms", 6800)], [], lab);
+  t.is(up.value, CONNECT_DELAY_SPREAD_MS + EVENT_LATENCY_MS);
+  t.false(
+    timingChanged([6_809.8], [7_557.5], up.value),
+    "cold start of the same configs, measured 0.75 s apart",
+  );
+  const jittery = result([]);
+  const [stream] = jittery.probes;
+  if (stream) stream.samples = stream.samples.map((x, i) => ({ ...x, rttMs: 80 + (i % 41) }));
+  const rtt = granularityOf(spec("rtt_p95_ms", "rtt-p95", "pods"), "ms", [], [jittery], lab);
+  t.true(rtt.value > 30 && rtt.value <= 42, `${rtt.value}: ${rtt.why}`);
+  t.false(timingChanged([105], [111], rtt.value), "impaired-vpn's p95 against itself");
+  t.true(timingChanged([45], [105], rtt.value), "40 ms more delay is a change");
 });
