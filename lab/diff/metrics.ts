@@ -29,10 +29,11 @@ export interface MetricComparison {
   changed: boolean;
 }
 
-/** A session's start moves with BIRD's connect delay (5 s by default, docs/facts.md) fired up to
- * 25 % early (CZ-NIC/bird proto/bgp/bgp.c, bgp_start_timer): 1.25 s between two runs of the same
- * configs, before the event latency. */
-export const CONNECT_DELAY_SPREAD_MS = 1250;
+/** How far a session's start moves between two runs of the same configs: gobgpd dials 1-2 s
+ * after it starts and, after an attempt that fails (a router not listening yet, a reload), idles
+ * 5 s before the next (docs/facts.md); BIRD's 5 s connect delay fires up to 25 % early
+ * (CZ-NIC/bird proto/bgp/bgp.c, bgp_start_timer). The larger: 1 s + 5 s. */
+export const SESSION_START_SPREAD_MS = 6000;
 
 /** Times that include a session coming up (from a start, a reconnect or a join). */
 const SESSION_START_MEASURES: readonly MetricSpec["measure"][] = ["session-up", "route-add", "up-check"];
@@ -69,8 +70,8 @@ function boundWidth(metrics: readonly Metric[]): number {
  * How finely a metric can be told apart from run to run:
  * - event times (detection, withdrawal, reconvergence, readiness): the spread its timers allow
  *   (the width of its timer-derived bound; BIRD fires timers up to 25 % early);
- * - times that include a session coming up: at least BIRD's connect delay spread plus the event
- *   latency;
+ * - times that include a session coming up: at least a dial's spread and one retry (GoBGP idles
+ *   5 s after a failed attempt) plus the event latency;
  * - a blackhole (outage): the probe interval of its stream (a packet every 1000/rate ms);
  * - every time at least the lab's event latency (EVENT_LATENCY_MS): the fault's own start moves
  *   by that much;
@@ -117,8 +118,8 @@ export function granularityOf(
   const floor =
     spec && SESSION_START_MEASURES.includes(spec.measure)
       ? {
-          value: CONNECT_DELAY_SPREAD_MS + EVENT_LATENCY_MS,
-          why: "BIRD's connect delay fired up to 25 % early, and the event latency",
+          value: SESSION_START_SPREAD_MS + EVENT_LATENCY_MS,
+          why: "a dial's spread and one retry after GoBGP's 5 s idle, and the event latency",
         }
       : { value: EVENT_LATENCY_MS, why: "the lab's event latency" };
   if ((spec === undefined || EVENT_MEASURES.includes(spec.measure)) && width > floor.value)

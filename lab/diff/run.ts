@@ -222,9 +222,9 @@ export async function runDiff(opts: DiffOptions): Promise<DiffReport> {
       say(
         `${which}: ${s?.converged ? "converged" : "settled without converging"} in ${((s?.ms ?? 0) / 1000).toFixed(1)} s`,
       );
-    const [sb, sh] = await Promise.all(sides.map((s) => takeSnapshot(s.handle)));
-    snapshots.base = sb ?? null;
-    snapshots.head = sh ?? null;
+    // One after the other: both at once doubled the load that starved BIRD's control sockets.
+    snapshots.base = await takeSnapshot(base.handle);
+    snapshots.head = await takeSnapshot(head.handle);
     say("snapshots taken");
     const runnable = sides.map((s, i) => {
       const ok = (i === 0 ? b : h)?.converged ?? false;

@@ -10,7 +10,7 @@ import { loadGuards } from "../../../lab/guards/load.ts";
 import { runtimeKind } from "../../../lab/runtime/registry.ts";
 import { takeSnapshot } from "../../../lab/snapshot/index.ts";
 import { loadLab } from "../../../lab/topology/load.ts";
-import { labNamespaces } from "../../helpers/host-snapshot.ts";
+import { labNamespaces, runCli } from "../../helpers/host-snapshot.ts";
 import { integrationTests, netnsUnavailable } from "../../helpers/root.ts";
 
 const why = netnsUnavailable();
@@ -70,6 +70,13 @@ t("two labs from the seed configs give equal snapshots of the converged design",
   tt.notRegex(JSON.stringify(a), /sn1|sn2|\d{4}-\d\d-\d\d/, "no lab name, no timestamp");
   const guards = checkGuards(a, labs[0]?.lab ?? (await loadLab()), loadGuards(await loadLab()));
   tt.true(guardsHold(guards), formatGuards(guards));
+
+  // The command prints the same snapshot (stdout) and its guards (stderr with --json).
+  const cli = runCli(["snapshot", "--name", "sn1", "--json"]);
+  const exit = await cli.exited;
+  tt.is(exit.code, 0, cli.stderr());
+  tt.deepEqual(JSON.parse(cli.stdout()), a);
+  tt.regex(cli.stderr(), /^ok {4}builtin: every session Established$/m);
 
   await Promise.all(labs.map((h) => h.down()));
   for (const name of NAMES) tt.deepEqual(await labNamespaces(name), [], `${name} removed`);

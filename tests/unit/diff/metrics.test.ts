@@ -2,10 +2,10 @@
 // apart than the metric's granularity; so a tree against itself reports no change.
 import test from "ava";
 import {
-  CONNECT_DELAY_SPREAD_MS,
   compareMetrics,
   EVENT_LATENCY_MS,
   granularityOf,
+  SESSION_START_SPREAD_MS,
   timingChanged,
 } from "../../../lab/diff/metrics.ts";
 import type { MetricSpec, Scenario } from "../../../lab/scenario/model.ts";
@@ -140,13 +140,19 @@ test("compareMetrics: the same figures against themselves report no change; 31 s
   t.true(faster.find((m) => m.metric === "blackhole_ms")?.changed);
 });
 
-test("granularity: a session coming up moves with BIRD's connect delay; round trips with the stream's own jitter", (t) => {
+test("granularity: a session coming up moves by a dial and a retry; round trips with the stream's own jitter", (t) => {
   const up = granularityOf(spec("sessions_ms", "up-check"), "ms", [metric("sessions_ms", 6800)], [], lab);
-  t.is(up.value, CONNECT_DELAY_SPREAD_MS + EVENT_LATENCY_MS);
+  t.is(up.value, SESSION_START_SPREAD_MS + EVENT_LATENCY_MS);
   t.false(
     timingChanged([6_809.8], [7_557.5], up.value),
     "cold start of the same configs, measured 0.75 s apart",
   );
+  const join = granularityOf(spec("established_ms", "session-up"), "ms", [], [], lab);
+  t.false(
+    timingChanged([2_435], [7_791], join.value),
+    "node-join of the same configs: one side retried after 5 s",
+  );
+  t.true(timingChanged([2_435], [12_000], join.value));
   const jittery = result([]);
   const [stream] = jittery.probes;
   if (stream) stream.samples = stream.samples.map((x, i) => ({ ...x, rttMs: 80 + (i % 41) }));
