@@ -11,7 +11,7 @@ import { chooseKind, KIND_OPTIONS, loadForCommand, requireUp } from "./load.ts";
 export const snapshot: Command = {
   name: "snapshot",
   summary:
-    "the routing state of a running lab as data: sessions, routes, exports, FIBs, speakers, reachability",
+    "the routing state of a running lab as data (sessions, routes, exports, FIBs, speakers, reachability) and its guards",
   usage: "lab snapshot [--topology FILE] [--name LAB] [--runtime netns|clab] [--json] [--out FILE]",
   async run(argv, ctx) {
     const { values } = parse(this, argv, {
