@@ -128,8 +128,12 @@ export function granularityOf(
   return unit === "ms" ? floor : { value: 0, why: "exact" };
 }
 
-/** The change rule: ranges over the repeats apart by more than the granularity. A metric that
- * has a value on one side only (every run) is a change: the event happened on one side only. */
+/** The change rule: ranges over the repeats apart by more than the granularity. A metric with a
+ * value on one side only (in every run of both sides) is a change when each side ran at least
+ * twice: some events are racy by nature (a kernel route replaced as a delete and an add at a
+ * session's re-establishment shows as a withdrawal in one run of the same configs and not in the
+ * next), so one run each cannot tell an event that comes with the change from one that came by
+ * chance. */
 export function timingChanged(
   base: readonly (number | null)[],
   head: readonly (number | null)[],
@@ -138,11 +142,24 @@ export function timingChanged(
   const b = base.filter((v): v is number => v !== null);
   const h = head.filter((v): v is number => v !== null);
   if (b.length === 0 && h.length === 0) return false;
-  if (b.length === 0 || h.length === 0) return base.length > 0 && head.length > 0;
+  if (b.length === 0 || h.length === 0)
+    return presence(base, head) !== null && base.length >= 2 && head.length >= 2;
   const [bMin, bMax, hMin, hMax] = [Math.min(...b), Math.max(...b), Math.min(...h), Math.max(...h)];
   if (bMin <= hMax && hMin <= bMax) return false;
   const gap = hMin > bMax ? hMin - bMax : bMin - hMax;
   return gap > granularity;
+}
+
+/** A metric that has a value in every run of one side and in no run of the other. */
+export function presence(
+  base: readonly (number | null)[],
+  head: readonly (number | null)[],
+): "appeared" | "vanished" | null {
+  if (!base.length || !head.length) return null;
+  const all = (xs: readonly (number | null)[], has: boolean) => xs.every((v) => (v !== null) === has);
+  if (all(base, false) && all(head, true)) return "appeared";
+  if (all(base, true) && all(head, false)) return "vanished";
+  return null;
 }
 
 const key = (r: ScenarioResult) => `${r.scenario}|${r.variant}`;

@@ -1,7 +1,7 @@
 // The parts of a diff report as rows, shared by the terminal table and the Markdown, so the two
 // never disagree about what changed or how a value is written.
 import type { FieldChange } from "../../diff/compare.ts";
-import type { MetricComparison } from "../../diff/metrics.ts";
+import { type MetricComparison, presence } from "../../diff/metrics.ts";
 import type { DiffReport, DiffSide } from "../../diff/model.ts";
 import { formatNumber, formatValue } from "../scenario/format.ts";
 
@@ -94,6 +94,14 @@ export function sections(r: DiffReport): Section[] {
   return out.filter((s) => s.rows.length);
 }
 
+function changeCell(m: MetricComparison): string {
+  if (m.changed)
+    return `${m.metric} ${formatRange(m.base, m.unit).replace(/ (ms|%|bytes)$/, "")} -> ${formatRange(m.head, m.unit)}`;
+  const p = presence(m.base, m.head);
+  // Shown, not counted: one run each cannot tell a racy event from one the change brought.
+  return p ? `${p} (counted from 2 runs each)` : "-";
+}
+
 export function metricSection(r: DiffReport): Section | null {
   if (!r.metrics.length) return null;
   return {
@@ -104,9 +112,7 @@ export function metricSection(r: DiffReport): Section | null {
       m.metric,
       formatRange(m.base, m.unit),
       formatRange(m.head, m.unit),
-      m.changed
-        ? `${m.metric} ${formatRange(m.base, m.unit).replace(/ (ms|%|bytes)$/, "")} -> ${formatRange(m.head, m.unit)}`
-        : "-",
+      changeCell(m),
       `${formatValue(m.granularity.value, m.unit)} (${m.granularity.why})`,
     ]),
   };

@@ -5,6 +5,7 @@ import {
   compareMetrics,
   EVENT_LATENCY_MS,
   granularityOf,
+  presence,
   SESSION_START_SPREAD_MS,
   timingChanged,
 } from "../../../lab/diff/metrics.ts";
@@ -25,8 +26,12 @@ test("apart ranges count only beyond the granularity", (t) => {
   t.true(timingChanged([1500], [1400], 0), "an exact metric: any difference");
 });
 
-test("a value on one side only is a change; no value on both, or a side not run, is not", (t) => {
-  t.true(timingChanged([null], [600], 1000), "detection happened on head only");
+test("a value on one side only is a change from 2 runs each; no value on both, or a side not run, is not", (t) => {
+  t.true(timingChanged([null, null], [600, 640], 1000), "detection happened on head only, twice");
+  t.false(timingChanged([null], [600], 1000), "one run each: a racy event cannot be told from a change");
+  t.is(presence([null], [600]), "appeared");
+  t.is(presence([31_000], [null]), "vanished");
+  t.is(presence([null, 3], [600]), null);
   t.false(timingChanged([null], [null], 1000));
   t.false(timingChanged([], [600], 1000), "base did not run it");
   t.false(timingChanged([null, 30_000], [30_100], 1000), "mixed: the values are compared");

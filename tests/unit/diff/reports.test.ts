@@ -212,3 +212,21 @@ test("an intent file: patterns with their lines; a bad one refused with its posi
   t.regex(err.message, /bad\.yaml:3:\d+: changes\[1\]: must be a string/);
   t.regex(err.message, /bad\.yaml:4:\d+: expected: unknown key "expected"/);
 });
+
+test("a metric on one side only is shown as appeared, and not counted from one run each", (t) => {
+  const r = diffReport({ metric: true });
+  r.metrics.push({
+    scenario: "zt-outage-30s",
+    variant: "seed",
+    metric: "detect_home_ms",
+    unit: "ms",
+    base: [null],
+    head: [334],
+    granularity: { value: 141_000, why: "the spread its timers allow (its bound)" },
+    changed: false,
+  });
+  t.regex(
+    diffMarkdown(r),
+    /\| zt-outage-30s \[seed\] \| detect_home_ms \| n\/a \| 334 ms \| appeared \(counted from 2 runs each\) \|/,
+  );
+});
