@@ -6,6 +6,7 @@ import { place } from "../lab/runner/place.ts";
 import { ValidationError } from "../lab/topology/diagnostics.ts";
 import { CommandError, LabError, TimeoutError, UsageError } from "../lab/util/errors.ts";
 import { type Command, type CommandContext, EXIT } from "./cli-kit.ts";
+import { diff } from "./commands/diff.ts";
 import { doctor } from "./commands/doctor.ts";
 import { down } from "./commands/down.ts";
 import { exec } from "./commands/exec.ts";
@@ -13,12 +14,26 @@ import { link } from "./commands/link.ts";
 import { lint } from "./commands/lint.ts";
 import { render } from "./commands/render.ts";
 import { runCmd } from "./commands/run.ts";
+import { snapshot } from "./commands/snapshot.ts";
 import { status } from "./commands/status.ts";
 import { up } from "./commands/up.ts";
 import { validate } from "./commands/validate.ts";
 import { red } from "./emphasis.ts";
 
-const COMMANDS: Command[] = [validate, lint, render, up, status, exec, link, runCmd, down, doctor];
+const COMMANDS: Command[] = [
+  validate,
+  lint,
+  render,
+  up,
+  status,
+  snapshot,
+  exec,
+  link,
+  runCmd,
+  diff,
+  down,
+  doctor,
+];
 
 function help(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import test from "ava";
 import yaml from "js-yaml";
+import { COMMENT_MARKER } from "../../../lab/report/diff/markdown.ts";
 import * as versions from "../../../lab/runtime/clab/versions.ts";
 import {
   formatFinding,
@@ -42,7 +43,7 @@ test("every workflow is clean under actionlint", async (t) => {
   const files = workflowFiles();
   t.deepEqual(
     files.map((f) => f.slice(WORKFLOW_DIR.length + 1)),
-    ["ci.yml", "clab-nightly.yml"],
+    ["ci.yml", "clab-nightly.yml", "config-change.yml"],
   );
   const findings = await lintWorkflowFiles(files);
   t.deepEqual(findings.map(formatFinding), []);
@@ -55,7 +56,7 @@ test("scripts/actionlint.ts exits 0 on the real workflows", (t) => {
     timeout: 120_000,
   });
   t.is(r.status, 0, r.stdout + r.stderr);
-  t.regex(r.stderr, /2 workflow files clean/);
+  t.regex(r.stderr, /3 workflow files clean/);
 });
 
 const BROKEN = `name: broken
@@ -178,8 +179,46 @@ test("the nightly pins exactly the versions the clab runtime is written against"
 });
 
 test("every action is pinned at least by major version", (t) => {
-  for (const name of ["ci.yml", "clab-nightly.yml"]) {
+  for (const name of ["ci.yml", "clab-nightly.yml", "config-change.yml"]) {
     for (const s of steps(load(name)).filter((x) => x.uses))
       t.regex(s.uses ?? "", /^[\w.-]+\/[\w.-]+@(v\d+|[0-9a-f]{40})/);
   }
+});
+
+test("config-change.yml: pull requests touching configs/, lab diff against the base commit, reports, one comment", (t) => {
+  const w = load("config-change.yml");
+  t.deepEqual(w.on, { pull_request: { paths: ["configs/**"] } });
+  const s = steps(w);
+  const at = (re: RegExp) => s.findIndex((x) => re.test(x.run ?? x.uses ?? ""));
+  t.is(s[at(/^actions\/checkout@/)]?.with?.["fetch-depth"], 0, "the base commit must be in the clone");
+  const diff = s[at(/lab -- diff /)];
+  t.regex(
+    diff?.run ?? "",
+    /^sudo --preserve-env=GITHUB_STEP_SUMMARY,BASE_SHA env .*npm run lab -- diff --base "\$BASE_SHA" .*--out reports\/config-change$/,
+  );
+  t.is(
+    (diff as Step & { env?: Record<string, string> })?.env?.BASE_SHA,
+    ["$", "{{ github.event.pull_request.base.sha }}"].join(""),
+  );
+  const upload = s.find((x) => x.uses?.startsWith("actions/upload-artifact@"));
+  t.is(upload?.if, "always()");
+  t.is(upload?.with?.path, "reports/config-change/");
+  const comment = s.find((x) => x.uses?.startsWith("actions/github-script@"));
+  const script = String(comment?.with?.script ?? "");
+  t.regex(script, /updateComment/);
+  t.regex(script, /createComment/);
+  // The comment is found by the report's first line, the marker diffMarkdown writes first.
+  t.regex(script, /body\.split\("\\n"\)\[0\]/);
+  t.true(COMMENT_MARKER.startsWith("<!--"));
+  const idx = [
+    at(/lab -- diff /),
+    at(/^actions\/upload-artifact@/),
+    at(/^actions\/github-script@/),
+    at(/exit 1/),
+  ];
+  t.true(
+    idx.every((i, k) => i >= 0 && (k === 0 || i > (idx[k - 1] ?? -1))),
+    `order: ${idx.join(", ")}`,
+  );
+  t.is(s[idx[3] ?? -1]?.if, "steps.diff.outcome == 'failure'", "the job fails after the comment is written");
 });
