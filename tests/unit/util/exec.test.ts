@@ -157,7 +157,7 @@ test("interactive: an abort reaches the command as SIGINT, and its own exit code
   const ac = new AbortController();
   setTimeout(() => ac.abort(new Error("interrupted")), 300);
   // An hour-long sleep: if the abort did not reach it, ava's timeout would end the test.
-  const r = await interactive(["sh", "-c", 'trap "kill $!; exit 42" INT; sleep 3600 & wait'], {
+  const r = await interactive(["sh", "-c", "trap 'kill $!; exit 42' INT; sleep 3600 & wait"], {
     signal: ac.signal,
   });
   t.is(r.code, 42);
