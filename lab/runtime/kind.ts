@@ -134,6 +134,11 @@ export interface FaultActions {
    * A kind without it cannot run the `direct-down` link fault. Returns how. */
   linkDirectDown?(direction?: LinkDirection): Promise<string>;
   linkDirectUp?(direction?: LinkDirection): Promise<void>;
+  /** Optional: a silent blackhole of the ZeroTier path between two routers only, both ways,
+   * while each keeps its paths to every other router. A kind without it cannot run a link fault
+   * with `between`. Returns how. */
+  linkDownBetween?(routers: readonly [string, string]): Promise<string>;
+  linkUpBetween?(routers: readonly [string, string]): Promise<void>;
   /** Optional: zerotier-one stopping: zt0 removed in every router, so BIRD sees the link go.
    * Returns how. A kind without it cannot run the `restart` link fault. */
   ztRemove?(): Promise<string>;
