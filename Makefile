@@ -63,7 +63,7 @@ soak: deps-test ## 50 up/down cycles (SOAK_CYCLES=N): nothing may leak, the host
 bench: deps ## up/down timings and memory, printed and written as JSON
 	@npx tsx scripts/bench.ts
 
-bench-scale: deps ## the scaling curve: generated labs of 3-100 nodes and 2/4 sites up and down (SCALE_NODES, SCALE_SITES)
+bench-scale: deps ## the scaling curve: generated labs of 3-250 nodes and 2/4/8 sites up and down, JSON and SVG (SCALE_NODES, SCALE_SITES)
 	@npx tsx scripts/bench-scale.ts
 
 clean: ## remove generated files (run lab-down first if a lab is up)
