@@ -60,10 +60,12 @@ for (const [i, c] of cases.entries()) {
   await h.down();
   process.stderr.write(`${c.nodes} nodes, ${c.sites} sites (${dir}): up...`);
   let peak = 0;
+  let peakPss = 0;
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
       peak = Math.max(peak, h.memoryMiB ? await h.memoryMiB() : 0);
+      peakPss = Math.max(peakPss, h.memoryPssMiB ? await h.memoryPssMiB() : 0);
       await new Promise((r) => setTimeout(r, 500));
     }
   })();
@@ -99,6 +101,7 @@ for (const [i, c] of cases.entries()) {
     sampling = false;
     await sampler;
     r.peakMemMiB = peak;
+    r.peakPssMiB = peakPss;
     process.stderr.write(" down...");
     const t1 = performance.now();
     await h.down();
@@ -121,6 +124,7 @@ console.log(
       "down",
       "peak MiB",
       "MiB/node over 3",
+      "peak PSS MiB",
       "status",
       "left",
     ],
@@ -138,6 +142,7 @@ console.log(
         seed !== undefined && r.sites === 2 && r.nodes > 3
           ? ((r.peakMemMiB - seed) / (r.nodes - 3)).toFixed(1)
           : "-",
+        (r.peakPssMiB ?? 0).toFixed(0),
         `${(r.statusMs / 1000).toFixed(2)} s${r.statusComplete ? "" : " (incomplete)"}`,
         String(r.leftNamespaces),
       ];

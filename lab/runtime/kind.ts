@@ -255,6 +255,9 @@ export interface LabHandle {
   statusExtras(): Promise<StatusExtras>;
   /** Memory of every process of the lab, in MiB, where the kind can tell (`make bench`). */
   memoryMiB?(): Promise<number>;
+  /** The same as proportional set size: pages shared between the lab's processes (the same
+   * gobgpd, gobgp or node binary many times) counted once in total, not once per process. */
+  memoryPssMiB?(): Promise<number>;
 }
 
 /** Options a kind takes from the command line (`--k8s`, `--pod-image`); validated by the kind. */

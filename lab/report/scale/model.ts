@@ -7,6 +7,9 @@ export interface ScaleResult {
   convergedMs: number;
   downMs: number;
   peakMemMiB: number;
+  /** The peak of the proportional set size (shared pages counted once in total); absent in
+   * older results. */
+  peakPssMiB?: number;
   statusMs: number;
   statusComplete: boolean;
   leftNamespaces: number;

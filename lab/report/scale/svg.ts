@@ -30,7 +30,11 @@ const PANELS: Panel[] = [
   {
     title: "peak memory",
     unit: "MiB",
-    series: [{ name: "all lab processes (RSS)", color: "#8250df", value: (r) => r.peakMemMiB }],
+    series: [
+      { name: "all lab processes (RSS)", color: "#8250df", value: (r) => r.peakMemMiB },
+      // Results without it (older runs) plot nothing rather than a zero.
+      { name: "shared pages once (PSS)", color: "#bf8700", value: (r) => r.peakPssMiB ?? Number.NaN },
+    ],
   },
   {
     title: "status",
@@ -86,7 +90,9 @@ export function scalePlotSvg(results: readonly ScaleResult[], caption = ""): str
     PANELS.forEach((p, pi) => {
       const left = pi * W;
       const px = (x: number) => left + PAD.left + (x / xMax) * (W - PAD.left - PAD.right);
-      const yMax = niceMax(Math.max(0, ...ok.flatMap((r) => p.series.map((s) => s.value(r)))));
+      const yMax = niceMax(
+        Math.max(0, ...ok.flatMap((r) => p.series.map((s) => s.value(r))).filter(Number.isFinite)),
+      );
       const py = (y: number) => top + H - PAD.bottom - (y / yMax) * (H - PAD.top - PAD.bottom);
       out.push(
         text(left + PAD.left, top + 16, `${p.title} (${p.unit}) vs ${row.label}`, {
@@ -106,12 +112,13 @@ export function scalePlotSvg(results: readonly ScaleResult[], caption = ""): str
       for (const x of xs)
         out.push(text(px(x), py(0) + 14, String(x), { size: 10, color: "#57606a", anchor: "middle" }));
       for (const s of p.series) {
-        const pts = ok.map((r) => [px(row.x(r)), py(s.value(r))] as const);
+        const has = ok.filter((r) => Number.isFinite(s.value(r)));
+        const pts = has.map((r) => [px(row.x(r)), py(s.value(r))] as const);
         for (let i = 1; i < pts.length; i++) {
           const [a, b] = [pts[i - 1], pts[i]] as [readonly [number, number], readonly [number, number]];
           out.push(line(a[0], a[1], b[0], b[1], { stroke: s.color, strokeWidth: 1.5 }));
         }
-        ok.forEach((r, i) => {
+        has.forEach((r, i) => {
           const [x, y] = pts[i] as readonly [number, number];
           out.push(
             rect(x - 2.5, y - 2.5, 5, 5, {

@@ -61,3 +61,10 @@ test("the same results give the same bytes", (t) => {
 test("axes end at 1, 2 or 5 times a power of ten", (t) => {
   t.deepEqual([0, 0.3, 1, 1.2, 3, 7, 21, 250, 1320].map(niceMax), [1, 0.5, 1, 2, 5, 10, 50, 500, 2000]);
 });
+
+test("the proportional set size is plotted where the results have it, not as zero where they do not", (t) => {
+  const withPss = results.map((x) => ({ ...x, peakPssMiB: x.peakMemMiB / 2 }));
+  t.is(markers(scalePlotSvg(withPss)), markers(scalePlotSvg(results)) + results.length);
+  t.regex(scalePlotSvg(withPss), /shared pages once \(PSS\): 660 MiB at 100 nodes/);
+  t.notRegex(scalePlotSvg(results), /PSS\): /);
+});
