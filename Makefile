@@ -60,7 +60,8 @@ scenarios-quick: deps ## the quick set CI runs (every step kind, for real; RUNTI
 soak: deps-test ## 50 up/down cycles (SOAK_CYCLES=N): nothing may leak, the host may not change
 	@SOAK_CYCLES=$${SOAK_CYCLES:-50} npx ava --timeout 60m tests/integration/guarantees/cleanup.test.ts
 
-bench: deps ## up/down timings and memory, printed and written as JSON
+bench: ## up/down timings, memory, the relay's throughput and added latency, printed and written as JSON
+	@scripts/ensure-deps.sh bench
 	@npx tsx scripts/bench.ts
 
 bench-scale: deps ## the scaling curve: generated labs of 3-250 nodes and 2/4/8 sites up and down, JSON and SVG (SCALE_NODES, SCALE_SITES)

@@ -1,9 +1,11 @@
 // `make bench`: brings the lab up and down N times and prints median/min/max of the times to
-// infrastructure ready, to converged and to down, and the peak memory of all lab processes;
-// writes the figures as JSON. A benchmark prints figures; it asserts nothing.
+// infrastructure ready, to converged and to down, and the peak memory of all lab processes; on
+// the last run, what the ZeroTier relay costs (one TCP stream across the sites, the round trip it
+// adds at 1000 packets/s). Writes the figures as JSON. A benchmark prints figures; it asserts nothing.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parseProtocols, showProtocolsCommand } from "../lab/bird/protocols.ts";
+import { benchRelay, PING_RATE, type RelayBench, STREAM_SECONDS } from "../lab/observe/relay-bench.ts";
 import { runtimeKind } from "../lab/runtime/registry.ts";
 import { labsRoot } from "../lab/runtime/workdir.ts";
 import { loadLab } from "../lab/topology/load.ts";
@@ -50,6 +52,7 @@ async function lastSession(startedAt: number): Promise<string> {
 }
 
 const samples: Sample[] = [];
+let relay: RelayBench | null = null;
 await handle.down();
 for (let i = 1; i <= runs; i++) {
   process.stderr.write(`run ${i}/${runs}: up...`);
@@ -68,6 +71,19 @@ for (let i = 1; i <= runs; i++) {
   sampling = false;
   await sampler;
   const last = await lastSession(startedAt);
+  if (i === runs) {
+    process.stderr.write(" relay...");
+    // A failed measurement must not leave the lab up: it becomes a note, and down follows.
+    relay = await benchRelay(handle).catch((err: Error) => ({
+      stream: null,
+      tcpMbps: null,
+      tcpRetransmits: null,
+      pingZt: null,
+      pingPlain: null,
+      relayAddedMsPerDirection: null,
+      notes: [`relay bench failed: ${err.message}`],
+    }));
+  }
   process.stderr.write(` converged in ${((up.timings?.convergedMs ?? 0) / 1000).toFixed(1)} s; down...`);
   const t0 = performance.now();
   await handle.down();
@@ -117,10 +133,42 @@ console.log(
 console.log(
   `\nlast session to establish (what bounds convergence): ${samples.map((s) => s.lastSession).join("; ")}`,
 );
+if (relay) {
+  const f = (v: number | null | undefined, digits: number) => (v == null ? "-" : v.toFixed(digits));
+  console.log(`\nZeroTier relay, internet path set to no delay, jitter or loss while measuring:`);
+  console.log(
+    table(
+      ["metric", "value", "target"],
+      [
+        [
+          `one TCP stream ${relay.stream ? `${relay.stream.from} -> ${relay.stream.to}` : ""} (${STREAM_SECONDS} s)`,
+          `${f(relay.tcpMbps, 0)} Mbit/s (${relay.tcpRetransmits ?? "-"} retransmits)`,
+          ">= 500 Mbit/s",
+        ],
+        [
+          `round trip over zt0 at ${PING_RATE}/s`,
+          `median ${f(relay.pingZt?.medianMs, 3)} ms (avg ${f(relay.pingZt?.avgMs, 3)}, max ${f(relay.pingZt?.maxMs, 3)})`,
+          "",
+        ],
+        [
+          `same routers over the plain underlay`,
+          `median ${f(relay.pingPlain?.medianMs, 3)} ms (avg ${f(relay.pingPlain?.avgMs, 3)}, max ${f(relay.pingPlain?.maxMs, 3)})`,
+          "",
+        ],
+        ["added by the relay, per direction", `${f(relay.relayAddedMsPerDirection, 3)} ms`, "<= 0.3 ms"],
+      ],
+    ),
+  );
+  for (const n of relay.notes) console.log(`note: ${n}`);
+}
 const out = `${labsRoot()}/bench/bench-${handle.kind.name}.json`;
 mkdirSync(`${labsRoot()}/bench`, { recursive: true });
 writeFileSync(
   out,
-  JSON.stringify({ runs, lab: lab.name, at: new Date().toISOString(), metrics: result, samples }, null, 2),
+  JSON.stringify(
+    { runs, lab: lab.name, at: new Date().toISOString(), metrics: result, samples, relay },
+    null,
+    2,
+  ),
 );
 console.log(`figures written to ${out}`);

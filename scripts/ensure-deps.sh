@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Installs what the lab needs on a fresh machine: Debian packages (as root on Debian/Ubuntu,
 # with apt-get) and the npm packages (npm ci). Without root, or elsewhere, it stops and prints
-# the exact command to run. Usage: ensure-deps.sh [runtime|test]
+# the exact command to run. Usage: ensure-deps.sh [runtime|test|bench]
 set -euo pipefail
 set_name=${1:-runtime}
 
 runtime_pkgs=(bird2 gobgpd iproute2 iputils-ping ethtool fping)
 # The Docker layer's tests run a private engine and build the router image offline.
 test_pkgs=(docker.io debootstrap)
+# `make bench` measures one TCP stream between pods across the sites.
+bench_pkgs=(iperf3)
 
 pkgs=("${runtime_pkgs[@]}")
 [ "$set_name" = test ] && pkgs+=("${test_pkgs[@]}")
+[ "$set_name" = bench ] && pkgs+=("${bench_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -15,6 +15,8 @@ export type FieldSupport =
       why: string;
       /** Values the emulation honours; any other value is refused (absent: every value is). */
       accepts?: (value: unknown) => boolean;
+      /** What to do instead, where REFUSAL_HINT does not fit. */
+      hint?: string;
     };
 
 /** What a refusal tells the user to do. */
@@ -82,8 +84,8 @@ export const FIELD_SUPPORT: Record<CiliumBgpKind, Record<string, FieldSupport>> 
       how: "gobgpd graceful-restart restart-time",
     },
     "spec.authSecretRef": {
-      status: "refused",
-      why: "the lab's speakers do not yet set a TCP MD5 password from a Secret",
+      status: "emulated",
+      how: "gobgpd neighbor auth-password (TCP MD5) from key password of the Secret in the BGP secrets namespace (lab/cilium/secrets.ts)",
     },
     "spec.families[].afi": {
       status: "refused",
@@ -143,20 +145,30 @@ export const FIELD_SUPPORT: Record<CiliumBgpKind, Record<string, FieldSupport>> 
       status: "emulated",
       how: "names the instance overridden (nothing else alone)",
     },
-    "spec.bgpInstances[].routerID": { status: "refused", why: "per-node overrides are not applied yet" },
-    "spec.bgpInstances[].localPort": { status: "refused", why: "per-node overrides are not applied yet" },
-    "spec.bgpInstances[].localASN": { status: "refused", why: "per-node overrides are not applied yet" },
+    "spec.bgpInstances[].routerID": {
+      status: "emulated",
+      how: "gobgpd global.config.router-id of that node's instance (default: the node's address)",
+    },
+    "spec.bgpInstances[].localPort": {
+      status: "emulated",
+      how: "gobgpd global.config.port of that node's instance, over the ClusterConfig's",
+    },
+    "spec.bgpInstances[].localASN": {
+      status: "emulated",
+      how: "gobgpd global.config.as of that node's instance, over the ClusterConfig's",
+    },
     "spec.bgpInstances[].peers[].name": {
       status: "emulated",
       how: "names the peer overridden (nothing else alone)",
     },
     "spec.bgpInstances[].peers[].localAddress": {
-      status: "refused",
-      why: "per-node overrides are not applied yet",
+      status: "emulated",
+      how: "gobgpd neighbor transport local-address (the session's source); an address the lab's node does not have is refused (lab/cilium/node-override.ts)",
     },
     "spec.bgpInstances[].peers[].localPort": {
       status: "refused",
-      why: "per-node overrides are not applied yet",
+      why: "Cilium itself never applies it: its operator carries only localAddress of an override's peer into the node's CiliumBGPNodeConfig (cilium/cilium operator/pkg/bgpv2/cluster.go, toNodeBGPInstance)",
+      hint: "remove it: no runtime would use it",
     },
   },
 };
@@ -175,7 +187,7 @@ export function refusedFields(m: CiliumManifest): Diagnostic[] {
     const entry = table[inventoryPath(path)];
     if (entry) {
       if (entry.status === "refused" && !(entry.accepts?.(value) ?? false))
-        out.push(refusal(m, path, value, entry.why));
+        out.push(refusal(m, path, value, entry.why, entry.hint));
       if (!Array.isArray(value)) return;
     }
     if (Array.isArray(value)) {
@@ -187,13 +199,19 @@ export function refusedFields(m: CiliumManifest): Diagnostic[] {
   return out;
 }
 
-function refusal(m: CiliumManifest, path: string, value: unknown, why: string): Diagnostic {
+function refusal(
+  m: CiliumManifest,
+  path: string,
+  value: unknown,
+  why: string,
+  hint = REFUSAL_HINT,
+): Diagnostic {
   const shown = typeof value === "object" ? "" : ` ${JSON.stringify(value)}`;
   return {
     where: manifestPosition(m, path),
     path,
     message: `${m.kind}/${m.metadata.name}: ${path}${shown} is not emulated by the netns runtime: ${why}`,
-    hint: REFUSAL_HINT,
+    hint,
   };
 }
 

@@ -9,6 +9,7 @@ import { positionOf, type YamlDocument } from "../config/yaml.ts";
 import type { CiliumManifest, SourceRef } from "../topology/model.ts";
 import { manifestPosition } from "../topology/positions.ts";
 import { CILIUM_BGP_KINDS, type CiliumBgpKind, crdValidator, crdVersions } from "./crd-schemas.ts";
+import { isSecretDoc } from "./secrets.ts";
 
 /** Files in the Cilium folder that are not manifests. */
 export const HELM_VALUES_FILE = "values.yaml";
@@ -49,10 +50,12 @@ export function readCiliumManifestDocs(dir: string, diags: Diagnostics, dirRef: 
   return out;
 }
 
-/** Each document checked against the CRD schema of its kind; names unique per kind. */
+/** Each document checked against the CRD schema of its kind; names unique per kind. Secrets
+ * (a PeerConfig's authSecretRef) are read by secrets.ts. */
 export function checkCiliumManifests(docs: YamlDocument[], diags: Diagnostics): CiliumManifest[] {
   const out: CiliumManifest[] = [];
   for (const doc of docs) {
+    if (isSecretDoc(doc)) continue;
     const m = checkManifest(doc, diags);
     if (m) out.push(m);
   }
@@ -74,7 +77,7 @@ function checkManifest(doc: YamlDocument, diags: Diagnostics): CiliumManifest | 
       positionOf(doc, "kind"),
       "kind",
       `unsupported kind ${JSON.stringify(kind ?? null)}`,
-      guess ? `did you mean ${guess}?` : `supported: ${kinds.join(", ")}`,
+      guess ? `did you mean ${guess}?` : `supported: ${kinds.join(", ")}, and Secret (v1) for authSecretRef`,
     );
     return null;
   }

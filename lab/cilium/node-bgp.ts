@@ -4,6 +4,7 @@
 // advertisement selector picks CiliumBGPAdvertisements (PodCIDR -> the node's own pod CIDR).
 import type { CiliumManifest, NodeBgp, NodePeer, NodePeerFamily } from "../topology/model.ts";
 import { type AttributesSpec, pathAttributes } from "./attributes.ts";
+import { type BgpSecret, lookupPassword } from "./secrets.ts";
 import { type LabelSelector, matchesSelector } from "./selector.ts";
 
 interface ClusterConfigSpec {
@@ -22,7 +23,16 @@ interface PeerConfigSpec {
   ebgpMultihop?: number;
   gracefulRestart?: { enabled?: boolean; restartTimeSeconds?: number };
   families?: { afi: string; safi: string; advertisements?: LabelSelector }[];
+  authSecretRef?: string;
 }
+
+/** The Secrets a PeerConfig's authSecretRef is looked up in, and their namespace. */
+export interface SecretSource {
+  secrets: BgpSecret[];
+  namespace: string;
+}
+
+const NO_SECRETS: SecretSource = { secrets: [], namespace: "" };
 
 interface AdvertisementSpec {
   advertisements?: { advertisementType: string; attributes?: AttributesSpec }[];
@@ -57,12 +67,38 @@ export function selectingClusterConfigs(
   );
 }
 
-export function resolveNodeBgp(manifests: CiliumManifest[], node: NodeIdentity): NodeBgp | null {
+/** A CiliumBGPNodeConfigOverride's spec: per node (metadata.name) and instance. */
+export interface NodeOverrideSpec {
+  bgpInstances?: {
+    name: string;
+    routerID?: string;
+    localASN?: number;
+    localPort?: number;
+    peers?: { name: string; localAddress?: string; localPort?: number }[];
+  }[];
+}
+
+/** The CiliumBGPNodeConfigOverride of a node: the one named after it (Cilium's operator looks
+ * it up by the node's name). */
+export function nodeOverride(manifests: CiliumManifest[], node: string): CiliumManifest | null {
+  return findByName(manifests, "CiliumBGPNodeConfigOverride", node);
+}
+
+export function resolveNodeBgp(
+  manifests: CiliumManifest[],
+  node: NodeIdentity,
+  secrets: SecretSource = NO_SECRETS,
+): NodeBgp | null {
   const owner = selectingClusterConfigs(manifests, node.labels)[0];
   if (!owner) return null;
   const spec = owner.spec as ClusterConfigSpec;
+  const overrides = (nodeOverride(manifests, node.name)?.spec as NodeOverrideSpec | undefined)?.bgpInstances;
   const skipped: NodeBgp["skipped"] = [];
   const instances = (spec.bgpInstances ?? []).map((inst) => {
+    // As Cilium's operator builds the node's CiliumBGPNodeConfig (operator/pkg/bgpv2/cluster.go,
+    // toNodeBGPInstance): an override's routerID, localASN and localPort replace the instance's,
+    // and of its peers only localAddress is carried over.
+    const ov = overrides?.find((o) => o.name === inst.name);
     const peers: NodePeer[] = [];
     for (const p of inst.peers ?? []) {
       if (!p.peerAddress) {
@@ -79,13 +115,25 @@ export function resolveNodeBgp(manifests: CiliumManifest[], node: NodeIdentity):
         });
         continue;
       }
-      peers.push(buildPeer(p.name, p.peerAddress, p.peerASN ?? 0, refName, peerConfig, manifests, node));
+      const peer = buildPeer(
+        p.name,
+        p.peerAddress,
+        p.peerASN ?? 0,
+        refName,
+        peerConfig,
+        manifests,
+        node,
+        secrets,
+      );
+      const localAddress = ov?.peers?.find((o) => o.name === p.name)?.localAddress;
+      peers.push(localAddress ? { ...peer, localAddress: localAddress.trim() } : peer);
     }
     return {
       name: inst.name,
-      localASN: inst.localASN ?? 0,
-      localPort: inst.localPort ?? null,
-      routerId: node.address,
+      localASN: ov?.localASN ?? inst.localASN ?? 0,
+      localPort: ov?.localPort ?? inst.localPort ?? null,
+      // Cilium's default router ID on IPv4 is the node's IPv4 address.
+      routerId: ov?.routerID ?? node.address,
       peers,
     };
   });
@@ -100,6 +148,7 @@ function buildPeer(
   peerConfig: CiliumManifest | null,
   manifests: CiliumManifest[],
   node: NodeIdentity,
+  secrets: SecretSource,
 ): NodePeer {
   const spec = (peerConfig?.spec ?? {}) as PeerConfigSpec;
   const d = PEER_CONFIG_DEFAULTS;
@@ -129,8 +178,18 @@ function buildPeer(
       enabled: spec.gracefulRestart?.enabled ?? false,
       restartSeconds: spec.gracefulRestart?.restartTimeSeconds ?? d.restartSeconds,
     },
+    auth: peerAuth(spec.authSecretRef, secrets),
+    localAddress: null,
     families: families.map((f) => resolveFamily(f, peerConfig !== null, manifests, node)),
   };
+}
+
+/** A Secret that is missing or has no password is a load error (secrets.ts); the lab never
+ * runs such a peer, so here it simply has no password. */
+function peerAuth(ref: string | undefined, secrets: SecretSource): NodePeer["auth"] {
+  if (typeof ref !== "string") return null;
+  const found = lookupPassword(ref, secrets.secrets, secrets.namespace);
+  return "password" in found ? { secret: `${secrets.namespace}/${ref}`, password: found.password } : null;
 }
 
 function resolveFamily(

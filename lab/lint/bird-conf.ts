@@ -64,6 +64,8 @@ export interface BgpSettings {
   gracefulRestart: Located<"on" | "off" | "aware"> | null;
   /** 0 = direct (single hop). */
   multihop: Located<number> | null;
+  /** `password "..."`: TCP MD5 on the session (RFC 2385). */
+  password: Located<string> | null;
 }
 
 export interface BfdInterface {
@@ -407,6 +409,7 @@ function bgpSettings(o: Map<string, BirdOption>, defines: Map<string, string>): 
         }
       : null,
     multihop: located("multihop", (x) => (x.args.length === 0 ? 64 : num(x.args[0]))),
+    password: located("password", (x) => x.args[0]?.text ?? null),
   };
 }
 

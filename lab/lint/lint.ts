@@ -27,8 +27,11 @@ import {
   nodeWithoutClusterConfig,
   skippedPeers,
 } from "./checks/cilium-selection.ts";
+import { crossSiteCommunities } from "./checks/cross-site-communities.ts";
 import { birdGracefulRestartOff, gracefulRestartOff } from "./checks/graceful-restart.ts";
+import { md5PasswordMismatch } from "./checks/md5-password.ts";
 import { mtuBelowPodMtu } from "./checks/mtu.ts";
+import { nodeOverrideUnknown } from "./checks/node-override.ts";
 import { nodeRedialDelay } from "./checks/redial.ts";
 import {
   birdNodeSessionEnds,
@@ -67,6 +70,7 @@ export const LINT_CHECKS: readonly LintCheck[] = [
   birdNodeSessionEnds,
   ciliumPeerSessionEnds,
   routerAsnMismatch,
+  md5PasswordMismatch,
   sessionType,
   nodesShareAsn,
   // failure detection on the VPN, recovery after a router restart
@@ -81,6 +85,8 @@ export const LINT_CHECKS: readonly LintCheck[] = [
   ciliumPeerOffLan,
   familyWithoutAdvertisements,
   nodeAdvertisesNothing,
+  crossSiteCommunities,
+  nodeOverrideUnknown,
   helmValuesMissing,
   bgpControlPlaneDisabled,
   routingModeNotNative,

@@ -19,6 +19,7 @@ import type { ProgressSink } from "../util/progress.ts";
 import { waitFor } from "../util/wait.ts";
 import { ping } from "./probes.ts";
 import { READ_PARALLEL } from "./status.ts";
+import { md5Cause, readMd5Drops } from "./tcp-md5.ts";
 
 export interface ExpectedRoute {
   router: string;
@@ -103,15 +104,24 @@ export async function checkSessions(h: LabHandle): Promise<CheckResult> {
       problems.push(`${router}: BIRD does not answer (${text.message})`);
       continue;
     }
-    for (const p of parseProtocols(text).filter((x) => x.proto === "BGP")) {
-      if (p.neighborAddress && !known.has(p.neighborAddress)) continue;
-      if (p.info !== "Established") {
-        const err = p.lastError ? `, last error: ${p.lastError}` : "";
-        const detail = p.infoDetail ? ` (${p.infoDetail})` : "";
-        problems.push(
-          `${router}: protocol ${p.name} to ${p.neighborAddress ?? "?"} is ${p.state}/${p.info || "?"}${detail}${err}`,
-        );
-      }
+    const down = parseProtocols(text).filter(
+      (p) =>
+        p.proto === "BGP" &&
+        p.info !== "Established" &&
+        !(p.neighborAddress && !known.has(p.neighborAddress)),
+    );
+    // A node session down may be a TCP MD5 mismatch, which only the kernel's counters show.
+    const drops = down.some((p) => lab.nodes.some((n) => n.address === p.neighborAddress))
+      ? await readMd5Drops(h, router).catch(() => null)
+      : null;
+    for (const p of down) {
+      const err = p.lastError ? `, last error: ${p.lastError}` : "";
+      const detail = p.infoDetail ? ` (${p.infoDetail})` : "";
+      const node = lab.nodes.find((n) => n.address === p.neighborAddress);
+      const cause = drops && node ? md5Cause(router, drops, node) : null;
+      problems.push(
+        `${router}: protocol ${p.name} to ${p.neighborAddress ?? "?"} is ${p.state}/${p.info || "?"}${detail}${err}${cause ? `; ${cause}` : ""}`,
+      );
     }
   }
   const speaking = lab.nodes.filter((n) => n.bgp?.instances.some((i) => i.peers.length > 0));

@@ -109,8 +109,20 @@ function neighborConfig(p: NodePeer): Record<string, unknown> {
     ...(gr ? { "mp-graceful-restart": { config: { enabled: true } } } : {}),
   }));
   return {
-    config: { "neighbor-address": p.peerAddress, "peer-as": p.peerASN, description: p.name },
-    transport: { config: { "remote-port": p.peerPort, "passive-mode": false } },
+    config: {
+      "neighbor-address": p.peerAddress,
+      "peer-as": p.peerASN,
+      description: p.name,
+      // TCP MD5 (RFC 2385) on the session's socket, as the agent sets it from authSecretRef.
+      ...(p.auth ? { "auth-password": p.auth.password } : {}),
+    },
+    transport: {
+      config: {
+        "remote-port": p.peerPort,
+        "passive-mode": false,
+        ...(p.localAddress ? { "local-address": p.localAddress } : {}),
+      },
+    },
     timers: {
       config: {
         "connect-retry": p.timers.connectRetrySeconds,

@@ -134,6 +134,9 @@ export interface FaultActions {
    * A kind without it cannot run the `direct-down` link fault. Returns how. */
   linkDirectDown?(direction?: LinkDirection): Promise<string>;
   linkDirectUp?(direction?: LinkDirection): Promise<void>;
+  /** Optional, with linkDirectDown: the delay the root adds to a relayed path, each way (`link zt
+   * reset` returns to the first one). Returns how. */
+  linkRootDelay?(ms: number): Promise<string>;
   /** Optional: a silent blackhole of the ZeroTier path between two routers only, both ways,
    * while each keeps its paths to every other router. A kind without it cannot run a link fault
    * with `between`. Returns how. */
@@ -149,6 +152,24 @@ export interface FaultActions {
   addNode?(node: NodeJoin): Promise<Lab>;
   /** Optional: a node leaves; its daemons and namespaces go. */
   removeNode?(node: string): Promise<void>;
+}
+
+/** A direction of the ZeroTier link moved between the direct path and the one through a root. */
+export interface ZtPathChange {
+  /** Counts up for the life of whatever emulates ZeroTier; lower than before: it was restarted. */
+  seq: number;
+  /** Unix epoch ms, the emulation's own time of the switch. */
+  at: number;
+  direction: LinkDirection;
+  via: "direct" | "relay";
+}
+
+/** Which path each direction uses now, and the latest switches (oldest first). */
+export interface ZtPaths {
+  now: { direction: LinkDirection; via: "direct" | "relay" }[];
+  changes: ZtPathChange[];
+  /** What the root adds to a relayed path, each way, now. */
+  rootDelayMs: number;
 }
 
 /** The ZeroTier link's state, for people and machines. */
@@ -248,6 +269,9 @@ export interface LabHandle {
 
   /** The ZeroTier link's state (impairments, cuts, counters). */
   linkState(): Promise<LinkState>;
+  /** Optional: the ZeroTier peers' paths (direct or relayed) and their switches; throws when the
+   * emulation does not answer. A kind without separate direct and relayed paths leaves it out. */
+  ztPaths?(): Promise<ZtPaths>;
   /** Runs a command inside an element (`lab exec`); its exit code. */
   exec(element: string, argv: string[], io: ExecIo): Promise<number>;
   /** The elements `exec` reaches besides routers, nodes and pods (e.g. the internet namespace). */

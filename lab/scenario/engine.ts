@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { readConvergence } from "../observe/convergence.ts";
 import type { LabHandle } from "../runtime/kind.ts";
 import { withVariant } from "../topology/build.ts";
-import type { Lab } from "../topology/model.ts";
+import type { Lab, ZerotierPath } from "../topology/model.ts";
 import { labNodeLifecycle } from "../topology/node-lifecycle.ts";
 import { TimeoutError } from "../util/errors.ts";
 import { type ProgressSink, silent } from "../util/progress.ts";
@@ -310,6 +310,11 @@ export async function runScenario(
     if (dirty) writeState(h, { key: configKey(h.lab), dirty: true });
     result.endedAt = Date.now();
   }
+  // The root's delay as the lab has it now (link zt root may have changed it); none without a root.
+  const rootDelayMs = await h
+    .ztPaths?.()
+    .then((z) => z.rootDelayMs)
+    .catch(() => undefined);
   const stepIds = new Map(scenario.steps.flatMap((s, i) => (s.id ? [[s.id, i] as const] : [])));
   result.metrics = scenario.metrics.map((m) =>
     computeMetric(m, {
@@ -325,10 +330,29 @@ export async function runScenario(
       speakerVersion: result.versions?.gobgp ?? null,
       speakerBootMs: speakerBoots(scenario),
       nodeLifecycle: labNodeLifecycle(h.lab.cluster),
+      streamPaths: streamPaths(h.lab, scenario),
+      rootDelayMs,
     }),
   );
   events.sort((a, b) => a.t - b.t);
   return result;
+}
+
+/** Traffic stream -> the topology's internet path between the sites of its two ends. */
+function streamPaths(lab: Lab, scenario: Scenario): Map<string, ZerotierPath> {
+  const siteOf = (element: string) =>
+    lab.routers.find((r) => r.name === element)?.site ??
+    lab.nodes.find((n) => n.name === element || n.pods.some((p) => p.name === element))?.site;
+  const out = new Map<string, ZerotierPath>();
+  for (const step of scenario.steps) {
+    if (step.kind !== "traffic") continue;
+    const [a, b] = [siteOf(step.from), siteOf(step.to)];
+    const path = lab.zerotier.paths.find(
+      (p) => p.sites.includes(a ?? "") && p.sites.includes(b ?? "") && a !== b,
+    );
+    if (path) out.set(step.name, path);
+  }
+  return out;
 }
 
 /** Step id -> the agent boot a speaker start step waits before gobgpd dials (metrics add it). */

@@ -525,6 +525,20 @@ function toMetric(
       `no step has id "${spec.after}"`,
       `step ids: ${[...ids.keys()].join(", ") || "none"}`,
     );
+  if (spec.until && !ids.has(spec.until))
+    refs.diags.add(
+      refs.at(`${path}.until`),
+      `${path}.until`,
+      `no step has id "${spec.until}"`,
+      `step ids: ${[...ids.keys()].join(", ") || "none"}`,
+    );
+  if (spec.until && !spec.measure.startsWith("rtt-"))
+    refs.diags.add(
+      refs.at(`${path}.until`),
+      `${path}.until`,
+      `"until" windows round-trip times only, not ${spec.measure}`,
+      "remove it, or measure rtt-p50, rtt-p95 or rtt-max",
+    );
   if (spec.step && !ids.has(spec.step))
     refs.diags.add(refs.at(`${path}.step`), `${path}.step`, `no step has id "${spec.step}"`);
   const needs: Record<string, string[]> = {
@@ -542,6 +556,7 @@ function toMetric(
     "up-check": ["check"],
     "node-notready": ["on"],
     "pods-evicted": ["on"],
+    "zt-relayed": [],
   };
   for (const k of needs[spec.measure] ?? []) {
     if ((spec as unknown as Raw)[k] === undefined)

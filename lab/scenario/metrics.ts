@@ -2,7 +2,9 @@
 // its configured timers predict. Values in ms unless the unit says otherwise.
 
 import { MONITOR_PERIOD_MS } from "../emulate/control-plane.ts";
+import { ZT_PATH_HEARTBEAT_PERIOD_MS, ZT_PEER_PATH_EXPIRATION_MS } from "../emulate/zerotier/peer-paths.ts";
 import { dialDelay } from "../gobgp/binary.ts";
+import type { ZerotierPath } from "../topology/model.ts";
 import { HEARTBEAT_MS, type NodeLifecycle } from "../topology/node-lifecycle.ts";
 import type { MetricSpec } from "./model.ts";
 import { lossPct, rttStats } from "./sources/probe.ts";
@@ -28,7 +30,14 @@ export interface MetricInput {
   speakerBootMs?: ReadonlyMap<string, number>;
   /** The topology's node lifecycle timers (node-lifecycle bounds). */
   nodeLifecycle?: NodeLifecycle;
+  /** Traffic stream -> the topology's internet path between its two sites (none within a site). */
+  streamPaths?: ReadonlyMap<string, ZerotierPath>;
+  /** The one-way delay the emulated root adds to a relayed path. */
+  rootDelayMs?: number;
 }
+
+/** Host, VXLAN and relay processing on top of the emulated path's own delay, per round trip. */
+const PATH_SLACK_MS = 5;
 
 /** The kubelet renews every HEARTBEAT_MS and the controller looks every MONITOR_PERIOD_MS, so a
  * cut just after a renewal is seen grace - 10 s after it at the earliest, grace + 5 s at the latest. */
@@ -45,7 +54,15 @@ export function computeMetric(spec: MetricSpec, input: MetricInput): Metric {
   // A metric measured from a step that never ran (the scenario stopped earlier) has no value.
   const anchorStep = spec.after !== undefined ? input.steps[input.stepIds.get(spec.after) ?? -1] : undefined;
   const anchor = anchorStep?.startedAt ?? input.startedAt;
-  const value = spec.after !== undefined && !anchorStep ? null : measure(spec, input, anchor);
+  const untilStep = spec.until !== undefined ? input.steps[input.stepIds.get(spec.until) ?? -1] : undefined;
+  const window = {
+    from: spec.after !== undefined ? anchor : Number.NEGATIVE_INFINITY,
+    to: untilStep?.startedAt ?? Number.POSITIVE_INFINITY,
+  };
+  const value =
+    (spec.after !== undefined && !anchorStep) || (spec.until !== undefined && !untilStep)
+      ? null
+      : measure(spec, input, anchor, window);
   const bound = resolveBound(spec, input);
   const withinBound =
     value === null || !bound || (bound.min === undefined && bound.max === undefined)
@@ -80,7 +97,12 @@ function firstAfter<E extends LabEvent>(
     .sort((a, b) => a.t - b.t)[0];
 }
 
-function measure(spec: MetricSpec, input: MetricInput, anchor: number): number | null {
+function measure(
+  spec: MetricSpec,
+  input: MetricInput,
+  anchor: number,
+  window: { from: number; to: number },
+): number | null {
   const stream = input.probes.find((p) => p.name === spec.stream);
   switch (spec.measure) {
     case "session-down":
@@ -119,7 +141,8 @@ function measure(spec: MetricSpec, input: MetricInput, anchor: number): number |
     case "rtt-p95":
     case "rtt-max": {
       if (!stream) return null;
-      const s = rttStats(stream);
+      const samples = stream.samples.filter((x) => x.t >= window.from && x.t < window.to);
+      const s = rttStats({ ...stream, samples });
       if (!s) return null;
       return spec.measure === "rtt-p50" ? s.p50 : spec.measure === "rtt-p95" ? s.p95 : s.max;
     }
@@ -140,7 +163,30 @@ function measure(spec: MetricSpec, input: MetricInput, anchor: number): number |
       );
       return e ? e.t - anchor : null;
     }
+    case "zt-relayed":
+      return relayedAt(input.events, anchor);
   }
+}
+
+type PathEvent = Extract<LabEvent, { kind: "zt-path" }>;
+
+/** When the last direction of the ZeroTier link went through a root after the anchor (traffic
+ * crosses both ways again), from the anchor; null if one never did. */
+function relayedAt(events: LabEvent[], anchor: number): number | null {
+  const paths = events.filter((e): e is PathEvent => e.kind === "zt-path");
+  const directions = [...new Set(paths.map((e) => e.direction))];
+  if (directions.length === 0) return null;
+  let last = anchor;
+  for (const d of directions) {
+    const e = firstAfter(
+      paths,
+      anchor,
+      (x): x is PathEvent => x.kind === "zt-path" && x.direction === d && x.via === "relay",
+    );
+    if (!e) return null;
+    last = Math.max(last, e.t);
+  }
+  return last - anchor;
 }
 
 function resolveBound(spec: MetricSpec, input: MetricInput): MetricBound | undefined {
@@ -214,6 +260,27 @@ function resolveBound(spec: MetricSpec, input: MetricInput): MetricBound | undef
         why: `node-monitor-grace-period ${l.gracePeriodMs / 1000} s after the last of the kubelet's ${HEARTBEAT_MS / 1000} s heartbeats, the controller looking every ${MONITOR_PERIOD_MS / 1000} s`,
       };
     }
+    case "zerotier-expiry":
+      return {
+        min: ZT_PEER_PATH_EXPIRATION_MS - ZT_PATH_HEARTBEAT_PERIOD_MS,
+        max: ZT_PEER_PATH_EXPIRATION_MS + SLACK_MS,
+        why: `ZeroTier relays ZT_PEER_PATH_EXPIRATION (${ZT_PEER_PATH_EXPIRATION_MS / 1000} s) after the last packet heard on the direct path, at most ZT_PATH_HEARTBEAT_PERIOD (${ZT_PATH_HEARTBEAT_PERIOD_MS / 1000} s) before the fault (ZeroTierOne 1.14.1 node/Constants.hpp)`,
+      };
+    case "zerotier-direct":
+    case "zerotier-relayed": {
+      const path = spec.stream ? input.streamPaths?.get(spec.stream) : undefined;
+      if (!path) return { why: `no zerotier.paths entry between the sites of stream ${spec.stream}` };
+      if (b === "zerotier-relayed" && input.rootDelayMs === undefined)
+        return { why: `the root's delay is unknown on ${input.runtime ?? "this runtime"}` };
+      const root = b === "zerotier-relayed" ? 2 * (input.rootDelayMs ?? 0) : 0;
+      const rtt = path.rttMs + root;
+      const spread = 2 * path.jitterMs;
+      return {
+        min: Math.max(0, rtt - spread),
+        max: rtt + spread + PATH_SLACK_MS,
+        why: `the topology's ${path.sites.join("-")} path: ${path.rttMs} ms round trip, ±${path.jitterMs} ms each way${root ? `, + the root's ${input.rootDelayMs} ms each way` : ""}, + ${PATH_SLACK_MS} ms of processing`,
+      };
+    }
     case "graceful-restart": {
       const gr = spec.on ? input.timers.gracefulRestartS.get(spec.on) : undefined;
       return gr ? { max: gr * 1000, why: `graceful restart time ${gr} s` } : { why: "graceful restart off" };
@@ -252,5 +319,7 @@ function defaultDescription(spec: MetricSpec): string {
       return `the control plane marks ${spec.on} NotReady, ${from}`;
     case "pods-evicted":
       return `${spec.on}'s pods evicted (not-ready toleration over), ${from}`;
+    case "zt-relayed":
+      return `every direction of the ZeroTier link relayed through a root, ${from}`;
   }
 }

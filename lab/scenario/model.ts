@@ -58,7 +58,12 @@ export type BoundKind =
   | "graceful-restart"
   | "bfd"
   /** node-notready / pods-evicted: from the topology's grace period and not-ready toleration. */
-  | "node-lifecycle";
+  | "node-lifecycle"
+  /** zt-relayed: ZeroTier's path expiry after the last packet heard on the direct path. */
+  | "zerotier-expiry"
+  /** rtt-*: the topology's path between the stream's sites (zerotier.paths), direct or + the root. */
+  | "zerotier-direct"
+  | "zerotier-relayed";
 
 export interface MetricSpec {
   name: string;
@@ -77,7 +82,9 @@ export interface MetricSpec {
     | "session-flaps"
     | "up-check"
     | "node-notready"
-    | "pods-evicted";
+    | "pods-evicted"
+    /** Every direction of the ZeroTier link sends through a root (the emulation's own time). */
+    | "zt-relayed";
   check?: "sessions" | "routes" | "ping" | "kubelet";
   on?: string;
   peer?: string;
@@ -87,6 +94,8 @@ export interface MetricSpec {
   stream?: string;
   step?: string;
   after?: string;
+  /** rtt-*: only packets sent before this step started (with `after`: a window between steps). */
+  until?: string;
   /** A literal bound may belong to one runtime (e.g. gobgpd's dial delay is the netns runtime's). */
   bound?: BoundKind | { min?: number; max?: number; why: string; runtime?: "netns" | "clab" };
 }

@@ -42,6 +42,15 @@ export type LabEvent =
       detail?: string;
       source: "control-plane";
     }
+  | {
+      t: number;
+      kind: "zt-path";
+      /** "from->to": the path `from`'s ZeroTier sends to `to` over, as `zerotier-cli peers` shows it. */
+      direction: string;
+      via: "direct" | "relay";
+      /** "relay": the switch at the emulation's own time; "poll": the path seen when watching began. */
+      source: "relay" | "poll";
+    }
   | { t: number; kind: "note"; message: string };
 
 export type LabEventKind = LabEvent["kind"];

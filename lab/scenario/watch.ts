@@ -1,6 +1,7 @@
 // The event sources of a scenario run, started together and stopped together: BIRD's log per
-// router, `ip monitor route` per router namespace, the node speakers' session states, and the
-// traffic probes. Also a snapshot of the current state, so every timeline lane starts known.
+// router, `ip monitor route` per router namespace, the node speakers' session states, node
+// readiness, ZeroTier's path switches, and the traffic probes. Also a snapshot of the current
+// state, so every timeline lane starts known.
 import { parseProtocols, showProtocolsCommand } from "../bird/protocols.ts";
 import { parseRoutes } from "../bird/routes.ts";
 import type { LabHandle } from "../runtime/kind.ts";
@@ -11,6 +12,7 @@ import { BirdLogContext, BirdLogFollower } from "./sources/bird-log.ts";
 import { watchNodes } from "./sources/node-poll.ts";
 import { ProbeRunner } from "./sources/probe.ts";
 import { RouteMonitor } from "./sources/route-monitor.ts";
+import { watchZtPaths } from "./sources/zt-path-poll.ts";
 import type { LabEvent, ProbeStream } from "./types.ts";
 
 export interface Watchers {
@@ -46,6 +48,7 @@ export async function startWatchers(
     await startRouterWatchers();
     for (const n of lab.nodes) await watchNode(h, n.name);
     stoppers.push(watchNodes(h, record));
+    stoppers.push(watchZtPaths(h, record));
   } catch (err) {
     // Half-started sources would outlive the scenario (followers, monitor processes).
     await stopAll();

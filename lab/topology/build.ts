@@ -9,6 +9,12 @@ import { dirname, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkCiliumManifests, readCiliumManifestDocs } from "../cilium/manifests.ts";
 import { originatedPrefixes, resolveNodeBgp, selectingClusterConfigs } from "../cilium/node-bgp.ts";
+import {
+  type BgpSecret,
+  bgpSecretsNamespace,
+  checkAuthSecretRefs,
+  checkSecretManifests,
+} from "../cilium/secrets.ts";
 import { selectorProblems } from "../cilium/selector.ts";
 import { closest, Diagnostics } from "../config/diagnostics.ts";
 import { checkAgainstSchema, compileSchema } from "../config/schema-check.ts";
@@ -91,6 +97,7 @@ interface Build {
   cidrs: Cidrs;
   manifestDocs: YamlDocument[];
   manifests: CiliumManifest[];
+  secrets: BgpSecret[];
   helmValues: YamlDocument | null;
   lab: Lab;
 }
@@ -109,6 +116,7 @@ const PASSES: readonly Pass[] = [
   { run: checkRouterFiles, gate: false }, //    each router's bird.conf is a readable file
   { run: readManifests, gate: true }, //        the Cilium manifests against their CRD schemas
   { run: readHelmValues, gate: false }, //      the Helm values beside them, kept with their positions
+  { run: checkAuthSecrets, gate: false }, //    each PeerConfig's authSecretRef names a Secret with a password
   { run: buildCluster, gate: false }, //        the lab's frame: name, cluster and ZeroTier prefixes, sources
   { run: buildSites, gate: false }, //          sites with their LAN and router
   { run: buildZerotierPaths, gate: false }, //  the internet path between each listed pair of sites
@@ -418,6 +426,11 @@ function readManifests(b: Build, diags: Diagnostics): void {
   const dir = resolvePath(b.configDir, b.raw.cluster.cilium);
   b.manifestDocs = b.input.manifests ?? readCiliumManifestDocs(dir, diags, b.at("cluster.cilium"));
   b.manifests = checkCiliumManifests(b.manifestDocs, diags);
+  b.secrets = checkSecretManifests(b.manifestDocs, diags);
+}
+
+function checkAuthSecrets(b: Build, diags: Diagnostics): void {
+  checkAuthSecretRefs(b.manifests, b.secrets, bgpSecretsNamespace(b.helmValues), diags);
 }
 
 /** Lint reads the Helm values; a file that does not parse is kept as none, as lint always did. */
@@ -464,6 +477,8 @@ function buildCluster(b: Build): void {
     routers: [],
     nodes: [],
     cilium: b.manifests,
+    secrets: b.secrets,
+    secretsNamespace: bgpSecretsNamespace(b.helmValues),
     sources,
   };
 }
@@ -577,12 +592,11 @@ function buildNodes({ raw, at, cidrs, lab }: Build): void {
 
 function resolveBgp({ lab }: Build): void {
   for (const n of lab.nodes)
-    n.bgp = resolveNodeBgp(lab.cilium, {
-      name: n.name,
-      address: n.address,
-      podCidr: n.podCidr.text,
-      labels: n.labels,
-    });
+    n.bgp = resolveNodeBgp(
+      lab.cilium,
+      { name: n.name, address: n.address, podCidr: n.podCidr.text, labels: n.labels },
+      { secrets: lab.secrets, namespace: lab.secretsNamespace },
+    );
 }
 
 function checkBgpWiring({ lab, at }: Build, diags: Diagnostics): void {

@@ -2,6 +2,7 @@
 // Nothing downstream of resolve() parses YAML again.
 
 import type { PathAttributes } from "../cilium/attributes.ts";
+import type { BgpSecret } from "../cilium/secrets.ts";
 import type { SourceRef } from "../config/source.ts";
 import type { PositionMap, YamlDocument } from "../config/yaml.ts";
 
@@ -61,6 +62,11 @@ export interface NodePeer {
   timers: { connectRetrySeconds: number; holdSeconds: number; keepaliveSeconds: number };
   ebgpMultihop: number;
   gracefulRestart: { enabled: boolean; restartSeconds: number };
+  /** TCP MD5 password from the PeerConfig's authSecretRef; null when it names none. */
+  auth: { secret: string; password: string } | null;
+  /** Source address of the session (a CiliumBGPNodeConfigOverride's peers[].localAddress);
+   * null: the route lookup toward the peer picks it. */
+  localAddress: string | null;
   families: NodePeerFamily[];
 }
 
@@ -152,5 +158,9 @@ export interface Lab {
   routers: Router[];
   nodes: K8sNode[];
   cilium: CiliumManifest[];
+  /** Kubernetes Secrets beside the manifests (a PeerConfig's authSecretRef reads them). */
+  secrets: BgpSecret[];
+  /** The namespace Cilium reads BGP secrets from (Helm bgpControlPlane.secretsNamespace.name). */
+  secretsNamespace: string;
   sources: LabSources;
 }

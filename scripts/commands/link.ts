@@ -1,6 +1,7 @@
 import { parseDirection, parseImpairmentArgs } from "../../lab/emulate/zerotier/args.ts";
 import type { RelayRequest } from "../../lab/emulate/zerotier/control.ts";
 import type { LabHandle } from "../../lab/runtime/kind.ts";
+import { parseDuration } from "../../lab/util/duration.ts";
 import { type Command, EXIT, UsageError } from "../cli-kit.ts";
 import { chooseKind, loadForCommand, requireUp } from "./load.ts";
 
@@ -8,7 +9,8 @@ const USAGE = `lab link zt show [--json]
        lab link zt set [--delay 30ms] [--jitter 5ms] [--reorder] [--loss 1%] [--burst P,R,LOSS] [--rate 10mbit] [--duplicate 0.5%] [--direction home->mine|both]
        lab link zt down|up [--direction home->mine|both]     (down = silent blackhole, the interfaces stay up)
        lab link zt direct-down|direct-up [--direction home->mine|both]   (the direct path dies, roots still reachable)
-       lab link zt reset                                       (back to the topology's path, counters kept)
+       lab link zt root --delay 20ms                           (what the root adds to a relayed path, each way)
+       lab link zt reset                                       (back to the topology's path and the root's delay, counters kept)
   common: [--topology FILE] [--name LAB] [--runtime netns|clab]
   clab: down/up are nftables drops on zt0's ingress (zt0 stays up); set is containerlab tools
         netem (tc netem for --burst and --duplicate) on the sending end; show reads both ends`;
@@ -65,6 +67,9 @@ export const link: Command = {
         request = direction ? { op, direction } : { op };
         break;
       }
+      case "root":
+        request = { op: "root", delayMs: rootDelayFlag(flags) };
+        break;
       case "reset":
         request = { op: "reset" };
         break;
@@ -106,9 +111,35 @@ async function applyLink(h: LabHandle, request: RelayRequest): Promise<void> {
       else await f.linkDirectUp(request.direction);
       return;
     }
+    case "root":
+      if (!h.faults.linkRootDelay)
+        throw new UsageError(
+          `link zt root: the ${h.kind.name} runtime relays nothing through a root`,
+          "run it on the netns runtime",
+        );
+      await h.faults.linkRootDelay(request.delayMs);
+      return;
     default:
       return;
   }
+}
+
+/** `--delay 20ms`: what the root adds each way, from 0 to 60 s as the relay takes it. */
+function rootDelayFlag(flags: string[]): number {
+  const [flag, value, ...extra] = flags;
+  const d = value === undefined ? null : parseDuration(value);
+  if (flag !== "--delay" || !d || extra.length)
+    throw new UsageError(
+      `link zt root needs --delay, got ${flags.join(" ") || "nothing"}`,
+      "e.g. --delay 20ms",
+    );
+  const ms = d.ok ? (d.ms ?? (d.value === 0 ? 0 : null)) : null;
+  if (ms === null || ms > 60_000)
+    throw new UsageError(
+      `--delay ${value}: ${d.ok ? "needs a unit, from 0 to 60s" : d.why}`,
+      "e.g. --delay 20ms",
+    );
+  return ms;
 }
 
 function directionFlag(flags: string[], sites: string[]): string | undefined {

@@ -51,15 +51,26 @@ export interface PeerPathStatus {
   directWorks: boolean;
 }
 
+/** Called when a direction starts sending over the other path, with the model time of the switch
+ * (an expiry found late is still reported at the time it was due). */
+export type PathSwitch = (direction: string, via: PathKind, t: number) => void;
+
 export class PeerPaths {
   readonly #timers: PeerPathTimers;
+  readonly #onSwitch: PathSwitch;
   readonly #views = new Map<string, View>();
   /** Directions ("a->b") in which the direct path carries nothing. */
   readonly #dead = new Set<string>();
 
   /** All peers start with a working direct path, just heard from at `now`. */
-  constructor(peers: readonly string[], now: number, timers: PeerPathTimers = ZEROTIER_PATH_TIMERS) {
+  constructor(
+    peers: readonly string[],
+    now: number,
+    timers: PeerPathTimers = ZEROTIER_PATH_TIMERS,
+    onSwitch: PathSwitch = () => {},
+  ) {
     this.#timers = timers;
+    this.#onSwitch = onSwitch;
     for (const a of peers)
       for (const b of peers)
         if (a !== b)
@@ -97,6 +108,7 @@ export class PeerPaths {
       // Learned again: heartbeats start from here.
       v.remembered = true;
       v.lastHeartbeat = now;
+      this.#onSwitch(`${to}->${from}`, "direct", now);
     }
     v.lastReceive = Math.max(v.lastReceive, now);
   }
@@ -116,6 +128,7 @@ export class PeerPaths {
         if (t === expiry && expiry <= attempt) {
           v.remembered = false;
           v.lastPush = t;
+          this.#onSwitch(direction, "relay", t);
           continue;
         }
         if (v.remembered) v.lastHeartbeat = t;

@@ -30,6 +30,8 @@ function describe(e: LabEvent): string {
       return `${e.router} ${e.change} ${e.prefix}${e.via ? ` via ${e.via}` : ""}${polled(e.source)}`;
     case "node":
       return `${e.node} ${e.change === "ready" ? "Ready" : e.change === "notready" ? "NotReady" : "pods evicted"}${e.detail ? ` (${e.detail})` : ""}`;
+    case "zt-path":
+      return `ZeroTier ${e.direction} ${e.via === "relay" ? "RELAY (through the root)" : "DIRECT"}${polled(e.source)}`;
     case "note":
       return e.message;
     default: {

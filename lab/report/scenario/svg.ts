@@ -1,5 +1,5 @@
 // A self-contained SVG timeline of one scenario run, for a person to open in a browser: faults,
-// steps, BGP sessions, routes and probe loss as lanes on one time axis, laid out top to bottom.
+// steps, BGP sessions, routes, ZeroTier paths and probe loss as lanes on one time axis, laid out top to bottom.
 // No scripts, no external references, tooltips through <title>, no generated ids: the same
 // result always renders to the same bytes.
 import type { ScenarioResult } from "../../scenario/types.ts";
@@ -19,6 +19,7 @@ const MAX_FAULT_ROWS = 4;
 const COLOR = {
   up: "#2e9d4f",
   down: "#d64541",
+  relayed: "#8e6fd1",
   unknown: "#c4c4c4",
   fault: "#e67e22",
   grid: "#e4e4e4",
@@ -30,9 +31,12 @@ const COLOR = {
   stepSkipped: "#e6e6e6",
 } as const;
 
-const STATE_WORD: Record<"session" | "route", Record<LaneState, string>> = {
-  session: { up: "up", down: "down", unknown: "unknown" },
-  route: { up: "present", down: "absent", unknown: "unknown" },
+type LaneKind = "session" | "route" | "path";
+
+const STATE_WORD: Record<LaneKind, Record<LaneState, string>> = {
+  session: { up: "up", down: "down", relayed: "relayed", unknown: "unknown" },
+  route: { up: "present", down: "absent", relayed: "relayed", unknown: "unknown" },
+  path: { up: "DIRECT", down: "none", relayed: "RELAY (through a root)", unknown: "unknown" },
 };
 
 const OUTAGE = { fill: COLOR.down, fillOpacity: 0.12, stroke: COLOR.down, dash: "3 2" };
@@ -68,6 +72,7 @@ export function timelineSvg(result: ScenarioResult): string {
   drawFaultsAndSteps(sheet, tl);
   drawStateLanes(sheet, "BGP sessions (owner/peer)", tl.sessions, "session");
   drawStateLanes(sheet, "routes (router prefix)", tl.routes, "route");
+  drawStateLanes(sheet, "ZeroTier path (from->to)", tl.ztPaths, "path");
   drawProbes(sheet, tl);
   const lanesBottom = sheet.y;
   const grid = drawAxis(sheet, tl, lanesTop, lanesBottom);
@@ -99,7 +104,7 @@ export function timelineSvg(result: ScenarioResult): string {
     ...grid,
     ...sheet.body,
     ...sheet.top,
-    ...legend(legendY),
+    ...legend(legendY, tl.ztPaths.length > 0),
     `</svg>`,
     "",
   ].join("\n");
@@ -180,7 +185,7 @@ function placeFaultLabels(tl: Timeline, x: (s: number) => number): PlacedLabel[]
   });
 }
 
-function drawStateLanes(sheet: Sheet, heading: string, lanes: StateLane[], kind: "session" | "route"): void {
+function drawStateLanes(sheet: Sheet, heading: string, lanes: StateLane[], kind: LaneKind): void {
   if (lanes.length === 0) return;
   section(sheet, heading);
   for (const l of lanes) {
@@ -261,10 +266,11 @@ export function axisTicks(duration: number): number[] {
   return ticks;
 }
 
-function legend(y: number): string[] {
+function legend(y: number, paths: boolean): string[] {
   const items: [string, string, string][] = [
-    ["swatch", COLOR.up, "session up / route present / probes answered"],
+    ["swatch", COLOR.up, `session up / route present${paths ? " / direct path" : ""} / probes answered`],
     ["swatch", COLOR.down, "session down / route absent / probes lost"],
+    ...(paths ? [["swatch", COLOR.relayed, "relayed through a root"] as [string, string, string]] : []),
     ["swatch", COLOR.unknown, "unknown (no event yet)"],
     ["swatch", COLOR.stepFail, "failed step"],
     ["outage", "", "outage"],

@@ -3,7 +3,8 @@
 // rebuilt from the events alone; a lane is "unknown" until its first event says otherwise.
 import type { LabEvent, ProbeStream, ScenarioResult, StepResult } from "../../scenario/types.ts";
 
-export type LaneState = "up" | "down" | "unknown";
+/** "relayed": a ZeroTier path through a root (it carries traffic, more slowly). */
+export type LaneState = "up" | "down" | "relayed" | "unknown";
 
 export interface Span {
   from: number;
@@ -40,6 +41,8 @@ export interface Timeline {
   steps: (StepResult & { from: number; to: number })[];
   sessions: StateLane[];
   routes: StateLane[];
+  /** ZeroTier's path per direction: "up" direct, "relayed" through a root. */
+  ztPaths: StateLane[];
   probes: ProbeLane[];
 }
 
@@ -70,6 +73,11 @@ export function buildTimeline(result: ScenarioResult): Timeline {
           }
         : undefined,
     ),
+    ztPaths: stateLanes(events, duration, at, (e) =>
+      e.kind === "zt-path"
+        ? { key: e.direction, state: e.via === "relay" ? "relayed" : "up", note: "" }
+        : undefined,
+    ),
     probes: result.probes.map((p) => ({
       stream: p,
       bars: lossBars(p, t0, bucket, duration),
@@ -80,7 +88,7 @@ export function buildTimeline(result: ScenarioResult): Timeline {
   };
 }
 
-type Change = { key: string; state: "up" | "down"; note: string };
+type Change = { key: string; state: Exclude<LaneState, "unknown">; note: string };
 
 /** One lane per key, sorted by key, each a run of spans covering 0..duration. */
 function stateLanes(

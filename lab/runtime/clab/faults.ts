@@ -3,7 +3,8 @@
 //   link down/up   nftables drops on zt0's ingress in the router containers (zt-fault.ts): the
 //                  interfaces stay up, as in a real ZeroTier outage
 //   link impair    `containerlab tools netem` on zt0 of the sending router(s) (egress only);
-//                  bursty loss and duplication, which its flags lack, with tc netem (netem-tc.ts)
+//                  bursty loss and duplication, which its flags lack, with tc netem (netem-tc.ts);
+//                  clearing or resetting returns to the topology's path (wan-baseline.ts)
 //   router         BIRD inside the router container: SIGKILL, `birdc down`, started again by
 //                  exec with the lab wrapper; reconfigure copies the file in and `birdc configure`s
 //   speaker        the node's Cilium agent pod deleted (forced or graceful); the DaemonSet
@@ -11,6 +12,7 @@
 // Node joins and removals are not offered: containerlab cannot wire a container into a deployed
 // topology, so scenarios with them are refused before they run.
 import { readFileSync } from "node:fs";
+import type { Impairment } from "../../emulate/zerotier/impairment.ts";
 import {
   BIRD_CONF_IN_CONTAINER,
   BIRD_SOCKET_IN_CONTAINER,
@@ -25,6 +27,7 @@ import { type ClabControl, clabContainer } from "./control.ts";
 import type { ImpairmentStore } from "./impairment-store.ts";
 import { needsTcNetem, tcNetemArgv, tcNetemResetArgv } from "./netem-tc.ts";
 import type { ExternalTools } from "./tools.ts";
+import { routerBaselines } from "./wan-baseline.ts";
 import { netemArgv, ztDown, ztUp } from "./zt-fault.ts";
 
 /** Where a variant's config and its wrapper go inside a router container. */
@@ -139,6 +142,23 @@ async function resetNetem(ctx: ClabFaultContext, router: string): Promise<void> 
   ctx.impairments.set(router, undefined);
 }
 
+/** Merges an impairment into what the router's zt0 egress has, with netem (which replaces). */
+async function impair(ctx: ClabFaultContext, r: string, impairment: Partial<Impairment>): Promise<string> {
+  const imp = { ...ctx.impairments.get(r), ...impairment };
+  const viaTc = needsTcNetem(imp);
+  if (viaTc) await execOk(ctx, r, tcNetemArgv(ROUTER_ZT_IF, imp), "tc netem");
+  else await ctx.tools.run({ argv: netemArgv(clabContainer(ctx.lab.name, r), ROUTER_ZT_IF, imp) });
+  ctx.impairments.set(r, imp);
+  return `${r}: ${viaTc ? "tc netem" : "containerlab tools netem"} ${JSON.stringify(imp)}`;
+}
+
+/** Back to the topology's path (zerotier.paths) on a router's zt0, or to none without one. */
+async function toBaseline(ctx: ClabFaultContext, r: string): Promise<void> {
+  await resetNetem(ctx, r);
+  const baseline = routerBaselines(ctx.lab).byRouter.get(r);
+  if (baseline) await impair(ctx, r, baseline);
+}
+
 export function clabFaultActions(ctx: ClabFaultContext): FaultActions {
   const { lab } = ctx;
   return {
@@ -154,24 +174,17 @@ export function clabFaultActions(ctx: ClabFaultContext): FaultActions {
     // Like the relay, a change adds to what the end already has (delay stays when a burst comes).
     async linkImpair(direction, impairment) {
       const applied: string[] = [];
-      for (const r of directionRouters(lab, direction).from) {
-        const imp = { ...ctx.impairments.get(r), ...impairment };
-        const viaTc = needsTcNetem(imp);
-        if (viaTc) await execOk(ctx, r, tcNetemArgv(ROUTER_ZT_IF, imp), "tc netem");
-        else await ctx.tools.run({ argv: netemArgv(clabContainer(lab.name, r), ROUTER_ZT_IF, imp) });
-        ctx.impairments.set(r, imp);
-        applied.push(`${r}: ${viaTc ? "tc netem" : "containerlab tools netem"} ${JSON.stringify(imp)}`);
-      }
+      for (const r of directionRouters(lab, direction).from) applied.push(await impair(ctx, r, impairment));
       return `on zt0 of ${applied.join("; ")}`;
     },
     async linkClearImpairment(direction) {
-      for (const r of directionRouters(lab, direction).from) await resetNetem(ctx, r);
+      for (const r of directionRouters(lab, direction).from) await toBaseline(ctx, r);
     },
     async linkReset() {
       const all = lab.routers.map((r) => r.name);
-      for (const r of all) await resetNetem(ctx, r);
+      for (const r of all) await toBaseline(ctx, r);
       await ztUp(ctx.control, all);
-      return "netem removed, drops removed";
+      return "netem back to the topology's path (zerotier.paths), drops removed";
     },
     async killBird(router) {
       await execOk(ctx, router, KILL_BIRD, "kill BIRD");

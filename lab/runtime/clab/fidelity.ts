@@ -32,8 +32,11 @@
 //     the topology's prefixes.
 //   - Test pod addresses come from Cilium's IPAM, not from the topology.
 //   - kind runs kubeadm's Kubernetes, not k3s (k3d does, with a bpffs mount workaround).
-//   - The ZeroTier link is a plain veth (MTU 2800): no UDP encapsulation, no loss or delay unless
-//     netem is applied (containerlab tools netem, egress only: impair both ends).
+//   - The ZeroTier link is a plain veth (MTU 2800): no UDP encapsulation, fragments, or direct
+//     and relayed paths (direct-down/direct-up and restart are refused, with why). The topology's
+//     zerotier.paths are netem on each router's zt0 egress, applied by up and returned to by
+//     reset (one figure per router: a site whose paths differ is warned); other impairments
+//     are netem too (containerlab tools netem, egress only: impair both ends).
 //   - Each node keeps its default route on the docker network; only the pod CIDR and the other
 //     sites' LANs go via its site router (at the real sites the router is the default gateway).
 //   Scenarios (lab/scenario/drivers/clab.ts) run unchanged, with these differences:

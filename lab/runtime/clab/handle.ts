@@ -180,7 +180,8 @@ export class ClabHandle implements LabHandle {
       timeoutMs: 60_000,
       ...(signal ? { signal } : {}),
     });
-    answers.push(`${this.lab.cilium.length} Cilium manifests applied`);
+    const secrets = this.lab.secrets.length ? ` and ${this.lab.secrets.length} Secrets` : "";
+    answers.push(`${this.lab.cilium.length} Cilium manifests${secrets} applied`);
     return answers.join("; ");
   }
 

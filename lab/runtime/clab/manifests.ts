@@ -4,14 +4,19 @@
 import yaml from "js-yaml";
 import type { Lab } from "../../topology/model.ts";
 
-export function ciliumManifestsYaml(lab: Pick<Lab, "cilium">): string {
-  return lab.cilium
-    .map((m) =>
-      yaml.dump(
-        { apiVersion: m.apiVersion, kind: m.kind, metadata: m.metadata, spec: m.spec },
-        { noRefs: true, lineWidth: -1 },
-      ),
-    )
+export function ciliumManifestsYaml(lab: Pick<Lab, "cilium" | "secrets">): string {
+  // Secrets first: the agent reads a PeerConfig's authSecretRef when it reconciles the peer.
+  const docs = [
+    ...lab.secrets.map((s) => s.manifest),
+    ...lab.cilium.map((m) => ({
+      apiVersion: m.apiVersion,
+      kind: m.kind,
+      metadata: m.metadata,
+      spec: m.spec,
+    })),
+  ];
+  return docs
+    .map((doc) => yaml.dump(doc, { noRefs: true, lineWidth: -1 }))
     .map((doc) => `---\n${doc}`)
     .join("");
 }

@@ -52,7 +52,8 @@ const run = (argv: string[], timeoutMs: number, extra: Partial<ToolCall> = {}): 
 
 /** The Cilium manifests to apply: every file the loader read a manifest from, never the Helm values. */
 export function manifestFiles(lab: Lab): string[] {
-  const files = new Set(lab.cilium.map((m) => m.source.file));
+  // Secrets too: a PeerConfig's authSecretRef reads its password from one.
+  const files = new Set([...lab.cilium, ...lab.secrets].map((m) => m.source.file));
   if (lab.cluster.helmValues) files.delete(lab.cluster.helmValues);
   return [...files].sort();
 }

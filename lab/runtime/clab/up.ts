@@ -19,6 +19,7 @@ import { clabPaths, readState, writeState } from "./paths.ts";
 import { executePhases, planUp } from "./plan.ts";
 import { type Prerequisites, requirePrerequisites } from "./prerequisites.ts";
 import { type ExternalTools, HostTools } from "./tools.ts";
+import { routerBaselines } from "./wan-baseline.ts";
 
 /** Image pulls and Cilium start before the budget begins; BGP then takes seconds, not minutes. */
 export const DEFAULT_CLAB_CONVERGE_BUDGET_MS = 180_000;
@@ -96,6 +97,13 @@ export async function clabUp(h: LabHandle, opts: ClabUpOptions = {}): Promise<Up
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     const daemonsReadyMs = performance.now() - t0;
+    // The internet path between the sites, before BGP's timers are measured over it.
+    await step(
+      progress,
+      "the internet path (zerotier.paths) as netem on zt0",
+      () => h.faults.linkReset(),
+      (how) => how,
+    );
     const probe = probeOf(ctx);
     const checks = await step(progress, "wait for convergence", () =>
       waitConverged(convergenceChecks(h), {
@@ -106,7 +114,10 @@ export async function clabUp(h: LabHandle, opts: ClabUpOptions = {}): Promise<Up
         ...(opts.signal ? { signal: opts.signal } : {}),
       }),
     );
-    const warnings = await fidelityWarnings(probe, await kubeNodes(probe));
+    const warnings = [
+      ...(await fidelityWarnings(probe, await kubeNodes(probe))),
+      ...routerBaselines(lab).warnings,
+    ];
     for (const w of warnings) progress({ kind: "warn", message: w });
     writeState(paths, { ...created, convergedAt: new Date().toISOString() });
     return {

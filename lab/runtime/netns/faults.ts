@@ -57,6 +57,10 @@ export function netnsFaultActions(ctx: DaemonContext): FaultActions {
       await relayRequest(relay, { op: "reset" });
       return "";
     },
+    async linkRootDelay(ms) {
+      await relayRequest(relay, { op: "root", delayMs: ms });
+      return `the root adds ${ms} ms each way`;
+    },
     async linkDirectDown(d) {
       await relayRequest(relay, { op: "direct-down", ...direction(d) });
       return "roots still reachable: ZeroTier's path rules decide when traffic goes through the root";

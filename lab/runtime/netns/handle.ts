@@ -31,6 +31,7 @@ import type {
   StatusExtras,
   UpOptions,
   UpResult,
+  ZtPaths,
 } from "../kind.ts";
 import { type WorkPaths, workPaths } from "../workdir.ts";
 import { API_PORT, controlPlaneOf, daemonContext } from "./daemons.ts";
@@ -207,6 +208,15 @@ export class NetnsHandle implements LabHandle {
   async linkState(): Promise<LinkState> {
     const reply = await relayRequest(this.paths.relaySocket, { op: "show" });
     return { data: reply.status, text: formatRelayStatus(reply.status) };
+  }
+
+  async ztPaths(): Promise<ZtPaths> {
+    const { status } = await relayRequest(this.paths.relaySocket, { op: "show" });
+    return {
+      now: status.directions.map((d) => ({ direction: d.direction, via: d.path.via })),
+      changes: status.pathChanges,
+      rootDelayMs: status.rootDelayMs,
+    };
   }
 
   extraExecTargets(): string[] {

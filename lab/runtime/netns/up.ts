@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { refusedInManifests } from "../../cilium/field-support.ts";
+import { overrideRefusals } from "../../cilium/node-override.ts";
 import { type Diagnostic, ValidationError } from "../../config/diagnostics.ts";
 import { bundleDaemon } from "../../emulate/bundle.ts";
 import { gobgpTools, slowSpeakerNote } from "../../gobgp/binary.ts";
@@ -57,7 +58,7 @@ const DAEMON_PARALLEL = 6;
 export async function netnsUp(h: LabHandle, opts: UpOptions = {}): Promise<UpResult> {
   const { lab } = h;
   // A CRD field this runtime cannot emulate is refused before anything is created.
-  const refused = [...refusedInManifests(lab.cilium), ...attributeConflicts(lab)];
+  const refused = [...refusedInManifests(lab.cilium), ...overrideRefusals(lab), ...attributeConflicts(lab)];
   if (refused.length) throw new ValidationError(refused);
   const progress = opts.progress ?? silent;
   const paths = workPaths(lab.name);

@@ -181,6 +181,8 @@ test("no peerConfigRef: session with Cilium's defaults, ipv4+ipv6 unicast, adver
     timers: { connectRetrySeconds: 120, holdSeconds: 90, keepaliveSeconds: 30 },
     ebgpMultihop: 1,
     gracefulRestart: { enabled: false, restartSeconds: 120 },
+    auth: null,
+    localAddress: null,
     families: [
       { afi: "ipv4", safi: "unicast", advertised: [] },
       { afi: "ipv6", safi: "unicast", advertised: [] },

@@ -161,6 +161,15 @@ test(
     'F:7:54: metrics[0].after: no step has id "cutt" (step ids: cut)',
   ],
 );
+test(
+  "a metric window must end at a step that exists, and windows round-trip times only",
+  bad,
+  "steps:\n  - id: cut\n    wait: 1s\nmetrics:\n  - { name: x, measure: session-flaps, until: cutt }\n",
+  [
+    'F:7:47: metrics[0].until: no step has id "cutt" (step ids: cut)',
+    'F:7:47: metrics[0].until: "until" windows round-trip times only, not session-flaps (remove it, or measure rtt-p50, rtt-p95 or rtt-max)',
+  ],
+);
 test("direct-down takes a direction", (t) => {
   const s = loadScenario(join(SCENARIO_DIR, "zt-direct-path-lost.yaml"), lab);
   const cut = s.steps.find((x) => x.id === "cut");

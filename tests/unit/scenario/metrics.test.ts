@@ -297,3 +297,96 @@ test("node-notready and pods-evicted from the cut, bounded by the grace period a
   const none = computeMetric(spec, input([nodeEvent(46_000, "ready")], lifecycle));
   t.is(none.value, null, "a node that stayed Ready has no NotReady time");
 });
+
+const path = (t: number, direction: string, via: "direct" | "relay"): LabEvent => ({
+  t: T0 + t,
+  kind: "zt-path",
+  direction,
+  via,
+  source: "relay",
+});
+
+test("zt-relayed: from the fault until both directions go through a root, bounded by ZeroTier's path expiry", (t) => {
+  const spec: MetricSpec = {
+    name: "relayed_ms",
+    measure: "zt-relayed",
+    after: "cut",
+    bound: "zerotier-expiry",
+  };
+  const snapshot: LabEvent[] = ["home->mine", "mine->home"].map((direction) => ({
+    t: T0,
+    kind: "zt-path",
+    direction,
+    via: "direct",
+    source: "poll",
+  }));
+  const both = computeMetric(
+    spec,
+    input([
+      ...snapshot,
+      path(1000 + 243_000, "home->mine", "relay"),
+      path(1000 + 243_050, "mine->home", "relay"),
+    ]),
+  );
+  t.is(both.value, 243_050, "the later direction decides: traffic needs both ways");
+  t.like(both.bound, { min: 243_000 - 14_000, max: 244_000 });
+  t.regex(both.bound?.why ?? "", /ZT_PEER_PATH_EXPIRATION.*ZT_PATH_HEARTBEAT_PERIOD/);
+  t.true(both.withinBound);
+  const oneWay = computeMetric(spec, input([...snapshot, path(1000 + 243_000, "home->mine", "relay")]));
+  t.is(oneWay.value, null, "one direction still direct: no value");
+  t.is(computeMetric(spec, input([])).value, null, "no paths seen (a kind without them)");
+});
+
+test("rtt windows between steps, bounded by the topology's path between the stream's sites, + the root", (t) => {
+  const samples = [
+    { seq: 0, t: T0 + 500, rttMs: 21 },
+    { seq: 1, t: T0 + 900, rttMs: 22 },
+    { seq: 2, t: T0 + 2000, rttMs: null },
+    { seq: 3, t: T0 + 30_000, rttMs: 61 },
+    { seq: 4, t: T0 + 35_000, rttMs: 62 },
+    { seq: 5, t: T0 + 45_000, rttMs: 22 },
+  ];
+  const stream: ProbeStream = {
+    name: "pods",
+    from: "sakamoto-pod1",
+    to: "yuuko-k8s-pod1",
+    toAddress: "10.42.3.10",
+    intervalMs: 50,
+    startedAt: T0,
+    samples,
+  };
+  const wan = {
+    sites: ["home", "mine"] as [string, string],
+    rttMs: 20,
+    jitterMs: 1,
+    lossPct: 0,
+    source: { file: "topology.yaml", line: 1, col: 1 },
+  };
+  const extra = { probes: [stream], streamPaths: new Map([["pods", wan]]), rootDelayMs: 20 };
+  const direct = computeMetric(
+    { name: "rtt_direct_ms", measure: "rtt-p50", stream: "pods", until: "cut", bound: "zerotier-direct" },
+    input([], extra),
+  );
+  t.is(direct.value, 21, "only packets sent before the cut");
+  t.like(direct.bound, { min: 18, max: 27 });
+  t.true(direct.withinBound);
+  const relayed = computeMetric(
+    {
+      name: "rtt_relayed_ms",
+      measure: "rtt-p50",
+      stream: "pods",
+      after: "cut",
+      until: "heal",
+      bound: "zerotier-relayed",
+    },
+    input([], extra),
+  );
+  t.is(relayed.value, 61, "answered packets between the cut and the heal");
+  t.like(relayed.bound, { min: 58, max: 67 });
+  t.regex(relayed.bound?.why ?? "", /root's 20 ms/);
+  const noPath = computeMetric(
+    { name: "x", measure: "rtt-p50", stream: "pods", bound: "zerotier-direct" },
+    input([], { probes: [stream] }),
+  );
+  t.is(noPath.withinBound, null, "no path between the sites: no verdict");
+});

@@ -33,3 +33,17 @@ test("a usage error prints error: message, then the hint bare, and exits 2", (t)
   );
   t.deepEqual(readdirSync(workdir), [], "refused before creating anything");
 });
+
+test("link zt root needs a delay with a unit, up to 60 s; refused before the lab is looked at", (t) => {
+  const workdir = mkdtempSync(join(tmpdir(), "lab-usage-"));
+  t.teardown(() => rmSync(workdir, { recursive: true, force: true }));
+  const none = lab(["link", "zt", "root", "--name", "usage"], workdir);
+  t.is(none.status, 2, none.stderr);
+  t.is(none.stderr, "error: link zt root needs --delay, got nothing\ne.g. --delay 20ms\n");
+  const bare = lab(["link", "zt", "root", "--delay", "20", "--name", "usage"], workdir);
+  t.is(bare.status, 2, bare.stderr);
+  t.is(bare.stderr, "error: --delay 20: needs a unit, from 0 to 60s\ne.g. --delay 20ms\n");
+  const long = lab(["link", "zt", "root", "--delay", "2m", "--name", "usage"], workdir);
+  t.is(long.status, 2, long.stderr);
+  t.deepEqual(readdirSync(workdir), [], "refused before creating anything");
+});

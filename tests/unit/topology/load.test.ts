@@ -712,7 +712,7 @@ test(
   rejects,
   [{ file: advertisement, replace: "kind: CiliumBGPAdvertisement", with: "kind: ConfigMap" }],
   [
-    `${DIR}/${advertisement}:4:7: kind: unsupported kind "ConfigMap" (supported: CiliumBGPClusterConfig, CiliumBGPPeerConfig, CiliumBGPAdvertisement, CiliumBGPNodeConfigOverride)`,
+    `${DIR}/${advertisement}:4:7: kind: unsupported kind "ConfigMap" (supported: CiliumBGPClusterConfig, CiliumBGPPeerConfig, CiliumBGPAdvertisement, CiliumBGPNodeConfigOverride, and Secret (v1) for authSecretRef)`,
   ],
 );
 

@@ -1,5 +1,5 @@
-// The Cilium CRD inventory (docs/cilium-crds.md) on a real netns lab: a refused field stops `up`
-// with exit 2 and its file:line before anything exists; an advertisement's communities reach
+// The Cilium CRD inventory (docs/cilium-crds.md) on a real netns lab: an authSecretRef without
+// its Secret stops `up` with exit 2 and its file:line before anything exists; an advertisement's communities reach
 // the real routers (BIRD's `show route all`).
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -35,27 +35,30 @@ function lab(args: string[]) {
   });
 }
 
-t("up refuses authSecretRef by file:line with exit 2 and creates nothing", async (tt) => {
-  const dir = configsWith("peer-config.yaml", (s) =>
-    s.replace("spec:\n", "spec:\n  authSecretRef: bgp-auth\n"),
-  );
-  try {
-    const r = lab(["up", "--name", "crd1", "--topology", join(dir, "topology.yaml")]);
-    tt.is(r.status, 2, r.stderr);
-    tt.regex(
-      r.stderr,
-      /k8s\/cilium\/peer-config\.yaml:\d+:\d+: spec\.authSecretRef: .*use --runtime clab for this field/,
+t(
+  "up refuses an authSecretRef whose Secret is missing, by file:line with exit 2, and creates nothing",
+  async (tt) => {
+    const dir = configsWith("peer-config.yaml", (s) =>
+      s.replace("spec:\n", "spec:\n  authSecretRef: bgp-auth\n"),
     );
-    tt.false(existsSync(workPaths("crd1").root));
-    tt.deepEqual(
-      (await listNetns()).filter((n) => n.startsWith("crd1-")),
-      [],
-    );
-  } finally {
-    lab(["down", "--name", "crd1", "--topology", join(dir, "topology.yaml")]);
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+    try {
+      const r = lab(["up", "--name", "crd1", "--topology", join(dir, "topology.yaml")]);
+      tt.is(r.status, 2, r.stderr);
+      tt.regex(
+        r.stderr,
+        /k8s\/cilium\/peer-config\.yaml:\d+:\d+: spec\.authSecretRef: .*no Secret "bgp-auth" in namespace "kube-system"/,
+      );
+      tt.false(existsSync(workPaths("crd1").root));
+      tt.deepEqual(
+        (await listNetns()).filter((n) => n.startsWith("crd1-")),
+        [],
+      );
+    } finally {
+      lab(["down", "--name", "crd1", "--topology", join(dir, "topology.yaml")]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 const ATTRIBUTES = `      attributes:
         communities:

@@ -11,6 +11,8 @@ import { netnsKind } from "../../../../lab/runtime/netns/kind.ts";
 import { nsName } from "../../../../lab/runtime/netns/plan.ts";
 import { workPaths } from "../../../../lab/runtime/workdir.ts";
 import { applyFault } from "../../../../lab/scenario/faults.ts";
+import { watchZtPaths } from "../../../../lab/scenario/sources/zt-path-poll.ts";
+import type { LabEvent } from "../../../../lab/scenario/types.ts";
 import type { Lab } from "../../../../lab/topology/model.ts";
 import { run } from "../../../../lab/util/exec.ts";
 import { waitFor } from "../../../../lab/util/wait.ts";
@@ -93,6 +95,40 @@ t("under 10 % loss, 1400-byte pod pings lose clearly more than 56-byte ones", as
   } finally {
     await relayRequest(sock, { op: "reset" });
   }
+});
+
+t("ztPaths: both directions direct; a dead direct path is still used, no switch yet", async (tt) => {
+  const read = h.ztPaths?.bind(h);
+  if (!read) return tt.fail("the netns handle reads ZeroTier's paths");
+  const before = await read();
+  tt.deepEqual(before.now.map((p) => `${p.direction} ${p.via}`).sort(), [
+    "home->mine direct",
+    "mine->home direct",
+  ]);
+  const events: LabEvent[] = [];
+  const stop = watchZtPaths(h, (e) => events.push(e));
+  const out = await applyFault(h, { kind: "link", action: "direct-down" });
+  try {
+    const during = await read();
+    // ZeroTier keeps sending into the dead path until ZT_PEER_PATH_EXPIRATION (243 s).
+    tt.true(
+      during.now.every((p) => p.via === "direct"),
+      JSON.stringify(during.now),
+    );
+    tt.is(during.changes.length, before.changes.length, "no switch logged");
+    await h.faults.linkRootDelay?.(35);
+    tt.is((await read()).rootDelayMs, 35, "the root's delay is settable");
+  } finally {
+    await out.revert?.();
+    await stop();
+    await h.faults.linkReset();
+  }
+  tt.is((await read()).rootDelayMs, before.rootDelayMs, "reset returns to the first delay");
+  tt.deepEqual(
+    events.map((e) => (e.kind === "zt-path" ? `${e.direction} ${e.via} ${e.source}` : e.kind)).sort(),
+    ["home->mine direct poll", "mine->home direct poll"],
+    "the watch starts every lane known and records nothing that did not happen",
+  );
 });
 
 /** zt0 as `ip -d -j link` shows it in a router, or null when it is gone. */

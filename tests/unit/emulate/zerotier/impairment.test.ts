@@ -163,6 +163,7 @@ test("formatRelayStatus shows one row per direction: frames, fragments, drops by
         sendErrors: 2,
       },
     ],
+    pathChanges: [],
     unknownSources: { count: 4, last: "10.0.0.9:4242" },
   };
   t.is(

@@ -66,3 +66,34 @@ test("unknown peers are refused with the known ones", (t) => {
     message: /no peer path "home->moon": known home->mine, mine->home/,
   });
 });
+
+test("each switch is reported once, at the model time it was due, even when found late", (t) => {
+  const seen: { direction: string; via: string; t: number }[] = [];
+  const p = new PeerPaths(["home", "mine"], 0, undefined, (direction, via, at) =>
+    seen.push({ direction, via, t: at }),
+  );
+  p.setDirect("home->mine", false, 0);
+  p.setDirect("mine->home", false, 0);
+  p.status(1000 * S); // nobody asked for 1000 s: the expiries are found now
+  t.deepEqual(
+    seen.sort((a, b) => (a.direction < b.direction ? -1 : 1)),
+    [
+      { direction: "home->mine", via: "relay", t: ZT_PEER_PATH_EXPIRATION_MS },
+      { direction: "mine->home", via: "relay", t: ZT_PEER_PATH_EXPIRATION_MS },
+    ],
+  );
+  seen.length = 0;
+  p.setDirect("home->mine", true, 1000 * S);
+  p.setDirect("mine->home", true, 1000 * S);
+  p.status(2000 * S);
+  // Pushes every 15 s from the switch: the first one at or after the heal brings both back.
+  const push =
+    ZT_PEER_PATH_EXPIRATION_MS +
+    Math.ceil((1000 * S - ZT_PEER_PATH_EXPIRATION_MS) / ZT_DIRECT_PATH_PUSH_INTERVAL_MS) *
+      ZT_DIRECT_PATH_PUSH_INTERVAL_MS;
+  t.deepEqual(
+    seen.map((s) => s.via),
+    ["direct", "direct"],
+  );
+  t.true(seen.every((s) => s.t === push));
+});

@@ -99,7 +99,7 @@ function direction(relay: ZerotierRelay, name: string) {
 }
 
 test.serial("forwards both ways, from the relay's address, in order, and counts", async (t) => {
-  const { relay, relayPort, home, mine } = await lab(t);
+  const { relay, home, mine } = await lab(t);
   for (let i = 0; i < 5; i++) await home.send(`h${i}`);
   for (let i = 0; i < 3; i++) await mine.send(`m${i}`);
   t.true(await until(() => mine.got.length === 5 && home.got.length === 3));
@@ -111,7 +111,8 @@ test.serial("forwards both ways, from the relay's address, in order, and counts"
     home.got.map((r) => r.data),
     ["m0", "m1", "m2"],
   );
-  t.true(mine.got.every((r) => r.from === `127.0.0.1:${relayPort}`));
+  // From the relay's address; the port is its sending socket's (VXLAN ignores the source port).
+  t.true(mine.got.every((r) => r.from.startsWith("127.0.0.1:")));
 
   const hm = direction(relay, "home->mine");
   // Bytes are what ZeroTier would send: each 2-byte datagram as one fragment.
@@ -364,9 +365,27 @@ test.serial(
     t.true((m.got[0]?.at ?? 0) - sentAt >= 59, "the root adds its delay");
     t.is(hm().frames.relayed, 1);
 
+    const relayed = relay.show().pathChanges.filter((c) => c.direction === "home->mine");
+    t.deepEqual(
+      relayed.map((c) => c.via),
+      ["relay"],
+    );
+    // Stamped with when it was due (the relay's clock), not when it was read.
+    t.true((relayed[0]?.at ?? 0) <= Date.now());
+
     relay.directUp();
     t.true(await until(() => hm().path.via === "direct", 2000), "back on the next push");
     t.like(hm().path, { directWorks: true });
+    const changes = relay.show().pathChanges;
+    t.deepEqual(
+      changes.filter((c) => c.direction === "home->mine").map((c) => c.via),
+      ["relay", "direct"],
+    );
+    t.deepEqual(
+      changes.map((c) => c.seq),
+      changes.map((_, i) => i + 1),
+      "numbered for readers that ask only for what is new",
+    );
   },
 );
 
@@ -386,4 +405,20 @@ test("a partition of everything also stops ZeroTier's heartbeats: the direct pat
   t.is(direction(relay, "home->mine").path.via, "relay");
   relay.up();
   t.like(direction(relay, "home->mine").path, { directWorks: true });
+});
+
+test("the root's delay is settable and reset returns to the first one", (t) => {
+  const relay = new ZerotierRelay({
+    bindAddress: "127.0.0.1",
+    endpoints: [
+      { name: "home", address: HOME },
+      { name: "mine", address: MINE },
+    ],
+    rootDelayMs: 25,
+  });
+  relay.setRootDelay(60);
+  t.is(relay.show().rootDelayMs, 60);
+  t.throws(() => relay.setRootDelay(-1), { message: /expected 0 to 60000/ });
+  relay.reset();
+  t.is(relay.show().rootDelayMs, 25);
 });

@@ -166,3 +166,46 @@ test("hostile names and messages are escaped", (t) => {
     t.false(svg.includes(HOSTILE));
   }
 });
+
+test("ZeroTier path lanes: direct, relayed from the switch at the relay's time, direct again; legend says so", (t) => {
+  const [seed] = vpnOutageReport.results;
+  if (!seed) throw new Error("no seed run");
+  const t0 = seed.startedAt;
+  const zt = (s: number, direction: string, via: "direct" | "relay") => ({
+    t: t0 + s * 1000,
+    kind: "zt-path" as const,
+    direction,
+    via,
+    source: s === 0 ? ("poll" as const) : ("relay" as const),
+  });
+  const r: ScenarioResult = {
+    ...seed,
+    events: [
+      ...seed.events,
+      zt(0, "home->mine", "direct"),
+      zt(0, "mine->home", "direct"),
+      zt(250, "home->mine", "relay"),
+      zt(250.02, "mine->home", "relay"),
+      zt(290, "home->mine", "direct"),
+    ],
+  };
+  const lanes = buildTimeline(r).ztPaths;
+  t.deepEqual(
+    lanes.map((l) => l.label),
+    ["home->mine", "mine->home"],
+  );
+  t.deepEqual(
+    lanes[0]?.spans.map((s) => [s.state, s.from, s.to]),
+    [
+      ["up", 0, 250],
+      ["relayed", 250, 290],
+      ["up", 290, 309.5],
+    ],
+  );
+  const svg = timelineSvg(r);
+  t.deepEqual(xmlProblems(svg), []);
+  t.true(svg.includes("ZeroTier path (from-&gt;to)"));
+  t.true(svg.includes("home-&gt;mine: RELAY (through a root) 250.000–290.000 s"));
+  t.true(svg.includes("relayed through a root</text>"));
+  t.false(timelineSvg(seed).includes("relayed through a root"), "no paths, no legend entry");
+});

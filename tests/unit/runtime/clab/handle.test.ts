@@ -25,6 +25,8 @@ import { clabKind } from "../../../../lab/runtime/clab/kind.ts";
 import { ciliumManifestsYaml } from "../../../../lab/runtime/clab/manifests.ts";
 import { needsTcNetem, tcNetemArgv } from "../../../../lab/runtime/clab/netem-tc.ts";
 import type { ExternalTools, ToolCall, ToolOutput } from "../../../../lab/runtime/clab/tools.ts";
+import { routerBaselines } from "../../../../lab/runtime/clab/wan-baseline.ts";
+import { netemArgv } from "../../../../lab/runtime/clab/zt-fault.ts";
 import type { LabHandle } from "../../../../lab/runtime/kind.ts";
 import { podCidrMap, runScenario } from "../../../../lab/scenario/engine.ts";
 import { applyFault } from "../../../../lab/scenario/faults.ts";
@@ -525,4 +527,49 @@ test("node readiness expectations are refused on clab (no clusterNodes), with wh
   t.is(result.status, "skipped");
   t.regex(result.skipReason ?? "", /^line \d+: expect node: the clab runtime does not read node readiness/);
   t.deepEqual(tools.calls, []);
+});
+
+test("the topology's internet path is netem on each router's zt0: reset and clear return to it", async (t) => {
+  const containers = new RecordingContainers();
+  const tools = new RecordingTools();
+  const h = handleWith(containers, tools);
+  const how = await h.faults.linkReset();
+  t.regex(how, /topology's path/);
+  const netem = tools.calls.map((c) => c.argv);
+  // The seed's 20 ms round trip, ±1 ms each way: 10 ms out of each end.
+  for (const r of ["router-home", "router-mine"])
+    t.deepEqual(
+      netem.find((a) => a.includes(`clab-xsite-${r}`)),
+      netemArgv(`clab-xsite-${r}`, "zt0", { delayMs: 10, jitterMs: 1, lossPct: 0 }),
+      r,
+    );
+  tools.calls = [];
+  await h.faults.linkImpair("home->mine", { lossPct: 5 });
+  t.true(tools.calls[0]?.argv.includes("--delay"), "an impairment adds to the path");
+  tools.calls = [];
+  await h.faults.linkClearImpairment("home->mine");
+  t.deepEqual(
+    tools.calls.map((c) => c.argv),
+    [netemArgv("clab-xsite-router-home", "zt0", { delayMs: 10, jitterMs: 1, lossPct: 0 })],
+  );
+});
+
+test("a site whose paths differ gets one figure on clab, with a warning", (t) => {
+  const [p] = lab.zerotier.paths;
+  if (!p) throw new Error("the seed states a path");
+  const third = { ...lab.sites[0], name: "far", router: "router-far" } as (typeof lab.sites)[number];
+  const grown = {
+    ...lab,
+    sites: [...lab.sites, third],
+    zerotier: {
+      ...lab.zerotier,
+      paths: [p, { ...p, sites: ["home", "far"] as [string, string], rttMs: 80 }],
+    },
+  };
+  const b = routerBaselines(grown);
+  t.deepEqual(b.byRouter.get("router-home"), { delayMs: 10, jitterMs: 1, lossPct: 0 });
+  t.deepEqual(b.byRouter.get("router-far"), { delayMs: 40, jitterMs: 1, lossPct: 0 });
+  t.is(b.warnings.length, 1);
+  t.regex(b.warnings[0] ?? "", /router-home's zt0 is one link.*home->far/);
+  t.deepEqual(routerBaselines(lab).warnings, [], "the seed's two sites: one path, no warning");
 });
