@@ -2,7 +2,7 @@
 // the site sweep (one node a site, x = sites); in each, the times to infrastructure, to
 // converged and to down, the peak memory, and the status latency. Pure: results in, text out,
 // byte-stable (fixed number format, every text escaped), so it can be committed and diffed.
-import { line, n, rect, text } from "../scenario/svg-elements.ts";
+import { line, n, rect, text, title } from "../scenario/svg-elements.ts";
 import type { ScaleResult } from "./model.ts";
 
 interface Series {
@@ -146,6 +146,10 @@ export function scalePlotSvg(results: readonly ScaleResult[], caption = ""): str
   if (caption) out.push(text(8, height - 6, caption, { size: 10, color: "#57606a" }));
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${n(width)}" height="${n(height)}" viewBox="0 0 ${n(width)} ${n(height)}" font-family="sans-serif">`,
+    // What screen readers announce for the whole picture (and what biome's a11y lint asks for).
+    title(
+      `make bench-scale: time, peak memory and status against the lab's size${caption ? ` (${caption})` : ""}`,
+    ),
     rect(0, 0, width, height, { fill: "#ffffff" }),
     ...out,
     "</svg>",

@@ -68,3 +68,8 @@ test("the proportional set size is plotted where the results have it, not as zer
   t.regex(scalePlotSvg(withPss), /shared pages once \(PSS\): 660 MiB at 100 nodes/);
   t.notRegex(scalePlotSvg(results), /PSS\): /);
 });
+
+test("the picture has a title of its own, first", (t) => {
+  const svg = scalePlotSvg(results, "gobgpd 3.36.0");
+  t.regex(svg.split("\n")[1] ?? "", /^<title>make bench-scale: .*\(gobgpd 3\.36\.0\)<\/title>$/);
+});
