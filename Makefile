@@ -69,7 +69,7 @@ bench: ## up/down timings, memory, the relay's throughput and added latency, pri
 	@scripts/ensure-deps.sh bench
 	@npx tsx scripts/bench.ts
 
-bench-scale: deps ## the scaling curve: generated labs of 3-100 nodes and 2/4 sites up and down (SCALE_NODES, SCALE_SITES)
+bench-scale: deps ## the scaling curve: generated labs of 3-250 nodes and 2/4/8 sites up and down, JSON and SVG (SCALE_NODES, SCALE_SITES)
 	@npx tsx scripts/bench-scale.ts
 
 clean: ## remove generated files (run lab-down first if a lab is up)

@@ -2,11 +2,15 @@
 // sites, or S sites with one node each, full mesh; lab/topology/generate.ts) with its BIRD
 // configs under .lab/bench/scale/, brings it up and down once, and prints and writes (JSON) the
 // time to infrastructure, to converged, to down, the peak memory of all lab processes and how
-// long `status` takes (and whether it read every router and speaker). Figures, no assertions.
+// long `status` takes (and whether it read every router and speaker). Figures, no assertions;
+// an SVG plot of them (lab/report/scale/svg.ts) is written next to the JSON.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
+import { gobgpdVersion, gobgpTools } from "../lab/gobgp/binary.ts";
 import { collectStatus } from "../lab/observe/status.ts";
+import type { ScaleResult } from "../lab/report/scale/model.ts";
+import { scalePlotSvg } from "../lab/report/scale/svg.ts";
 import { runtimeKind } from "../lab/runtime/registry.ts";
 import { labsRoot } from "../lab/runtime/workdir.ts";
 import { scaleTopology } from "../lab/topology/generate.ts";
@@ -16,8 +20,8 @@ import { table } from "../lab/util/table.ts";
 
 const { values } = parseArgs({
   options: {
-    nodes: { type: "string", default: process.env.SCALE_NODES ?? "3,25,50,100" },
-    sites: { type: "string", default: process.env.SCALE_SITES ?? "2,4" },
+    nodes: { type: "string", default: process.env.SCALE_NODES ?? "3,25,50,100,250" },
+    sites: { type: "string", default: process.env.SCALE_SITES ?? "2,4,8" },
     name: { type: "string", default: "bscale" },
   },
 });
@@ -40,19 +44,7 @@ if (!/^[a-z][a-z0-9]{0,4}$/.test(base))
     `--name must be a lab name of at most 5 characters (a case number is appended), got "${base}"`,
   );
 
-interface Result {
-  nodes: number;
-  sites: number;
-  infraReadyMs: number;
-  daemonsReadyMs: number;
-  convergedMs: number;
-  downMs: number;
-  peakMemMiB: number;
-  statusMs: number;
-  statusComplete: boolean;
-  leftNamespaces: number;
-  error?: string;
-}
+type Result = ScaleResult;
 
 const kind = await runtimeKind("netns");
 const results: Result[] = [];
@@ -68,10 +60,12 @@ for (const [i, c] of cases.entries()) {
   await h.down();
   process.stderr.write(`${c.nodes} nodes, ${c.sites} sites (${dir}): up...`);
   let peak = 0;
+  let peakPss = 0;
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
       peak = Math.max(peak, h.memoryMiB ? await h.memoryMiB() : 0);
+      peakPss = Math.max(peakPss, h.memoryPssMiB ? await h.memoryPssMiB() : 0);
       await new Promise((r) => setTimeout(r, 500));
     }
   })();
@@ -107,6 +101,7 @@ for (const [i, c] of cases.entries()) {
     sampling = false;
     await sampler;
     r.peakMemMiB = peak;
+    r.peakPssMiB = peakPss;
     process.stderr.write(" down...");
     const t1 = performance.now();
     await h.down();
@@ -129,6 +124,7 @@ console.log(
       "down",
       "peak MiB",
       "MiB/node over 3",
+      "peak PSS MiB",
       "status",
       "left",
     ],
@@ -146,12 +142,20 @@ console.log(
         seed !== undefined && r.sites === 2 && r.nodes > 3
           ? ((r.peakMemMiB - seed) / (r.nodes - 3)).toFixed(1)
           : "-",
+        (r.peakPssMiB ?? 0).toFixed(0),
         `${(r.statusMs / 1000).toFixed(2)} s${r.statusComplete ? "" : " (incomplete)"}`,
         String(r.leftNamespaces),
       ];
     }),
   )}`,
 );
+const at = new Date().toISOString();
+const gobgpd = gobgpdVersion(gobgpTools().gobgpd) ?? "unknown";
 const out = `${labsRoot()}/bench/scale.json`;
-writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), results }, null, 2));
-console.log(`figures written to ${out}`);
+writeFileSync(out, JSON.stringify({ at, gobgpd, results }, null, 2));
+const svg = `${labsRoot()}/bench/scale.svg`;
+writeFileSync(
+  svg,
+  scalePlotSvg(results, `make bench-scale ${at.slice(0, 10)}, gobgpd ${gobgpd}, netns runtime`),
+);
+console.log(`figures written to ${out} and ${svg}`);

@@ -1,11 +1,13 @@
-// The lab's helper daemons (relay, kubelet) run as plain `node` on a bundle built once per
+// The lab's helper daemons (relay and kubelets, a joining node's kubelet) run as plain `node` on a bundle built once per
 // `up`: a tsx-loaded process costs ~90 MB and an esbuild service, a bundle ~45 MB.
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const ENTRY_POINTS = {
-  kubelet: "./kubelet.ts",
-  relay: "./zerotier/relay-main.ts",
+  /** The relay and the kubelets of a lab's nodes in one process (helpers-main.ts). */
+  helpers: "./helpers-main.ts",
+  /** A node that joins a running lab. */
+  kubelet: "./kubelet-main.ts",
 } as const;
 
 export type DaemonName = keyof typeof ENTRY_POINTS;

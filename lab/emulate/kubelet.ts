@@ -167,14 +167,16 @@ function startHeartbeats(o: Options): void {
 
 const REGISTERING_MS = 30_000;
 
-async function main(argv: string[]): Promise<void> {
+export const KUBELET_USAGE =
+  "usage: kubelet (--listen NODE=FD)... [--heartbeat NODE=FD:ROLE:PODS]... [--control-plane IP] [--api TCPFD,UDPFD --grace-ms MS --toleration-ms MS] | --node NAME --address IP [--port 10250]";
+
+/** Serves the kubelets (and the control plane) the arguments name, in this process: 0 once all
+ * listen (after "kubelets ready: N" on stdout), 2 for bad arguments, 1 when one cannot listen. */
+export async function serveKubelets(argv: string[]): Promise<number> {
   const o = parseOptions(argv);
   if (typeof o === "string") {
-    process.stderr.write(
-      `kubelet: ${o}\nusage: kubelet (--listen NODE=FD)... [--heartbeat NODE=FD:ROLE:PODS]... [--control-plane IP] [--api TCPFD,UDPFD --grace-ms MS --toleration-ms MS] | --node NAME --address IP [--port 10250]\n`,
-    );
-    process.exitCode = 2;
-    return;
+    process.stderr.write(`kubelet: ${o}\n${KUBELET_USAGE}\n`);
+    return 2;
   }
   const listeners = o.listeners;
   const started = Date.now();
@@ -187,12 +189,9 @@ async function main(argv: string[]): Promise<void> {
     startHeartbeats(o);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
-    process.exit(1);
+    return 1;
   }
   // The line runtime/netns/daemons.ts waits for.
   process.stdout.write(`kubelets ready: ${listeners.length}\n`);
-  process.on("SIGTERM", () => process.exit(0));
-  process.on("SIGINT", () => process.exit(0));
+  return 0;
 }
-
-await main(process.argv.slice(2));

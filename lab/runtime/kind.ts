@@ -137,6 +137,11 @@ export interface FaultActions {
   /** Optional, with linkDirectDown: the delay the root adds to a relayed path, each way (`link zt
    * reset` returns to the first one). Returns how. */
   linkRootDelay?(ms: number): Promise<string>;
+  /** Optional: a silent blackhole of the ZeroTier path between two routers only, both ways,
+   * while each keeps its paths to every other router. A kind without it cannot run a link fault
+   * with `between`. Returns how. */
+  linkDownBetween?(routers: readonly [string, string]): Promise<string>;
+  linkUpBetween?(routers: readonly [string, string]): Promise<void>;
   /** Optional: zerotier-one stopping: zt0 removed in every router, so BIRD sees the link go.
    * Returns how. A kind without it cannot run the `restart` link fault. */
   ztRemove?(): Promise<string>;
@@ -274,6 +279,9 @@ export interface LabHandle {
   statusExtras(): Promise<StatusExtras>;
   /** Memory of every process of the lab, in MiB, where the kind can tell (`make bench`). */
   memoryMiB?(): Promise<number>;
+  /** The same as proportional set size: pages shared between the lab's processes (the same
+   * gobgpd, gobgp or node binary many times) counted once in total, not once per process. */
+  memoryPssMiB?(): Promise<number>;
 }
 
 /** Options a kind takes from the command line (`--k8s`, `--pod-image`); validated by the kind. */

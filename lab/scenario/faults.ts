@@ -21,6 +21,7 @@ export interface FaultOutcome {
 export function faultTarget(f: Fault): string {
   switch (f.kind) {
     case "link":
+      if ("between" in f) return `zt ${f.between[0]}<->${f.between[1]}`;
       return `zt${"direction" in f && f.direction ? ` ${f.direction}` : ""}`;
     case "router":
       return f.router;
@@ -35,6 +36,10 @@ export function faultTarget(f: Fault): string {
 
 /** Why a handle cannot inject a fault at all (a kind without node joins), else undefined. */
 export function unsupportedFault(h: LabHandle, f: Fault): string | undefined {
+  if (f.kind === "link" && "between" in f)
+    return h.faults.linkDownBetween && h.faults.linkUpBetween
+      ? undefined
+      : `link ${f.action} between two routers: the ${h.kind.name} runtime cannot cut one pair of routers while both keep their paths to the others; run it on a runtime that can`;
   if (f.kind === "link" && (f.action === "direct-down" || f.action === "direct-up"))
     return h.faults.linkDirectDown && h.faults.linkDirectUp
       ? undefined
@@ -55,6 +60,7 @@ export async function applyFault(h: LabHandle, f: Fault): Promise<FaultOutcome> 
   const act = h.faults;
   switch (f.kind) {
     case "link": {
+      if ("between" in f) return pairFault(h, f);
       switch (f.action) {
         case "impair": {
           const how = await act.linkImpair(f.direction, f.impairment);
@@ -150,6 +156,24 @@ export async function applyFault(h: LabHandle, f: Fault): Promise<FaultOutcome> 
       return { detail: "lab up" };
   }
   return { detail: "" };
+}
+
+/** The path between two routers only, both ways: down (reverted by up) or up. */
+async function pairFault(
+  h: LabHandle,
+  f: Extract<Fault, { kind: "link"; between: [string, string] }>,
+): Promise<FaultOutcome> {
+  const act = h.faults;
+  const why = unsupportedFault(h, f);
+  if (why || !act.linkDownBetween || !act.linkUpBetween) throw new LabError(why ?? "unsupported");
+  const up = act.linkUpBetween.bind(act);
+  const pair = `${f.between[0]}<->${f.between[1]}`;
+  if (f.action === "up") {
+    await up(f.between);
+    return { detail: `up ${pair}` };
+  }
+  const how = await act.linkDownBetween(f.between);
+  return { detail: `down ${pair}${suffix(how)}`, revert: () => up(f.between) };
 }
 
 /** zt0 goes now and comes back after `forMs` while the scenario goes on, as zerotier-one

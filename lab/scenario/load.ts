@@ -2,7 +2,7 @@
 // checked against the lab (routers, nodes, pods, sites, step ids, streams), all before anything
 // runs. Problems are collected and reported as file:line:col with a hint.
 import { existsSync, readFileSync } from "node:fs";
-import { resolve as resolvePath } from "node:path";
+import { join as joinPath, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assertBirdSymbol } from "../bird/names.ts";
 import { closest, Diagnostics } from "../config/diagnostics.ts";
@@ -18,6 +18,12 @@ import type { Fault, MetricSpec, Scenario, ScenarioStep, Step, Variant } from ".
 
 const SCHEMA_FILE = fileURLToPath(new URL("../../configs/schema/scenario.schema.json", import.meta.url));
 export const SCENARIO_DIR = fileURLToPath(new URL("../../configs/scenarios/", import.meta.url));
+
+/** A topology's scenarios live next to it, in `scenarios/` (for the seed: configs/scenarios/),
+ * so `run --list` and `--all` offer only scenarios written for that topology's elements. */
+export function scenarioDirOf(lab: Pick<Lab, "configDir">): string {
+  return joinPath(lab.configDir, "scenarios");
+}
 
 let compiled: ReturnType<typeof compileSchema> | undefined;
 
@@ -348,6 +354,20 @@ const ACTIONS: Record<string, string[]> = {
   node: ["remove", "add"],
   lab: ["up"],
 };
+/** `between: [ROUTER, ROUTER]`: down or up of one pair's path, both ways, and nothing else. */
+function pairFault(f: Raw, action: string, path: string, refs: References): Fault {
+  if (action !== "down" && action !== "up")
+    throw new Error(`between applies to down and up only, not to ${action}`);
+  if (f.direction !== undefined)
+    throw new Error("give either direction or between: between already means both ways between two routers");
+  const [a, b] = (f.between as string[]).map((r, i) => refs.router(r, `${path}.between[${i}]`)) as [
+    string,
+    string,
+  ];
+  if (a === b) throw new Error(`between needs two different routers, got ${a} twice`);
+  return { kind: "link", action, between: [a, b] };
+}
+
 const IMPAIR_KEYS = ["delay", "jitter", "loss", "burst", "rate", "duplicate"] as const;
 
 function toFault(f: Raw, path: string, refs: References, lab: Lab): Fault | undefined {
@@ -392,6 +412,7 @@ function toFault(f: Raw, path: string, refs: References, lab: Lab): Fault | unde
         return { kind: "link", action: "restart", forMs: duration(f.for, `${path}.for`, refs) };
       }
       if (f.for !== undefined) throw new Error(`for applies to restart only, not to ${action}`);
+      if (f.between !== undefined) return pairFault(f, action, path, refs);
       if (direction) parseImpairmentArgs(["--direction", direction], sites);
       return {
         kind: "link",
@@ -541,6 +562,15 @@ function toMetric(
     if ((spec as unknown as Raw)[k] === undefined)
       refs.diags.add(refs.at(path), path, `metric ${spec.measure} needs "${k}"`);
   }
+  if (spec.via !== undefined && spec.measure !== "route-add" && spec.measure !== "route-del")
+    refs.diags.add(refs.at(`${path}.via`), `${path}.via`, `via applies to route-add and route-del only`);
+  else if (spec.via !== undefined && !isIPv4(spec.via))
+    refs.diags.add(
+      refs.at(`${path}.via`),
+      `${path}.via`,
+      `not an IPv4 address: "${spec.via}"`,
+      "via: 192.168.191.14",
+    );
   if (spec.stream && !streams.has(spec.stream))
     refs.diags.add(
       refs.at(`${path}.stream`),

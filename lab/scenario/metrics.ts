@@ -123,7 +123,11 @@ function measure(
         input.events,
         anchor,
         (x): x is Extract<LabEvent, { kind: "route" }> =>
-          x.kind === "route" && x.router === spec.on && x.prefix === spec.prefix && x.change === change,
+          x.kind === "route" &&
+          x.router === spec.on &&
+          x.prefix === spec.prefix &&
+          x.change === change &&
+          (spec.via === undefined || (x.via ?? "").split(",").includes(spec.via)),
       );
       return e ? e.t - anchor : null;
     }
@@ -294,7 +298,9 @@ function defaultDescription(spec: MetricSpec): string {
     case "route-del":
       return `${spec.prefix} leaves ${spec.on}'s FIB, ${from}`;
     case "route-add":
-      return `${spec.prefix} back in ${spec.on}'s FIB, ${from}`;
+      return spec.via
+        ? `${spec.prefix} via ${spec.via} in ${spec.on}'s FIB, ${from}`
+        : `${spec.prefix} back in ${spec.on}'s FIB, ${from}`;
     case "outage":
       return `longest window with every probe of ${spec.stream} lost`;
     case "loss":

@@ -5,6 +5,8 @@ import type { NodeJoin } from "../topology/model.ts";
 
 export type Fault =
   | { kind: "link"; action: "down" | "up" | "reset" | "direct-down" | "direct-up"; direction?: string }
+  /** Only the path between two routers (both ways); the other routers' paths stay up. */
+  | { kind: "link"; action: "down" | "up"; between: [string, string] }
   | { kind: "link"; action: "impair"; direction: string; impairment: Partial<Impairment> }
   /** zerotier-one restarting: zt0 gone in both routers for `forMs`, then recreated. */
   | { kind: "link"; action: "restart"; forMs: number }
@@ -87,6 +89,8 @@ export interface MetricSpec {
   on?: string;
   peer?: string;
   prefix?: string;
+  /** route-add / route-del: only a route through this next hop (which router carries the traffic). */
+  via?: string;
   stream?: string;
   step?: string;
   after?: string;

@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   appendStepSummary,
@@ -8,7 +8,7 @@ import {
   writeReports,
 } from "../../lab/report/scenario/index.ts";
 import { outputRoot } from "../../lab/runtime/workdir.ts";
-import { loadScenario, SCENARIO_DIR } from "../../lab/scenario/load.ts";
+import { loadScenario, scenarioDirOf } from "../../lab/scenario/load.ts";
 import type { Scenario } from "../../lab/scenario/model.ts";
 import { runSuite, suiteVerdict } from "../../lab/scenario/suite.ts";
 import type { RunReport } from "../../lab/scenario/types.ts";
@@ -41,14 +41,18 @@ export const runCmd: Command = {
     );
     const { kind, options } = await chooseKind(values);
     const lab = await loadForCommand(values);
-    const available = readdirSync(SCENARIO_DIR)
-      .filter((f) => /\.ya?ml$/.test(f))
-      .sort();
+    // The topology's own scenarios (configs/scenarios for the seed, an example's scenarios/ folder).
+    const dir = scenarioDirOf(lab);
+    const available = existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => /\.ya?ml$/.test(f))
+          .sort()
+      : [];
     // Every file is checked before anything runs: a typo in the fifth scenario fails now, not in ten minutes.
     const selected =
       values.all || values.quick || values.list
-        ? available.map((f) => join(SCENARIO_DIR, f))
-        : positionals.map((p) => resolveScenario(p, available));
+        ? available.map((f) => join(dir, f))
+        : positionals.map((p) => resolveScenario(p, dir, available));
     if (selected.length === 0)
       throw new UsageError(
         "no scenario given",
@@ -105,12 +109,12 @@ export const runCmd: Command = {
   },
 };
 
-function resolveScenario(arg: string, available: string[]): string {
+function resolveScenario(arg: string, dir: string, available: string[]): string {
   const byName = available.find((f) => f.replace(/\.ya?ml$/, "") === arg);
-  if (byName) return join(SCENARIO_DIR, byName);
+  if (byName) return join(dir, byName);
   if (/\.ya?ml$/.test(arg)) return resolve(arg);
   throw new UsageError(
-    `unknown scenario "${arg}"`,
+    `unknown scenario "${arg}" in ${dir}`,
     `available: ${available.map((f) => f.replace(/\.ya?ml$/, "")).join(", ")}`,
   );
 }

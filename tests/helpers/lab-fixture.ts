@@ -16,8 +16,9 @@ export interface SeedLab {
   down(): Promise<DownReport>;
 }
 
-/** Registers the before/after hooks; `why` is the reason the file's tests are skipped, if any. */
-export function useSeedLab(name: string, why: string | undefined): SeedLab {
+/** Registers the before/after hooks; `why` is the reason the file's tests are skipped, if any.
+ * `topology`: another topology file than the seed's (e.g. an example's). */
+export function useSeedLab(name: string, why: string | undefined, topology?: string): SeedLab {
   let lab: Lab | undefined;
   let loaded: (l: Lab) => void = () => {};
   let failed: (err: unknown) => void = () => {};
@@ -37,7 +38,7 @@ export function useSeedLab(name: string, why: string | undefined): SeedLab {
   test.before(async () => {
     if (why) return;
     try {
-      lab = { ...(await loadLab()), name };
+      lab = { ...(await loadLab(topology)), name };
       await down();
       loaded(lab);
     } catch (err) {

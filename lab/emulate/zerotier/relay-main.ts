@@ -4,10 +4,7 @@
 //     [--path 'home->mine={"delayMs":10}' ...]
 // Prints "relay ready" once the UDP socket and the control socket listen; the lab waits for that
 // line. Logs go to stderr. Exit codes: 0 after SIGTERM/SIGINT, 2 bad arguments, 1 anything else.
-import { LabError } from "../../util/errors.ts";
-import { RelayControlServer } from "./control.ts";
-import { parseRelayMainArgs, RELAY_MAIN_USAGE } from "./main-args.ts";
-import { ZerotierRelay } from "./relay.ts";
+import { startRelayService } from "./relay-service.ts";
 
 const log = (line: string) => process.stderr.write(`relay: ${line}\n`);
 
@@ -17,46 +14,10 @@ async function main(argv: string[]): Promise<number> {
     process.once("SIGTERM", () => resolve("SIGTERM"));
     process.once("SIGINT", () => resolve("SIGINT"));
   });
-
-  let relay: ZerotierRelay;
-  let control: string;
-  try {
-    const opts = parseRelayMainArgs(argv);
-    if (opts.help) {
-      process.stdout.write(`${RELAY_MAIN_USAGE}\n`);
-      return 0;
-    }
-    control = opts.control;
-    relay = new ZerotierRelay({
-      bindAddress: opts.bind,
-      port: opts.port,
-      peerPort: opts.peerPort,
-      endpoints: opts.endpoints,
-      seed: opts.seed,
-      baseline: opts.baseline,
-      log,
-    });
-  } catch (err) {
-    // A UsageError is a LabError too.
-    if (!(err instanceof LabError)) throw err;
-    process.stderr.write(`relay-main: ${err.message}\n`);
-    return 2;
-  }
-
-  const server = new RelayControlServer(control, relay, log);
-  try {
-    await relay.start();
-    await server.listen();
-  } catch (err) {
-    process.stderr.write(`relay-main: ${err instanceof Error ? err.message : String(err)}\n`);
-    await server.close();
-    await relay.stop();
-    return 1;
-  }
+  const relay = await startRelayService(argv, log);
+  if ("code" in relay) return relay.code;
   process.stdout.write("relay ready\n");
-
   log(`${await stopRequested}: shutting down`);
-  await server.close();
   await relay.stop();
   return 0;
 }

@@ -23,7 +23,7 @@ export interface DaemonContext {
   plan: NetnsPlan;
   paths: WorkPaths;
   journal: Journal;
-  bundles: { relay: string; kubelet: string };
+  bundles: { helpers: string; kubelet: string };
 }
 
 function track(ctx: DaemonContext, name: string, ns: string, pid: number, argv: string[]): void {
@@ -38,30 +38,52 @@ function lastLines(file: string, n = 8): string {
   }
 }
 
-export async function startRelay(ctx: DaemonContext): Promise<void> {
+/** The relay's command-line words (lab/emulate/zerotier/main-args.ts). */
+function relayArgs(ctx: DaemonContext): string[] {
+  const { relay } = ctx.plan;
+  const argv = ["--bind", relay.address, "--port", String(relay.port), "--control", ctx.paths.relaySocket];
+  for (const e of relay.endpoints) argv.push("--endpoint", `${e.name}=${e.address}`);
+  for (const b of relay.baseline) argv.push("--path", `${b.direction}=${JSON.stringify(b.impairment)}`);
+  return argv;
+}
+
+/**
+ * Starts the lab's helper process (lab/emulate/helpers-main.ts): the ZeroTier relay and the
+ * kubelet stand-ins of `nodes` (with the control plane) in one Node.js process in the inet
+ * namespace, so the seed pays for one runtime instead of two. It comes up with the relay, before
+ * BIRD: the kubelets only need their namespaces' addresses, and their heartbeats retry every
+ * second while the routes converge. Journaled as "relay" and "kubelets" (one pid).
+ */
+export async function startHelpers(ctx: DaemonContext, nodes: readonly K8sNode[]): Promise<void> {
   const { relay } = ctx.plan;
   mkdirSync(`${ctx.paths.root}/relay`, { recursive: true });
   const argv = [
-    "node",
-    ctx.bundles.relay,
-    "--bind",
-    relay.address,
-    "--port",
-    String(relay.port),
-    "--control",
-    ctx.paths.relaySocket,
+    ...kubeletChain(ctx.lab.name, nodes, relay.ns, ctx.bundles.helpers, controlPlaneOf(ctx.lab)),
+    "--relay",
+    ...relayArgs(ctx),
   ];
-  for (const e of relay.endpoints) argv.push("--endpoint", `${e.name}=${e.address}`);
-  for (const b of relay.baseline) argv.push("--path", `${b.direction}=${JSON.stringify(b.impairment)}`);
-  const pid = spawnInNetns(relay.ns, argv, ctx.paths.relayLog);
+  const log = ctx.paths.relayLog;
+  // argv is `ip netns exec NS ...`: the chain's first step (or the server) runs in NS.
+  const pid = spawnInNetns(argv[3] as string, argv.slice(4), log);
   track(ctx, "relay", relay.ns, pid, argv);
+  if (nodes.length) track(ctx, "kubelets", relay.ns, pid, argv);
+  const want = nodes.length ? "kubelets ready" : "relay ready";
   await waitFor(
     async () => {
       if (!isAlive(pid))
-        throw giveUp(new LabError(`the ZeroTier relay exited:\n${lastLines(ctx.paths.relayLog)}`));
-      return lastLines(ctx.paths.relayLog, 50).includes("relay ready") || "relay not ready yet";
+        throw giveUp(new LabError(`the relay and kubelet process exited:\n${lastLines(log)}`));
+      const text = lastLines(log, 50 + nodes.length);
+      return (
+        text.includes(want) ||
+        (text.includes("relay ready") ? "kubelets not listening yet" : "relay not ready yet")
+      );
     },
-    { what: "ZeroTier relay ready", budgetMs: 10_000, intervalMs: 50 },
+    // Each step of the chain is an `ip netns exec` and a perl start (~20 ms measured).
+    {
+      what: "ZeroTier relay and kubelet stand-ins ready",
+      budgetMs: 10_000 + 50 * nodes.length,
+      intervalMs: 50,
+    },
   );
 }
 
@@ -73,7 +95,7 @@ export function daemonContext(lab: Lab, journal: Journal): DaemonContext {
     plan: planNetns(lab),
     paths,
     journal,
-    bundles: { relay: `${paths.bin}/relay.mjs`, kubelet: `${paths.bin}/kubelet.mjs` },
+    bundles: { helpers: `${paths.bin}/helpers.mjs`, kubelet: `${paths.bin}/kubelet.mjs` },
   };
 }
 
@@ -166,6 +188,9 @@ export async function startSpeakers(
     await waitFor(
       async () => {
         if (!isAlive(pid)) throw giveUp(new LabError(`gobgpd on ${node.name} exited:\n${lastLines(log)}`));
+        // Each probe is an `ip netns exec` and a Go CLI start; reading the log first spares the
+        // probes that would fail while gobgpd is still starting (many, with 250 nodes on 2 cores).
+        if (!lastLines(log, 20).includes(GOBGPD_CONFIG_READ)) return "config file not read yet";
         return (await gobgpReady(ns, s.apiPort)) || "gRPC API not answering yet";
       },
       { what: `gobgpd API of ${node.name}`, budgetMs: 10_000, intervalMs: 50 },
@@ -174,6 +199,10 @@ export async function startSpeakers(
     for (const r of s.routes) await gobgpAddPrefix(ns, s.apiPort, r.prefix, r.attributes);
   }
 }
+
+/** gobgpd logs this once it has applied its config file (measured here with 3.10 and 3.36; its
+ * gRPC API answers from then on); the CLI probe after it stays the proof. */
+const GOBGPD_CONFIG_READ = "Finished reading the config file";
 
 /** lab/emulate/listen-fd.pl: opens a listener in the namespace it runs in, then execs on. */
 const LISTEN_FD = fileURLToPath(new URL("../../emulate/listen-fd.pl", import.meta.url));

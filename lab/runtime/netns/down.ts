@@ -21,7 +21,12 @@ export async function netnsDown(
 ): Promise<DownReport> {
   const journal = new Journal(paths.journal);
   const entries = journal.entries();
-  const procs = entries.filter((e) => e.kind === "process");
+  // One process may be journaled under two names (the helpers process: "relay" and "kubelets").
+  const procs = [
+    ...new Map(
+      entries.flatMap((e) => (e.kind === "process" ? [[`${e.pid}/${e.startTime}`, e] as const] : [])),
+    ).values(),
+  ];
   await step(
     progress,
     "stop daemons",

@@ -3,6 +3,8 @@
 // decided once, for every runtime, in lab/scenario/faults.ts.
 import { setTimeout as sleep } from "node:timers/promises";
 import { relayRequest } from "../../emulate/zerotier/control.ts";
+import type { Lab } from "../../topology/model.ts";
+import { LabError } from "../../util/errors.ts";
 import { isAlive } from "../../util/processes.ts";
 import type { FaultActions } from "../kind.ts";
 import { createVxlans, removeVxlans } from "./build.ts";
@@ -33,6 +35,15 @@ export function netnsFaultActions(ctx: DaemonContext): FaultActions {
     },
     async linkUp(d) {
       await relayRequest(relay, { op: "up", ...direction(d) });
+    },
+    // The relay keeps a partition per direction between two sites: cut both of this pair's.
+    async linkDownBetween(routers) {
+      for (const d of pairDirections(ctx.lab, routers))
+        await relayRequest(relay, { op: "down", direction: d });
+      return `silent: zt0 stays up; the relay drops ${pairDirections(ctx.lab, routers).join(" and ")}`;
+    },
+    async linkUpBetween(routers) {
+      for (const d of pairDirections(ctx.lab, routers)) await relayRequest(relay, { op: "up", direction: d });
     },
     async linkImpair(d, impairment) {
       await relayRequest(relay, { op: "set", direction: d, impairment });
@@ -101,4 +112,14 @@ export function netnsFaultActions(ctx: DaemonContext): FaultActions {
     addNode: (spec) => addNode(ctx, spec),
     removeNode: (node) => removeNode(ctx, node),
   };
+}
+
+/** The relay's two directions ("<site>-><site>") between two routers. */
+export function pairDirections(lab: Lab, routers: readonly [string, string]): [string, string] {
+  const [a, b] = routers.map((name) => {
+    const site = lab.routers.find((r) => r.name === name)?.site;
+    if (!site) throw new LabError(`no router named ${name} in lab ${lab.name}`);
+    return site;
+  }) as [string, string];
+  return [`${a}->${b}`, `${b}->${a}`];
 }

@@ -40,7 +40,7 @@ import { netnsFaultActions } from "./faults.ts";
 import { GobgpWatch } from "./gobgp-watch.ts";
 import { Journal } from "./journal.ts";
 import { recognisedLabs } from "./leftovers.ts";
-import { labMemoryMiB } from "./memory.ts";
+import { labMemoryMiB, labPssMiB } from "./memory.ts";
 import { nsName, planNetns } from "./plan.ts";
 import { checkPrerequisites } from "./prerequisites.ts";
 import { DEFAULT_CONVERGE_BUDGET_MS, netnsUp } from "./up.ts";
@@ -281,5 +281,9 @@ export class NetnsHandle implements LabHandle {
 
   memoryMiB(): Promise<number> {
     return labMemoryMiB(planNetns(this.lab).namespaces.map((n) => n.name));
+  }
+
+  memoryPssMiB(): Promise<number> {
+    return labPssMiB(planNetns(this.lab).namespaces.map((n) => n.name));
   }
 }

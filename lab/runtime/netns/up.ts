@@ -19,14 +19,7 @@ import { silent, step } from "../../util/progress.ts";
 import type { LabHandle, UpOptions, UpResult } from "../kind.ts";
 import { type WorkPaths, workPaths } from "../workdir.ts";
 import { createLinks, createNamespaces } from "./build.ts";
-import {
-  type DaemonContext,
-  startBird,
-  startKubelets,
-  startRelay,
-  startSpeakers,
-  waitBgpListening,
-} from "./daemons.ts";
+import { type DaemonContext, startBird, startHelpers, startSpeakers, waitBgpListening } from "./daemons.ts";
 import { netnsDown } from "./down.ts";
 import { Journal } from "./journal.ts";
 import { planNetns } from "./plan.ts";
@@ -114,11 +107,11 @@ export async function netnsUp(h: LabHandle, opts: UpOptions = {}): Promise<UpRes
       writeArtifacts(paths.rendered, renderGobgp(lab));
       writeArtifacts(paths.root, renderBirdWrappers(lab, paths.root));
       mkdirSync(paths.bin, { recursive: true });
-      const [relay, kubelet] = await Promise.all([
-        bundleDaemon("relay", paths.bin),
+      const [helpers, kubelet] = await Promise.all([
+        bundleDaemon("helpers", paths.bin),
         bundleDaemon("kubelet", paths.bin),
       ]);
-      return { relay, kubelet };
+      return { helpers, kubelet };
     });
     opts.signal?.throwIfAborted();
     await step(
@@ -137,7 +130,9 @@ export async function netnsUp(h: LabHandle, opts: UpOptions = {}): Promise<UpRes
     const infraReadyMs = performance.now() - t0;
     for (const n of lab.nodes) mkdirSync(paths.nodeDir(n.name), { recursive: true });
     const ctx: DaemonContext = { lab, plan, paths, journal, bundles };
-    await step(progress, "start the ZeroTier relay", () => startRelay(ctx));
+    await step(progress, "start the ZeroTier relay and the kubelet stand-ins", () =>
+      startHelpers(ctx, lab.nodes),
+    );
     await step(
       progress,
       "start BIRD on the routers",
@@ -150,14 +145,8 @@ export async function netnsUp(h: LabHandle, opts: UpOptions = {}): Promise<UpRes
     opts.signal?.throwIfAborted();
     await step(
       progress,
-      "start the Cilium BGP speakers (gobgpd) and kubelets",
-      async () => {
-        // The kubelets' chain runs one step after another: beside the speakers, not after them.
-        await Promise.all([
-          mapLimit(lab.nodes, DAEMON_PARALLEL, (n) => startSpeakers(ctx, n)),
-          startKubelets(ctx, lab.nodes),
-        ]);
-      },
+      "start the Cilium BGP speakers (gobgpd)",
+      () => mapLimit(lab.nodes, DAEMON_PARALLEL, (n) => startSpeakers(ctx, n)),
       () => lab.nodes.map((n) => n.name).join(", "),
     );
     const daemonsReadyMs = performance.now() - t0;

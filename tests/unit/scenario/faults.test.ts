@@ -87,3 +87,32 @@ test("direct-down goes through the handle one way or both; its revert is direct-
     /no separate direct and relayed/,
   );
 });
+
+test("a cut between two routers goes through the handle's pair action; its revert is up for that pair", async (t) => {
+  const calls: string[] = [];
+  const h = handle({
+    linkDownBetween: async (r) => {
+      calls.push(`down ${r.join("<->")}`);
+      return "the relay drops home->mine and mine->home";
+    },
+    linkUpBetween: async (r) => {
+      calls.push(`up ${r.join("<->")}`);
+    },
+  });
+  const pair: [string, string] = ["router-home", "router-mine"];
+  const out = await applyFault(h, { kind: "link", action: "down", between: pair });
+  t.is(out.detail, "down router-home<->router-mine (the relay drops home->mine and mine->home)");
+  await out.revert?.();
+  t.deepEqual(calls, ["down router-home<->router-mine", "up router-home<->router-mine"]);
+  const up = await applyFault(h, { kind: "link", action: "up", between: pair });
+  t.is(up.revert, undefined);
+  // A runtime that can only cut a router's whole zt0 refuses it instead of cutting more.
+  const plain = handle({ linkDown: async () => "" });
+  t.regex(
+    unsupportedFault(plain, { kind: "link", action: "down", between: pair }) ?? "",
+    /cannot cut one pair of routers/,
+  );
+  await t.throwsAsync(applyFault(plain, { kind: "link", action: "down", between: pair }), {
+    instanceOf: LabError,
+  });
+});

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test, { type ExecutionContext } from "ava";
 import { formatDiagnostic, ValidationError } from "../../../lab/config/diagnostics.ts";
-import { loadScenario, SCENARIO_DIR } from "../../../lab/scenario/load.ts";
+import { loadScenario, SCENARIO_DIR, scenarioDirOf } from "../../../lab/scenario/load.ts";
 import { loadLab } from "../../../lab/topology/load.ts";
 import type { Lab } from "../../../lab/topology/model.ts";
 
@@ -206,3 +206,66 @@ test(
     "F:5:29: variants[0].routers.router-home: file CONFIGS/routers/nope.conf does not exist (paths are relative to the configs folder)",
   ],
 );
+test("a pair-scoped cut names two routers", (t) => {
+  const file = join(dir, "pair.yaml");
+  writeFileSync(
+    file,
+    `${HEAD}steps:\n  - fault: { link: zt, action: down, between: [router-home, router-mine] }\n`,
+  );
+  const cut = loadScenario(file, lab).steps[0];
+  t.deepEqual(cut?.kind === "fault" ? cut.fault : null, {
+    kind: "link",
+    action: "down",
+    between: ["router-home", "router-mine"],
+  });
+});
+test(
+  "between with an unknown router",
+  bad,
+  "steps:\n  - fault: { link: zt, action: down, between: [router-home, router-mien] }\n",
+  ['F:4:61: steps[0].fault.between[1]: unknown router "router-mien" (did you mean "router-mine"?)'],
+);
+test(
+  "between the same router twice",
+  bad,
+  "steps:\n  - fault: { link: zt, action: down, between: [router-home, router-home] }\n",
+  ["F:4:12: steps[0].fault: between needs two different routers, got router-home twice"],
+);
+test(
+  "between and direction together",
+  bad,
+  "steps:\n  - fault: { link: zt, action: up, direction: home->mine, between: [router-home, router-mine] }\n",
+  [
+    "F:4:12: steps[0].fault: give either direction or between: between already means both ways between two routers",
+  ],
+);
+test(
+  "between on an impairment",
+  bad,
+  "steps:\n  - fault: { link: zt, action: direct-down, between: [router-home, router-mine] }\n",
+  ["F:4:12: steps[0].fault: between applies to down and up only, not to direct-down"],
+);
+test(
+  "via on a metric that is not about routes",
+  bad,
+  "steps:\n  - { id: cut, wait: 1s }\nmetrics:\n  - { name: x, measure: session-down, on: router-home, peer: router_mine, via: 192.168.191.14 }\n",
+  ["F:6:80: metrics[0].via: via applies to route-add and route-del only"],
+);
+
+test("the three-site example's scenarios load against its topology, not the seed's", async (t) => {
+  const three = await loadLab(join(lab.configDir, "examples/three-sites/topology.yaml"));
+  const sdir = scenarioDirOf(three);
+  const files = readdirSync(sdir).filter((f) => f.endsWith(".yaml"));
+  t.deepEqual(files, ["transit-failover.yaml"]);
+  const s = loadScenario(join(sdir, "transit-failover.yaml"), three);
+  t.deepEqual(
+    s.variants.map((v) => v.name),
+    ["seed", "bfd"],
+  );
+  t.is(scenarioDirOf(lab), SCENARIO_DIR.replace(/\/$/, ""));
+  // Its third router does not exist in the seed: the file refuses it, with where.
+  const err = t.throws(() => loadScenario(join(sdir, "transit-failover.yaml"), lab), {
+    instanceOf: ValidationError,
+  }) as ValidationError;
+  t.true(err.diagnostics.some((d) => /unknown router "router-office"/.test(formatDiagnostic(d))));
+});

@@ -31,7 +31,7 @@ import { netemArgv } from "../../../../lab/runtime/clab/zt-fault.ts";
 import type { LabHandle } from "../../../../lab/runtime/kind.ts";
 import { needsClusterNodes, podCidrMap, runScenario } from "../../../../lab/scenario/engine.ts";
 import { applyFault } from "../../../../lab/scenario/faults.ts";
-import { loadScenario, SCENARIO_DIR } from "../../../../lab/scenario/load.ts";
+import { loadScenario, SCENARIO_DIR, scenarioDirOf } from "../../../../lab/scenario/load.ts";
 import { nodeChanges } from "../../../../lab/scenario/sources/node-poll.ts";
 import type { LabEvent } from "../../../../lab/scenario/types.ts";
 import { withVariant } from "../../../../lab/topology/build.ts";
@@ -156,6 +156,25 @@ test("direct-path faults are refused on clab, with why", async (t) => {
   t.is(refused.length, 2, "direct-down and direct-up");
   t.regex(refused[0]?.why ?? "", /^link direct-down: .*no separate direct and relayed paths/);
   await t.throwsAsync(applyFault(h, { kind: "link", action: "direct-down" }), { instanceOf: LabError });
+});
+
+test("a cut between two routers of three is refused on clab, with why, and touches nothing", async (t) => {
+  const three = await loadLab(join(lab.configDir, "examples/three-sites/topology.yaml"));
+  const containers = new RecordingContainers();
+  const tools = new RecordingTools();
+  const h = handleWith(containers, tools, three);
+  const s = loadScenario(join(scenarioDirOf(three), "transit-failover.yaml"), three);
+  const refused = h.unsupported(s);
+  t.is(refused.length, 2, "the cut and the heal");
+  t.regex(refused[0]?.why ?? "", /^link down between two routers: .*transit traffic keeps its pods' source/);
+  const result = await runScenario(h, s, s.variants[1] as never);
+  t.is(result.status, "skipped");
+  await t.throwsAsync(
+    applyFault(h, { kind: "link", action: "down", between: ["router-home", "router-mine"] }),
+    { instanceOf: LabError, message: /cannot cut one pair of routers/ },
+  );
+  t.deepEqual(containers.execs, [], "nothing touched");
+  t.deepEqual(tools.calls, []);
 });
 
 test("a zerotier-one restart is refused on clab, with why, and touches nothing", async (t) => {
