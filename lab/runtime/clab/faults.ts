@@ -63,7 +63,7 @@ export function directionRouters(lab: Lab, direction: string | undefined): { fro
   return { from: [routerOf(a)], to: [routerOf(b)] };
 }
 
-/** The router image has no procps (pkill), but pidof (sysvinit-utils). */
+/** pidof (sysvinit-utils) is in every Debian image: a router image without procps works too. */
 export const KILL_BIRD = ["sh", "-c", "kill -KILL $(pidof bird)"];
 
 export function startBirdArgv(config: string): string[] {

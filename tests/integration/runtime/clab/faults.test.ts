@@ -259,9 +259,8 @@ if (!reason) {
   );
 
   test.serial(
-    "SIGKILL of BIRD by exec (no procps in the image: pidof), then a restart by exec",
+    "SIGKILL of BIRD by exec (pidof, which every Debian image has), then a restart by exec",
     async (t) => {
-      t.is((await exec("r1", ["pkill", "--version"])).exitCode, 126, "pkill is not in the image");
       await must("r1", ["sh", "-c", "kill -KILL $(pidof bird)"]);
       await waitFor(
         async () => ((await exec("r1", ["pidof", "bird"])).exitCode === 1 ? true : "bird still running"),
