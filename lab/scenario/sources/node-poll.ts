@@ -3,6 +3,7 @@
 // are as exact as its controller (5 s node-monitor-period), not as the poll.
 import type { ClusterNode, LabHandle } from "../../runtime/kind.ts";
 import type { LabEvent } from "../types.ts";
+import { pollEvents } from "./poll.ts";
 
 const POLL_MS = 2000;
 
@@ -40,28 +41,15 @@ export function watchNodes(h: LabHandle, record: (e: LabEvent) => void): () => P
   const read = h.clusterNodes?.bind(h);
   if (!read) return async () => {};
   let last: ClusterNode[] | null = null;
-  let failing = false;
-  let stopped = false;
-  let pending: Promise<void> = Promise.resolve();
-  const tick = () => {
-    pending = read()
-      .then((nodes) => {
-        for (const e of nodeChanges(last, nodes)) record(e);
-        last = nodes;
-        failing = false;
-      })
-      .catch((err: Error) => {
-        if (!failing) record({ t: Date.now(), kind: "note", message: `control plane: ${err.message}` });
-        failing = true;
-      });
-  };
-  tick();
-  const timer = setInterval(() => {
-    if (!stopped) tick();
-  }, POLL_MS);
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await pending;
-  };
+  return pollEvents({
+    read,
+    eventsOf: (nodes) => {
+      const events = nodeChanges(last, nodes);
+      last = nodes;
+      return events;
+    },
+    record,
+    label: "control plane",
+    intervalMs: POLL_MS,
+  });
 }

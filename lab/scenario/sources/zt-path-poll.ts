@@ -3,6 +3,7 @@
 // switch to the root is placed where ZeroTier's timers put it, not where the poll found it.
 import type { LabHandle, ZtPaths } from "../../runtime/kind.ts";
 import type { LabEvent } from "../types.ts";
+import { pollEvents } from "./poll.ts";
 
 const POLL_MS = 1000;
 
@@ -35,30 +36,13 @@ export function watchZtPaths(h: LabHandle, record: (e: LabEvent) => void): () =>
   const read = h.ztPaths?.bind(h);
   if (!read) return async () => {};
   const reader: PathReader = { lastSeq: null };
-  let failing = false;
-  let stopped = false;
-  let pending: Promise<void> = Promise.resolve();
-  const tick = () => {
-    pending = read()
-      .then((paths) => {
-        for (const e of pathEvents(reader, paths, Date.now())) record(e);
-        failing = false;
-      })
-      .catch((err: Error) => {
-        if (!failing) record({ t: Date.now(), kind: "note", message: `ZeroTier paths: ${err.message}` });
-        failing = true;
-      });
-  };
-  tick();
-  const timer = setInterval(() => {
-    if (!stopped) tick();
-  }, POLL_MS);
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await pending;
+  return pollEvents({
+    read,
+    eventsOf: (paths) => pathEvents(reader, paths, Date.now()),
+    record,
+    label: "ZeroTier paths",
+    intervalMs: POLL_MS,
     // The last switches before the scenario ended (e.g. back to direct just before the stop).
-    if (!failing) tick();
-    await pending;
-  };
+    finalRead: true,
+  });
 }
