@@ -1,16 +1,14 @@
 // `lab diff` refuses bad input with exit 2 before any lab exists, and leaves nothing behind: an
 // unknown ref, a bad --repeat or --name, an unknown scenario, a guards.yaml with a typo (with its
 // file:line:col). Run against a temp git repository holding the project's configs.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import test from "ava";
 import { materialiseRef, materialiseWorkingTree, resolveRef } from "../../../lab/diff/materialise.ts";
 import { UsageError } from "../../../lab/util/errors.ts";
-
-const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+import { REPO, runLabCli } from "../../helpers/cli.ts";
 
 function repoWithConfigs(): string {
   const dir = mkdtempSync(join(tmpdir(), "lab-diff-cli-"));
@@ -24,12 +22,7 @@ function repoWithConfigs(): string {
 }
 
 function lab(args: string[], workdir: string) {
-  return spawnSync(process.execPath, ["--import", "tsx", "scripts/lab.ts", ...args], {
-    cwd: REPO,
-    env: { ...process.env, LAB_WORKDIR: workdir },
-    encoding: "utf8",
-    timeout: 120_000,
-  });
+  return runLabCli(args, { LAB_WORKDIR: workdir });
 }
 
 test("materialise: a ref's configs/ through git archive, the working tree's with its edits", async (t) => {

@@ -1,17 +1,10 @@
 // `run --list` offers the scenarios that live next to the topology: the seed's configs/scenarios,
 // or an example's own scenarios/ folder, never one written for the other's elements.
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import test from "ava";
-
-const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+import { runLabCli } from "../../helpers/cli.ts";
 
 function list(extra: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/lab.ts", "run", "--list", ...extra], {
-    cwd: REPO,
-    encoding: "utf8",
-    timeout: 120_000,
-  });
+  const r = runLabCli(["run", "--list", ...extra]);
   return {
     status: r.status,
     names: r.stdout
@@ -33,11 +26,7 @@ test("the seed lists its scenarios, the three-site example its own", (t) => {
 });
 
 test("a scenario of another topology is refused by name, with where it looked", (t) => {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/lab.ts", "run", "transit-failover"], {
-    cwd: REPO,
-    encoding: "utf8",
-    timeout: 120_000,
-  });
+  const r = runLabCli(["run", "transit-failover"]);
   t.is(r.status, 2);
   t.regex(r.stderr, /unknown scenario "transit-failover" in .*configs\/scenarios/);
 });

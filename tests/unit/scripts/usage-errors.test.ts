@@ -1,22 +1,14 @@
 // Bad input on the command line exits 2 with the message and its hint, whichever layer refused it:
 // the CLI kit (lint's --threshold) or the ZeroTier impairment flags (link). Both throw the lab's one
 // UsageError; these pin what a user sees.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import test from "ava";
-
-const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+import { runLabCli } from "../../helpers/cli.ts";
 
 function lab(args: string[], workdir: string) {
-  return spawnSync(process.execPath, ["--import", "tsx", "scripts/lab.ts", ...args], {
-    cwd: REPO,
-    env: { ...process.env, LAB_WORKDIR: workdir },
-    encoding: "utf8",
-    timeout: 120_000,
-  });
+  return runLabCli(args, { LAB_WORKDIR: workdir });
 }
 
 test("a usage error prints error: message, then the hint bare, and exits 2", (t) => {
