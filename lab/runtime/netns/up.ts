@@ -24,6 +24,7 @@ import { netnsDown } from "./down.ts";
 import { Journal } from "./journal.ts";
 import { planNetns } from "./plan.ts";
 import { checkPrerequisites } from "./prerequisites.ts";
+import { offloadRelayPath } from "./relay-offload.ts";
 import { serviceRefusals } from "./services.ts";
 
 export const DEFAULT_CONVERGE_BUDGET_MS = 90_000;
@@ -127,6 +128,12 @@ export async function netnsUp(h: LabHandle, opts: UpOptions = {}): Promise<UpRes
       () => createLinks(plan),
       () => `${plan.links.length} veth pairs, ${plan.vxlans.length} VXLAN`,
     );
+    const offloadProblems = await offloadRelayPath(plan);
+    if (offloadProblems.length > 0)
+      progress({
+        kind: "warn",
+        message: `the routers receive the relay's datagrams on its own CPU, so one TCP stream across the sites is slower (docs/facts.md): ${offloadProblems.join("; ")}`,
+      });
     const infraReadyMs = performance.now() - t0;
     for (const n of lab.nodes) mkdirSync(paths.nodeDir(n.name), { recursive: true });
     const ctx: DaemonContext = { lab, plan, paths, journal, bundles };

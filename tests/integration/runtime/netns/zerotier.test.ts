@@ -97,6 +97,20 @@ t("under 10 % loss, 1400-byte pod pings lose clearly more than 56-byte ones", as
   }
 });
 
+t("the routers receive the relay's datagrams on a NAPI kthread, behind a queue", async (tt) => {
+  for (const r of lab.routers) {
+    const where = ns(r.name);
+    const threaded = await run(["cat", "/sys/class/net/wan0/threaded"], { netns: where });
+    tt.is(threaded.stdout.trim(), "1", `${r.name} wan0 threaded NAPI`);
+    const features = await run(["ethtool", "-k", "wan0"], { netns: where });
+    tt.regex(features.stdout, /generic-receive-offload: on/, r.name);
+    tt.regex(features.stdout, /rx-udp-gro-forwarding: on/, r.name);
+  }
+  const qdiscs = await run(["tc", "qdisc", "show"], { netns: ns("inet") });
+  const pfifo = qdiscs.stdout.split("\n").filter((l) => /^qdisc pfifo .* dev wan\d+ root/.test(l));
+  tt.is(pfifo.length, lab.routers.length, qdiscs.stdout);
+});
+
 t("ztPaths: both directions direct; a dead direct path is still used, no switch yet", async (tt) => {
   const read = h.ztPaths?.bind(h);
   if (!read) return tt.fail("the netns handle reads ZeroTier's paths");
