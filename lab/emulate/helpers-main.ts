@@ -1,8 +1,9 @@
 // The lab's one helper process at `up`: the ZeroTier relay and the kubelet stand-ins (with the
 // control plane) of every node, in the lab's inet namespace. Two Node.js processes cost two
 // runtimes (~40 MiB resident each, mostly the node binary's own pages); one hosts both for the
-// price of one. The kubelets' sockets are inherited from the listen-fd.pl chain
-// (runtime/netns/daemons.ts) that execs into this process.
+// price of one. The ZeroTier root's socket (opened in the root's own namespace) and the kubelets'
+// sockets are inherited from the listen-fd.pl chain (runtime/netns/daemons.ts, helpersArgv) that
+// execs into this process.
 //   node helpers.mjs [kubelet arguments] --relay [relay arguments]
 // Prints "relay ready", then "kubelets ready: N"; exits 0 after SIGTERM/SIGINT, 2 bad arguments.
 import { serveKubelets } from "./kubelet.ts";

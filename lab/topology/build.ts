@@ -178,10 +178,13 @@ function checkNames({ raw, at }: Build, diags: Diagnostics): void {
   for (const [i, s] of raw.sites.entries()) unique(s.name, `sites[${i}].name`);
   for (const [i, r] of raw.routers.entries()) unique(r.name, `routers[${i}].name`);
   for (const [i, n] of raw.nodes.entries()) unique(n.name, `nodes[${i}].name`);
-  // Each router and node gets the namespace <lab>-<name>, beside <lab>-inet, <lab>-sw-<site> and
+  // Each router and node gets the namespace <lab>-<name>, beside <lab>-inet, <lab>-zt-root, <lab>-sw-<site> and
   // the pods' <lab>-<node>-pod<k> (runtime/netns/plan.ts): a name equal to one of those would
   // share its namespace.
-  const reserved = new Map<string, string>([["inet", "the lab's internet namespace"]]);
+  const reserved = new Map<string, string>([
+    ["inet", "the lab's internet namespace"],
+    ["zt-root", "the lab's ZeroTier root"],
+  ]);
   for (const s of raw.sites) reserved.set(`sw-${s.name}`, `the LAN switch of site "${s.name}"`);
   for (const n of raw.nodes)
     for (let k = 1; k <= (n.pods ?? 1); k++)

@@ -7,7 +7,8 @@ export function formatRelayStatus(status: RelayStatus): string {
   const where = status.listening ? `${status.listening.address}:${status.listening.port}` : "(not listening)";
   const peers = status.endpoints.map((e) => `${e.name}=${e.address}`).join(" ");
   const lines = [
-    `relay ${where} -> ${peers} port ${status.peerPort}, seed ${status.seed}, ZeroTier physical MTU ${status.physMtu}, root +${status.rootDelayMs} ms`,
+    `relay ${where} -> ${peers} port ${status.peerPort}, seed ${status.seed}, ZeroTier physical MTU ${status.physMtu}`,
+    formatRoot(status),
   ];
 
   const rows = status.directions.map((d) => {
@@ -53,6 +54,17 @@ export function formatRelayStatus(status: RelayStatus): string {
   const u = status.unknownSources;
   if (u.count > 0) lines.push(`unknown sources: ${u.count} datagrams dropped (last from ${u.last})`);
   return lines.join("\n");
+}
+
+/** "root 100.64.0.2:9993 (own namespace) +20 ms, relayed 12 frames". */
+function formatRoot(status: RelayStatus): string {
+  const r = status.root;
+  const where = r.address === null ? "(not listening)" : `${r.address}:${r.port}`;
+  const notes = [`relayed ${r.forwarded} frames`];
+  if (r.queued > 0) notes.push(`${r.queued} waiting`);
+  if (r.refused > 0) notes.push(`refused ${r.refused}`);
+  if (r.sendErrors > 0) notes.push(`send-error ${r.sendErrors}`);
+  return `root ${where}${r.ownNamespace ? " (own namespace)" : ""} +${status.rootDelayMs} ms, ${notes.join(", ")}`;
 }
 
 /** "DIRECT 3s", "RELAY 250s", "DIRECT(dead) 30s": the path and the last receive on the direct one. */

@@ -15,12 +15,14 @@ export interface RelayMainOptions {
   seed: number | undefined;
   /** The topology's path per direction (--path, repeatable). */
   baseline: DirectionBaseline[];
+  /** The root's UDP socket, opened in the root's own namespace (--root-fd); none: beside the relay. */
+  rootFd: number | undefined;
   help: boolean;
 }
 
 export const RELAY_MAIN_USAGE =
   "usage: relay-main.ts --bind IP [--port 9993] [--peer-port PORT] --endpoint NAME=IP --endpoint NAME=IP" +
-  " [--endpoint ...] --control SOCKET [--seed N] [--path FROM->TO=JSON ...]";
+  " [--endpoint ...] --control SOCKET [--seed N] [--path FROM->TO=JSON ...] [--root-fd FD]";
 
 const EXAMPLES: Record<string, string> = {
   "--bind": "--bind 10.0.0.1",
@@ -30,6 +32,7 @@ const EXAMPLES: Record<string, string> = {
   "--control": "--control /run/lab/relay.sock",
   "--seed": "--seed 42",
   "--path": '--path home->mine={"delayMs":10,"jitterMs":1}',
+  "--root-fd": "--root-fd 3",
 };
 
 export function parseRelayMainArgs(argv: readonly string[]): RelayMainOptions {
@@ -59,7 +62,17 @@ export function parseRelayMainArgs(argv: readonly string[]): RelayMainOptions {
     else values.set(flag, value);
   }
   if (help)
-    return { bind: "", port: 0, peerPort: 0, endpoints, control: "", seed: undefined, baseline, help };
+    return {
+      bind: "",
+      port: 0,
+      peerPort: 0,
+      endpoints,
+      control: "",
+      seed: undefined,
+      baseline,
+      rootFd: undefined,
+      help,
+    };
 
   const bind = required(values, "--bind");
   if (isIP(bind) === 0) throw bad("--bind", bind, "not an IP address");
@@ -74,7 +87,9 @@ export function parseRelayMainArgs(argv: readonly string[]): RelayMainOptions {
     );
   const control = required(values, "--control");
   const seed = intFlag(values, "--seed", 0, 2 ** 32 - 1);
-  return { bind, port, peerPort, endpoints, control, seed, baseline, help };
+  // 0-2 are stdin, stdout and stderr.
+  const rootFd = intFlag(values, "--root-fd", 3, 65535);
+  return { bind, port, peerPort, endpoints, control, seed, baseline, rootFd, help };
 }
 
 /** FROM->TO=JSON impairment; the relay checks the direction and the fields. */

@@ -27,6 +27,7 @@ export async function startRelayService(argv: string[], log: (line: string) => v
       endpoints: opts.endpoints,
       seed: opts.seed,
       baseline: opts.baseline,
+      ...(opts.rootFd === undefined ? {} : { rootSocket: { fd: opts.rootFd } }),
       log,
     });
   } catch (err) {

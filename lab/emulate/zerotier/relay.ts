@@ -25,6 +25,7 @@ import {
 } from "./impairment.ts";
 import { type PathKind, PeerPaths, type PeerPathTimers } from "./peer-paths.ts";
 import { deriveSeed, mulberry32 } from "./prng.ts";
+import { type RootSocket, type RootStatus, rootDatagram, ZerotierRoot } from "./root.ts";
 import { type DirectionCounters, DirectionShaper } from "./shaper.ts";
 import type { DirectionBaseline } from "./wan-path.ts";
 
@@ -59,6 +60,9 @@ export interface RelayOptions {
   baseline?: DirectionBaseline[];
   /** Added one-way delay of the path relayed through a root; default ROOT_DELAY_MS. */
   rootDelayMs?: number;
+  /** The root's socket: inherited from the root's own namespace, or by default bound beside the
+   * relay (its address, any port). */
+  rootSocket?: RootSocket;
   /** ZeroTier's path timers (tests shorten them); default ZeroTierOne's. */
   pathTimers?: PeerPathTimers;
   log?: (line: string) => void;
@@ -75,7 +79,7 @@ export interface FrameCounters {
   fragmented: number;
   /** Sent into a direct path that carries nothing (the sender has not given it up yet). */
   deadPath: number;
-  /** Sent through the root. */
+  /** Sent through the root (handed to it once whole; it adds its delay and sends them on). */
   relayed: number;
 }
 
@@ -115,6 +119,8 @@ export interface RelayStatus {
   seed: number;
   physMtu: number;
   rootDelayMs: number;
+  /** Where the root relays from, and what it did. */
+  root: RootStatus;
   endpoints: RelayEndpoint[];
   directions: DirectionStatus[];
   /** The latest path switches, oldest first (at most PATH_CHANGES_KEPT). */
@@ -128,12 +134,16 @@ interface Fragment {
   id: number;
   index: number;
   total: number;
+  /** Goes through the root once whole. */
+  relayed: boolean;
 }
 
 interface Direction {
   name: string;
   from: RelayEndpoint;
   to: RelayEndpoint;
+  /** `to`'s place among the endpoints: how the root is told where a relayed frame goes. */
+  toIndex: number;
   shaper: DirectionShaper;
   queue: DepartureQueue<Fragment>;
   frames: FrameCounters;
@@ -165,7 +175,9 @@ export class ZerotierRelay {
   readonly #paths: PeerPaths;
   readonly #pathChanges: PathChange[] = [];
   #pathSeq = 0;
-  #rootDelayMs: number;
+  readonly #root: ZerotierRoot;
+  /** Connected to the root: relayed frames leave on it. */
+  #toRoot: dgram.Socket | undefined;
   /** What reset() returns the root's delay to. */
   readonly #baselineRootDelayMs: number;
   readonly #now = () => performance.now();
@@ -192,8 +204,16 @@ export class ZerotierRelay {
       opts.pathTimers,
       (direction, via, t) => this.#recordSwitch(direction, via, t),
     );
-    this.#rootDelayMs = opts.rootDelayMs ?? ROOT_DELAY_MS;
-    this.#baselineRootDelayMs = this.#rootDelayMs;
+    this.#baselineRootDelayMs = opts.rootDelayMs ?? ROOT_DELAY_MS;
+    this.#root = new ZerotierRoot({
+      socket: opts.rootSocket ?? { address: this.#bindAddress, port: 0 },
+      endpoints: this.#endpoints,
+      peerPort: this.#peerPort,
+      delayMs: this.#baselineRootDelayMs,
+      relayAddress: this.#bindAddress,
+      now,
+      log: this.#log,
+    });
     for (const to of this.#endpoints)
       this.#reassembly.set(
         to.address,
@@ -217,6 +237,7 @@ export class ZerotierRelay {
           name: `${from.name}->${to.name}`,
           from,
           to,
+          toIndex: this.#endpoints.indexOf(to),
           shaper,
           queue,
           frames: emptyFrameCounters(),
@@ -274,10 +295,18 @@ export class ZerotierRelay {
     }
     socket.on("error", (err) => this.#log(`socket error: ${err.message}`));
     try {
-      for (const dir of this.#directions) dir.out = await this.#connect(dir);
+      for (const dir of this.#directions) dir.out = await this.#connect(dir.to.address, this.#peerPort, dir);
     } catch (err) {
       await this.stop();
       throw bindError(this.#bindAddress, 0, err);
+    }
+    try {
+      await this.#root.start();
+      const at = this.#root.address as { address: string; port: number };
+      this.#toRoot = await this.#connect(at.address, at.port, null);
+    } catch (err) {
+      await this.stop();
+      throw err instanceof LabError ? err : bindError(this.#bindAddress, 0, err);
     }
     socket.on("message", (msg, rinfo) => this.#onMessage(msg, rinfo.address, rinfo.port));
     const { address, port } = socket.address();
@@ -285,14 +314,17 @@ export class ZerotierRelay {
   }
 
   /** A socket of the relay's address sending to one receiver only; a failed send is counted on
-   * the direction (without a send callback Node reports it as the socket's error). */
-  async #connect(dir: Direction): Promise<dgram.Socket> {
+   * the direction, or logged for the root's (without a send callback Node reports it as the
+   * socket's error). */
+  async #connect(address: string, port: number, dir: Direction | null): Promise<dgram.Socket> {
     const out = dgram.createSocket({ type: isIP(this.#bindAddress) === 6 ? "udp6" : "udp4" });
-    out.on("error", (err) => this.#sendFailed(dir, err));
+    out.on("error", (err) =>
+      dir ? this.#sendFailed(dir, err) : this.#log(`send to the root: ${err.message}`),
+    );
     await new Promise<void>((resolve, reject) => {
       out.once("error", reject);
       out.bind({ address: this.#bindAddress, port: 0 }, () =>
-        out.connect(this.#peerPort, dir.to.address, () => {
+        out.connect(port, address, () => {
           out.off("error", reject);
           resolve();
         }),
@@ -317,6 +349,10 @@ export class ZerotierRelay {
       dir.out = undefined;
       if (out) await new Promise<void>((resolve) => out.close(() => resolve()));
     }
+    const toRoot = this.#toRoot;
+    this.#toRoot = undefined;
+    if (toRoot) await new Promise<void>((resolve) => toRoot.close(() => resolve()));
+    await this.#root.stop();
     for (const r of this.#reassembly.values()) r.clear();
     const socket = this.#socket;
     this.#socket = undefined;
@@ -358,7 +394,7 @@ export class ZerotierRelay {
   setRootDelay(ms: number): void {
     if (!(Number.isFinite(ms) && ms >= 0 && ms <= 60_000))
       throw new LabError(`root delay ${ms} ms: expected 0 to 60000`);
-    this.#rootDelayMs = ms;
+    this.#root.delayMs = ms;
     this.#log(`root delay ${ms} ms`);
   }
 
@@ -385,8 +421,11 @@ export class ZerotierRelay {
         dir.sendErrors = 0;
       }
     }
-    this.#rootDelayMs = this.#baselineRootDelayMs;
-    if (opts.counters) this.#unknown = { count: 0, last: null };
+    this.#root.delayMs = this.#baselineRootDelayMs;
+    if (opts.counters) {
+      this.#unknown = { count: 0, last: null };
+      this.#root.resetCounters();
+    }
     this.#log(`reset${opts.counters ? " (counters too)" : ""}`);
   }
 
@@ -403,7 +442,8 @@ export class ZerotierRelay {
       peerPort: this.#peerPort,
       seed: this.#seed,
       physMtu: this.#physMtu,
-      rootDelayMs: this.#rootDelayMs,
+      rootDelayMs: this.#root.delayMs,
+      root: this.#root.status(),
       endpoints: this.#endpoints.map((e) => ({ ...e })),
       directions: this.#directions.map((d) => this.#status(d)),
       pathChanges: this.#pathChanges.map((c) => ({ ...c })),
@@ -476,16 +516,16 @@ export class ZerotierRelay {
         dir.frames.deadPath++;
         continue;
       }
-      // Through the root the packets cross the same internet, and then some.
-      const extra = via === "relay" ? this.#rootDelayMs : 0;
-      if (via === "relay") dir.frames.relayed++;
+      // Through the root the packets cross the same internet, then the root's detour.
+      const relayed = via === "relay";
+      if (relayed) dir.frames.relayed++;
       let sent = false;
       sizes.forEach((bytes, index) => {
         const decision = dir.shaper.decide(bytes, now);
         if (decision.kind !== "send") return;
         sent = true;
         for (const at of decision.departures)
-          dir.queue.push(at + extra, { frame: msg, id, index, total: sizes.length });
+          dir.queue.push(at, { frame: msg, id, index, total: sizes.length, relayed });
       });
       // The receiver heard the sender over the direct path: that path stays remembered.
       if (sent && via === "direct") this.#paths.receivedDirect(dir.from.name, dir.to.name, now);
@@ -498,12 +538,13 @@ export class ZerotierRelay {
     const r = ring ? ring.add(f.id, f.index, f.total, { dir, frame: f.frame }) : null;
     if (r && r.kind !== "complete") return;
     dir.frames.delivered++;
-    this.#send(dir, f.frame);
+    this.#send(dir, f.frame, f.relayed);
   }
 
-  #send(dir: Direction, buf: Buffer): void {
+  #send(dir: Direction, buf: Buffer, relayed: boolean): void {
     try {
-      dir.out?.send(buf);
+      if (relayed) this.#toRoot?.send(rootDatagram(dir.toIndex, buf));
+      else dir.out?.send(buf);
     } catch (err) {
       this.#sendFailed(dir, err instanceof Error ? err : new Error(String(err)));
     }

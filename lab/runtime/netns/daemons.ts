@@ -38,10 +38,14 @@ function lastLines(file: string, n = 8): string {
   }
 }
 
+/** The descriptor the root's socket is inherited on: the chain's first. */
+const ROOT_FD = 3;
+
 /** The relay's command-line words (lab/emulate/zerotier/main-args.ts). */
-function relayArgs(ctx: DaemonContext): string[] {
+function relayArgs(ctx: Pick<DaemonContext, "plan" | "paths">): string[] {
   const { relay } = ctx.plan;
   const argv = ["--bind", relay.address, "--port", String(relay.port), "--control", ctx.paths.relaySocket];
+  argv.push("--root-fd", String(ROOT_FD));
   for (const e of relay.endpoints) argv.push("--endpoint", `${e.name}=${e.address}`);
   for (const b of relay.baseline) argv.push("--path", `${b.direction}=${JSON.stringify(b.impairment)}`);
   return argv;
@@ -57,11 +61,7 @@ function relayArgs(ctx: DaemonContext): string[] {
 export async function startHelpers(ctx: DaemonContext, nodes: readonly K8sNode[]): Promise<void> {
   const { relay } = ctx.plan;
   mkdirSync(`${ctx.paths.root}/relay`, { recursive: true });
-  const argv = [
-    ...kubeletChain(ctx.lab.name, nodes, relay.ns, ctx.bundles.helpers, controlPlaneOf(ctx.lab)),
-    "--relay",
-    ...relayArgs(ctx),
-  ];
+  const argv = helpersArgv(ctx, nodes);
   const log = ctx.paths.relayLog;
   // argv is `ip netns exec NS ...`: the chain's first step (or the server) runs in NS.
   const pid = spawnInNetns(argv[3] as string, argv.slice(4), log);
@@ -85,6 +85,24 @@ export async function startHelpers(ctx: DaemonContext, nodes: readonly K8sNode[]
       intervalMs: 50,
     },
   );
+}
+
+/** The helpers process's argv: a listen-fd.pl step in the root's namespace opens the root's socket
+ * on ROOT_FD, the kubelets' chain follows from the next descriptor, and the process in the inet
+ * namespace gets the kubelet arguments, then `--relay` and the relay's. */
+export function helpersArgv(
+  ctx: Pick<DaemonContext, "lab" | "plan" | "paths" | "bundles">,
+  nodes: readonly K8sNode[],
+): string[] {
+  const { relay } = ctx.plan;
+  const rootStep = ["ip", "netns", "exec", relay.root.ns, "perl", LISTEN_FD];
+  rootStep.push(String(ROOT_FD), relay.root.address, `udp:${relay.port}`);
+  return [
+    ...rootStep,
+    ...kubeletChain(ctx.lab.name, nodes, relay.ns, ctx.bundles.helpers, controlPlaneOf(ctx.lab), ROOT_FD + 1),
+    "--relay",
+    ...relayArgs(ctx),
+  ];
 }
 
 /** The daemon context of a lab that is up (helper bundles already built by `up`). */
@@ -214,6 +232,7 @@ const LISTEN_FD = fileURLToPath(new URL("../../emulate/listen-fd.pl", import.met
  * `serverNs`) that inherits them all. The pid stays the same along the chain (every step execs).
  * Per node: its kubelet listener (:10250) and a UDP socket its heartbeats leave from; on the
  * control-plane node also the control plane's API (:6443, TCP for reads, UDP for heartbeats).
+ * `firstFd`: where the chain's descriptors start (an earlier step holds the ones below).
  */
 export function kubeletChain(
   labName: string,
@@ -221,10 +240,11 @@ export function kubeletChain(
   serverNs: string,
   bundle: string,
   controlPlane: { address: string; gracePeriodMs: number; tolerationMs: number } | null = null,
+  firstFd = 3,
 ): string[] {
   const chain: string[] = [];
   const args: string[] = [];
-  let fd = 3;
+  let fd = firstFd;
   for (const n of nodes) {
     const specs = [String(fd), n.address, String(KUBELET_PORT)];
     args.push("--listen", `${n.name}=${fd++}`);

@@ -41,7 +41,7 @@ import { GobgpWatch } from "./gobgp-watch.ts";
 import { Journal } from "./journal.ts";
 import { recognisedLabs } from "./leftovers.ts";
 import { labMemoryMiB, labPssMiB } from "./memory.ts";
-import { nsName, planNetns } from "./plan.ts";
+import { nsName, planNetns, ROOT_ELEMENT } from "./plan.ts";
 import { checkPrerequisites } from "./prerequisites.ts";
 import { DEFAULT_CONVERGE_BUDGET_MS, netnsUp } from "./up.ts";
 import { netnsVersions } from "./versions.ts";
@@ -220,7 +220,7 @@ export class NetnsHandle implements LabHandle {
   }
 
   extraExecTargets(): string[] {
-    return ["inet"];
+    return ["inet", ROOT_ELEMENT];
   }
 
   /** Interactive, in the element's namespace; birdc and gobgp find their daemon by themselves. */

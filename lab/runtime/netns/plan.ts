@@ -6,7 +6,7 @@ import type { Lab } from "../../topology/model.ts";
 import { LAN_MTU, POD_MTU } from "../../topology/mtu.ts";
 import { nodeServiceRoutes, podServiceAddresses } from "./services.ts";
 
-export type NsRole = "inet" | "switch" | "router" | "node" | "pod";
+export type NsRole = "inet" | "root" | "switch" | "router" | "node" | "pod";
 
 export interface PlannedNamespace {
   name: string;
@@ -58,6 +58,8 @@ export interface NetnsPlan {
     endpoints: { name: string; address: string }[];
     /** The topology's WAN path per direction, which the relay starts with and resets to. */
     baseline: DirectionBaseline[];
+    /** The emulated ZeroTier root, in a namespace of its own on the internet's bridge. */
+    root: { ns: string; address: string };
   };
 }
 
@@ -67,6 +69,10 @@ export const ZT_VNI = 191;
 /** The underlay must carry a 2800-byte ZT frame plus VXLAN overhead: >= 2850 (measured: docs/facts.md). */
 export const UNDERLAY_MTU = 9000;
 const UNDERLAY_NET = "100.64.0";
+/** The namespace of the emulated ZeroTier root (<lab>-zt-root); a topology may not name a router or
+ * node so (topology/build.ts). */
+export const ROOT_ELEMENT = "zt-root";
+const ROOT_ADDRESS = `${UNDERLAY_NET}.2`;
 
 export const nsName = (lab: string, what: string) => `${lab}-${what}`;
 
@@ -83,6 +89,17 @@ export function planNetns(lab: Lab): NetnsPlan {
   const endpoints: { name: string; address: string }[] = [];
   const ztLen = lab.zerotier.network.prefixLength;
   const serviceAddressesOf = podServiceAddresses(lab);
+
+  // Relayed frames cross into the root's namespace and leave it from the root's address, as a
+  // ZeroTier peer receives relayed packets from a root (lab/emulate/zerotier/root.ts).
+  const root = nsName(L, ROOT_ELEMENT);
+  namespaces.push({ name: root, role: "root", of: "ZeroTier root", forwarding: false });
+  links.push({
+    a: { ns: root, ifname: "wan0", addresses: [`${ROOT_ADDRESS}/24`] },
+    b: { ns: inet, ifname: "root0", addresses: [], bridge: "br0" },
+    mtu: UNDERLAY_MTU,
+    purpose: "the ZeroTier root's internet uplink",
+  });
 
   for (const site of lab.sites) {
     const sw = nsName(L, `sw-${site.name}`);
@@ -170,6 +187,7 @@ export function planNetns(lab: Lab): NetnsPlan {
       port: ZT_PORT,
       endpoints,
       baseline: pathBaselines(lab.zerotier.paths),
+      root: { ns: root, address: ROOT_ADDRESS },
     },
   };
 }

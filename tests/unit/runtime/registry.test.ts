@@ -49,7 +49,7 @@ test("a netns handle derives every name from its lab's name, and variants keep i
   t.is(await h.addressOf("sakamoto"), "192.168.6.80");
   t.deepEqual(await h.podCidrs(), new Map(seed.nodes.map((n) => [n.name, [n.podCidr.text]])));
   t.regex(h.birdLogFile("router-home"), /\/rgx\/.*router-home/);
-  t.deepEqual(h.extraExecTargets(), ["inet"]);
+  t.deepEqual(h.extraExecTargets(), ["inet", "zt-root"]);
   const other = h.withLab({ ...seed, name: "rgx" });
   t.is(other.dir, h.dir);
   t.false(h.isUp());

@@ -258,6 +258,13 @@ test(
 );
 
 test(
+  "a node named like the ZeroTier root's namespace",
+  rejects,
+  [{ file: topo, replace: "  - name: nano\n", with: "  - name: zt-root\n" }],
+  [`${T}:61:11: nodes[2].name: name "zt-root" is the namespace name of the lab's ZeroTier root (rename it)`],
+);
+
+test(
   "YAML syntax error: a key indented one space too little",
   rejects,
   [{ file: topo, replace: "    asn: 64515", with: "   asn: 64515" }],

@@ -8,12 +8,12 @@ import { relayRequest } from "../../../../lab/emulate/zerotier/control.ts";
 import { ping } from "../../../../lab/observe/probes.ts";
 import type { LabHandle } from "../../../../lab/runtime/kind.ts";
 import { netnsKind } from "../../../../lab/runtime/netns/kind.ts";
-import { nsName } from "../../../../lab/runtime/netns/plan.ts";
+import { nsName, planNetns, ZT_VNI } from "../../../../lab/runtime/netns/plan.ts";
 import { workPaths } from "../../../../lab/runtime/workdir.ts";
 import { applyFault } from "../../../../lab/scenario/faults.ts";
 import { watchZtPaths } from "../../../../lab/scenario/sources/zt-path-poll.ts";
 import type { LabEvent } from "../../../../lab/scenario/types.ts";
-import type { Lab } from "../../../../lab/topology/model.ts";
+import type { Lab, Router } from "../../../../lab/topology/model.ts";
 import { run } from "../../../../lab/util/exec.ts";
 import { waitFor } from "../../../../lab/util/wait.ts";
 import { useSeedLab } from "../../../helpers/lab-fixture.ts";
@@ -111,6 +111,33 @@ t("the routers receive the relay's datagrams on a NAPI kthread, behind a queue",
   tt.is(pfifo.length, lab.routers.length, qdiscs.stdout);
 });
 
+t(
+  "the root relays from its own namespace: a frame handed to it reaches the router from the root",
+  async (tt) => {
+    const sock = workPaths(NAME).relaySocket;
+    await relayRequest(sock, { op: "reset", counters: true });
+    const plan = planNetns(lab);
+    const [home, mine] = lab.routers as [Router, Router];
+    const index = plan.relay.endpoints.findIndex((e) => e.name === mine.site);
+    const link = await run(["ip", "-j", "link", "show", "dev", "zt0"], { netns: ns(mine.name) });
+    const mac = (JSON.parse(link.stdout) as { address: string }[])[0]?.address as string;
+    const frame = vxlanEcho(ZT_VNI, mac, home.zerotierAddress, mine.zerotierAddress);
+    const echos = () => icmpInEchos(ns(mine.name));
+    const before = await echos();
+    // From the relay's address inside the internet namespace: the root relays for the relay only.
+    const send = `const s=require("dgram").createSocket("udp4");s.bind({address:"${plan.relay.address}",port:0},()=>s.send(Buffer.from(process.argv[1],"hex"),${plan.relay.port},"${plan.relay.root.address}",()=>s.close()))`;
+    const datagram = Buffer.concat([Buffer.from([index >> 8, index & 0xff]), frame]).toString("hex");
+    await run(["node", "-e", send, datagram], { netns: ns("inet") });
+    await waitFor(async () => (await echos()) > before || "no echo request arrived", {
+      what: `${mine.name} receives the relayed echo request`,
+      budgetMs: 3000,
+      intervalMs: 50,
+    });
+    const { root } = (await relayRequest(sock, { op: "show" })).status;
+    tt.like(root, { address: plan.relay.root.address, ownNamespace: true, forwarded: 1, refused: 0 });
+  },
+);
+
 t("ztPaths: both directions direct; a dead direct path is still used, no switch yet", async (tt) => {
   const read = h.ztPaths?.bind(h);
   if (!read) return tt.fail("the netns handle reads ZeroTier's paths");
@@ -188,3 +215,39 @@ t("restart: zt0 gone in both routers, BIRD drops the session at once, all back a
     await out.revert?.();
   }
 });
+
+/** An ICMP echo request from `src` to `dst` in an Ethernet frame to `mac`, behind a VXLAN header:
+ * what a router's zt0 sends, as the relay hands it to the root. */
+function vxlanEcho(vni: number, mac: string, src: string, dst: string): Buffer {
+  const icmp = Buffer.from([8, 0, 0, 0, 0x4c, 0x42, 0, 1, ...Buffer.from("root-relayed")]);
+  icmp.writeUInt16BE(inetChecksum(icmp), 2);
+  const ip = Buffer.alloc(20);
+  ip.writeUInt8(0x45, 0);
+  ip.writeUInt16BE(20 + icmp.length, 2);
+  ip.writeUInt16BE(0x4000, 6); // don't fragment
+  ip.writeUInt8(64, 8);
+  ip.writeUInt8(1, 9); // ICMP
+  Buffer.from(src.split(".").map(Number)).copy(ip, 12);
+  Buffer.from(dst.split(".").map(Number)).copy(ip, 16);
+  ip.writeUInt16BE(inetChecksum(ip), 10);
+  const ethernet = Buffer.concat([
+    Buffer.from(mac.split(":").map((x) => Number.parseInt(x, 16))),
+    Buffer.from([0x02, 0, 0, 0, 0, 0x01, 0x08, 0x00]),
+  ]);
+  const vxlan = Buffer.from([0x08, 0, 0, 0, (vni >> 16) & 0xff, (vni >> 8) & 0xff, vni & 0xff, 0]);
+  return Buffer.concat([vxlan, ethernet, ip, icmp]);
+}
+
+function inetChecksum(b: Buffer): number {
+  let sum = 0;
+  for (let i = 0; i < b.length; i += 2) sum += (b[i] as number) * 256 + (b[i + 1] ?? 0);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+/** Echo requests the namespace's IP stack has received (/proc/net/snmp, Icmp InEchos). */
+async function icmpInEchos(where: string): Promise<number> {
+  const snmp = (await run(["cat", "/proc/net/snmp"], { netns: where })).stdout.split("\n");
+  const [names, values] = snmp.filter((l) => l.startsWith("Icmp:")).map((l) => l.split(/\s+/));
+  return Number(values?.[names?.indexOf("InEchos") ?? -1]);
+}

@@ -117,7 +117,7 @@ test("directions come from the endpoint names given", (t) => {
 const MAIN = "--bind 10.0.0.1 --endpoint home=10.0.0.2 --endpoint mine=10.0.0.6 --control /run/relay.sock";
 
 test("relay-main: the lab's command line", (t) => {
-  t.deepEqual(parseRelayMainArgs(words(`${MAIN} --port 9993 --seed 7`)), {
+  t.deepEqual(parseRelayMainArgs(words(`${MAIN} --port 9993 --seed 7 --root-fd 3`)), {
     bind: "10.0.0.1",
     port: 9993,
     peerPort: 9993,
@@ -128,11 +128,13 @@ test("relay-main: the lab's command line", (t) => {
     control: "/run/relay.sock",
     seed: 7,
     baseline: [],
+    rootFd: 3,
     help: false,
   });
   const defaults = parseRelayMainArgs(words(MAIN));
   t.is(defaults.port, 9993);
   t.is(defaults.seed, undefined);
+  t.is(defaults.rootFd, undefined, "the root binds beside the relay");
   t.is(parseRelayMainArgs(words(`${MAIN} --port 0 --peer-port 4000`)).peerPort, 4000);
   t.true(parseRelayMainArgs(["--help"]).help);
   // The topology's path per direction, as `up` passes it.
@@ -158,6 +160,7 @@ const badMain: [string, string][] = [
   [`${MAIN} --port 0`, "--port 0 needs --peer-port (example: --peer-port 9993)"],
   [`${MAIN} --seed -1`, '--seed "-1": not a whole number from 0 to 4294967295 (example: --seed 42)'],
   [`${MAIN} --bind 10.0.0.9`, "--bind given more than once (example: --bind 10.0.0.1)"],
+  [`${MAIN} --root-fd 1`, '--root-fd "1": not a whole number from 3 to 65535 (example: --root-fd 3)'],
   [
     "--bind 10.0.0.1 --endpoint home:10.0.0.2",
     '--endpoint "home:10.0.0.2": not NAME=IP (example: --endpoint home=10.0.0.2)',

@@ -133,6 +133,16 @@ test("formatRelayStatus shows one row per direction: frames, fragments, drops by
     seed: 42,
     physMtu: 1432,
     rootDelayMs: 20,
+    root: {
+      address: "10.0.0.3",
+      port: 9993,
+      ownNamespace: true,
+      delayMs: 20,
+      forwarded: 7,
+      queued: 0,
+      refused: 0,
+      sendErrors: 0,
+    },
     endpoints: [
       { name: "home", address: "10.0.0.2" },
       { name: "mine", address: "10.0.0.6" },
@@ -169,7 +179,8 @@ test("formatRelayStatus shows one row per direction: frames, fragments, drops by
   t.is(
     formatRelayStatus(status),
     [
-      "relay 10.0.0.1:9993 -> home=10.0.0.2 mine=10.0.0.6 port 9993, seed 42, ZeroTier physical MTU 1432, root +20 ms",
+      "relay 10.0.0.1:9993 -> home=10.0.0.2 mine=10.0.0.6 port 9993, seed 42, ZeroTier physical MTU 1432",
+      "root 10.0.0.3:9993 (own namespace) +20 ms, relayed 7 frames",
       "DIRECTION   PATH              IMPAIRMENT                FRAMES  FRAGMENTS  DUPLICATED      BYTES  QUEUED  DROPPED",
       "home->mine  DIRECT(dead) 31s  delay 30ms ±5ms, loss 1%   64/70    100/120           0  146.5 KiB       3  loss 12, queue 8, frames-evicted 2, frames-into-dead-path 3",
       "mine->home  RELAY 250s        none                         0/0        0/0           0        0 B       0  send-error 2",

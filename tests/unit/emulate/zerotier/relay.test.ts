@@ -9,6 +9,7 @@ import { ZerotierRelay } from "../../../../lab/emulate/zerotier/relay.ts";
 
 const HOME = "127.0.0.2";
 const MINE = "127.0.0.3";
+const ROOT = "127.0.0.5";
 
 interface Received {
   data: string;
@@ -337,6 +338,8 @@ test.serial(
         { name: "mine", address: MINE },
       ],
       rootDelayMs: 60,
+      // Its own address, as its own namespace gives it in the lab.
+      rootSocket: { address: ROOT, port: 0 },
       // ZeroTier's 243 s / 14 s / 15 s, shortened.
       pathTimers: { expirationMs: 300, heartbeatMs: 100, pushMs: 100 },
     });
@@ -363,7 +366,10 @@ test.serial(
     await h.send("via-root");
     t.true(await until(() => m.got.length === 1));
     t.true((m.got[0]?.at ?? 0) - sentAt >= 59, "the root adds its delay");
+    t.is(m.got[0]?.data, "via-root", "the frame as sent, without the root's header");
+    t.true(m.got[0]?.from.startsWith(`${ROOT}:`), `from the root: ${m.got[0]?.from}`);
     t.is(hm().frames.relayed, 1);
+    t.like(relay.show().root, { address: ROOT, ownNamespace: false, forwarded: 1, refused: 0 });
 
     const relayed = relay.show().pathChanges.filter((c) => c.direction === "home->mine");
     t.deepEqual(

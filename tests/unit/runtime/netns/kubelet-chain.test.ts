@@ -1,7 +1,9 @@
 // The argv that gives one kubelet stand-in a listener inside every node's namespace.
 import { existsSync } from "node:fs";
 import test from "ava";
-import { kubeletChain } from "../../../../lab/runtime/netns/daemons.ts";
+import { helpersArgv, kubeletChain } from "../../../../lab/runtime/netns/daemons.ts";
+import { planNetns } from "../../../../lab/runtime/netns/plan.ts";
+import { workPaths } from "../../../../lab/runtime/workdir.ts";
 import { loadLab } from "../../../../lab/topology/load.ts";
 
 const lab = await loadLab();
@@ -41,4 +43,20 @@ test("with a control plane: a heartbeat socket per node, the API's two sockets o
   t.true(server.join(" ").includes("--heartbeat yuuko-k8s=4:worker:yuuko-k8s-pod1,yuuko-k8s-pod2"));
   t.true(server.join(" ").includes("--api 7,8 --grace-ms 15000 --toleration-ms 300000"));
   t.deepEqual(server.slice(-2), ["--control-plane", "192.168.6.80"]);
+});
+
+test("the helpers process: the root's socket from its own namespace on 3, the kubelets' from 4", (t) => {
+  const plan = planNetns(lab);
+  const paths = workPaths("xsite");
+  const argv = helpersArgv(
+    { lab, plan, paths, bundles: { helpers: "/b/helpers.mjs", kubelet: "" } },
+    lab.nodes,
+  );
+  t.deepEqual(argv.slice(0, 4), ["ip", "netns", "exec", "xsite-zt-root"]);
+  t.deepEqual(argv.slice(6, 9), ["3", plan.relay.root.address, "udp:9993"]);
+  t.deepEqual(argv.slice(9, 13), ["ip", "netns", "exec", `xsite-${lab.nodes[0]?.name}`]);
+  t.is(argv[15], "4", "the first kubelet socket after the root's");
+  const relay = argv.slice(argv.indexOf("--relay") + 1);
+  t.deepEqual(relay.slice(relay.indexOf("--root-fd"), relay.indexOf("--root-fd") + 2), ["--root-fd", "3"]);
+  t.true(argv.slice(0, argv.indexOf("/b/helpers.mjs")).join(" ").endsWith("ip netns exec xsite-inet node"));
 });
