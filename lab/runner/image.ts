@@ -21,9 +21,11 @@ import {
 import { followProgress } from "../docker/streams.ts";
 import { LOCAL_GOBGP_BIN } from "../gobgp/binary.ts";
 import { LabError } from "../util/errors.ts";
+import { describePrune, pruneImages } from "./image-prune.ts";
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), "../..");
 export const RUNNER_REPO = "xsite/runner";
+export const RUNNER_BASE_REPO = "xsite/runner-base";
 export const RUNNER_DOCKERFILE = join(REPO, "images/runner/Dockerfile");
 /** Label holding the inputs' digest (also the tag), so an image can be told current or stale. */
 export const INPUTS_LABEL = "xsite.runner.inputs";
@@ -112,7 +114,25 @@ export async function ensureRunnerImage(
   say(`building the runner image ${tag} (${method}, once: inputs digest ${inputs})`);
   if (method === "dockerfile") await buildFromDockerfile(opts.docker, tag, inputs, say);
   else await buildOffline(opts.docker, tag, inputs, opts.cacheDir ?? DEFAULT_CACHE_DIR, say);
+  await pruneOlderRunnerImages(opts.docker, tag, say);
   return { tag, built: true };
+}
+
+/** The offline method's base image: the imported root filesystem, kept for the next rebuild. */
+export function runnerBaseTag(): string {
+  return `${RUNNER_BASE_REPO}:${rootfsKey(RUNNER_ROOTFS)}`;
+}
+
+/** Once the new image exists, the ones it replaces go (best effort: the lab runs either way). */
+async function pruneOlderRunnerImages(docker: Docker, tag: string, say: (m: string) => void): Promise<void> {
+  try {
+    const line = describePrune(
+      await pruneImages(docker, [RUNNER_REPO, RUNNER_BASE_REPO], [tag, runnerBaseTag()]),
+    );
+    if (line) say(line);
+  } catch (err) {
+    say(`could not list older runner images: ${engineMessage(err)}`);
+  }
 }
 
 async function buildFromDockerfile(
@@ -167,14 +187,14 @@ async function buildOffline(
 ): Promise<void> {
   const sources = offlineSources();
   const rootfs = await ensureRootfs({ spec: RUNNER_ROOTFS, cacheDir, onProgress: say });
-  const base = `${RUNNER_REPO}-base:${rootfs.meta.key}`;
+  const base = runnerBaseTag();
   try {
     await docker.getImage(base).inspect();
   } catch {
     say(`importing ${rootfs.tarball} as ${base}`);
     const stream = await docker.importImage(createReadStream(rootfs.tarball), {
-      repo: base.split(":")[0],
-      tag: rootfs.meta.key,
+      repo: RUNNER_BASE_REPO,
+      tag: rootfsKey(RUNNER_ROOTFS),
       message: `debootstrap ${RUNNER_ROOTFS.variant} ${RUNNER_ROOTFS.suite}: ${RUNNER_ROOTFS.include.join(" ")}`,
     });
     await followProgress(stream);
