@@ -18,6 +18,7 @@ import {
 } from "./container.ts";
 import { forward } from "./forward.ts";
 import { ensureRunnerImage, REPO } from "./image.ts";
+import { handBackOutputs } from "./ownership.ts";
 import { decideWhere, WHERE_ENV, type WhereChoice } from "./where.ts";
 
 /** Commands that act on a lab and so run where it lives; the rest (validate, render, lint) read
@@ -152,15 +153,20 @@ async function inRunner(
       `use another lab name here (--name), or remove it there: npm run lab -- down --name ${lab}`,
     );
   const cwd = relative(REPO, process.cwd()).startsWith("..") ? REPO : process.cwd();
-  const run = (args: string[], stdin = false) =>
-    forward({
-      docker,
-      container: name,
-      argv: ["node", "--import", "tsx", `${REPO}/scripts/lab.ts`, command, ...args],
-      workdir: cwd,
-      stdin,
-      signal: io.signal,
-    });
+  const run = async (args: string[], stdin = false) => {
+    try {
+      return await forward({
+        docker,
+        container: name,
+        argv: ["node", "--import", "tsx", `${REPO}/scripts/lab.ts`, command, ...args],
+        workdir: cwd,
+        stdin,
+        signal: io.signal,
+      });
+    } finally {
+      await handBack(docker, name, io);
+    }
+  };
 
   if (command === "down") {
     if (!existing) {
@@ -243,8 +249,22 @@ export async function scriptInRunner(
       signal: io.signal,
     });
   } finally {
+    await handBack(found.docker, runnerName(lab), io);
     await removeRunner(found.docker, runnerName(lab));
     io.err(`runner container ${runnerName(lab)} removed`);
+  }
+}
+
+/** What the command wrote in the checkout goes to the checkout's owner (Linux hosts: Docker
+ * Desktop's file sharing maps ownership itself). A failure is said, not fatal: the files exist. */
+async function handBack(docker: Docker, container: string, io: PlaceIo): Promise<void> {
+  if (process.platform !== "linux") return;
+  try {
+    const r = await handBackOutputs(docker, container, REPO);
+    if (r.exitCode !== 0)
+      io.err(`note: could not give the files written in ${REPO} back to its owner: ${r.output}`);
+  } catch (err) {
+    io.err(`note: could not give the files written in ${REPO} back to its owner: ${(err as Error).message}`);
   }
 }
 

@@ -4,18 +4,37 @@
 // kill -9 of the host's `up`, then `down`: nothing is left (no container, no process, no
 // namespace) and this host's network namespace never changed. Needs root, docker.io, and
 // debootstrap unless the root filesystem is cached in .lab/cache. About 2 minutes cold.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  chownSync,
+  createReadStream,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import test from "ava";
+import type Docker from "dockerode";
 import { ContainerControl } from "../../../lab/docker/containers.ts";
 import { type PrivateEngine, startPrivateEngine } from "../../../lab/docker/engine.ts";
 import { leftoverPids } from "../../../lab/docker/leftovers.ts";
 import { rootfsPaths } from "../../../lab/docker/rootfs.ts";
 import { DEFAULT_CACHE_DIR } from "../../../lab/docker/router-image.ts";
+import { followProgress } from "../../../lab/docker/streams.ts";
 import { LOCAL_GOBGP_BIN } from "../../../lab/gobgp/binary.ts";
 import { formatSeconds } from "../../../lab/report/scenario/format.ts";
-import { RUNNER_LABEL, RUNNER_WORKDIR, runnerName } from "../../../lab/runner/container.ts";
-import { ensureRunnerImage, RUNNER_ROOTFS } from "../../../lab/runner/image.ts";
+import { RUNNER_LABEL, RUNNER_WORKDIR, runnerName, runnerSpec } from "../../../lab/runner/container.ts";
+import { forward } from "../../../lab/runner/forward.ts";
+import {
+  ensureRunnerImage,
+  RUNNER_BASE_REPO,
+  RUNNER_REPO,
+  RUNNER_ROOTFS,
+  runnerBaseTag,
+} from "../../../lab/runner/image.ts";
+import { handBackOutputs } from "../../../lab/runner/ownership.ts";
 import { run } from "../../../lab/util/exec.ts";
 import { waitFor } from "../../../lab/util/wait.ts";
 import {
@@ -31,6 +50,31 @@ import { integrationTests, missing, unavailable } from "../../helpers/root.ts";
 const LAB = "rnit";
 const RUNNER = runnerName(LAB);
 const OUT = `.lab/test-runner-${process.pid}`;
+const OLD_RUNNER = `${RUNNER_REPO}:000000000000`;
+const OLD_BASE = `${RUNNER_BASE_REPO}:000000000000`;
+const IN_USE = `${RUNNER_REPO}:111111111111`;
+const IN_USE_CONTAINER = "xsite-test-older-runner";
+
+/** Older runner images, as an earlier checkout left them (tiny ones: one file each), and a
+ * container of one of them. */
+async function plantOlderImages(docker: Docker): Promise<void> {
+  const dir = mkdtempSync("/tmp/xsite-old-image-");
+  try {
+    writeFileSync(join(dir, "marker"), "older runner image\n");
+    await run(["tar", "-C", dir, "-cf", join(dir, "image.tar"), "marker"]);
+    for (const tag of [OLD_RUNNER, OLD_BASE, IN_USE]) {
+      const colon = tag.lastIndexOf(":");
+      const stream = await docker.importImage(createReadStream(join(dir, "image.tar")), {
+        repo: tag.slice(0, colon),
+        tag: tag.slice(colon + 1),
+      });
+      await followProgress(stream);
+    }
+    await docker.createContainer({ name: IN_USE_CONTAINER, Image: IN_USE, Cmd: ["/marker"] });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 function skipReason(): string | undefined {
   const why = unavailable("to run dockerd", [["dockerd", "docker.io"]]);
@@ -50,6 +94,9 @@ if (!reason) {
   let before: HostSnapshot;
   const savedHost = process.env.DOCKER_HOST;
 
+  const buildProgress: string[] = [];
+  let runnerTag = "";
+
   const cli = async (...args: string[]) => {
     const r = runCli(args);
     const exit = await r.exited;
@@ -67,8 +114,14 @@ if (!reason) {
     engine = await startPrivateEngine({ root });
     control = new ContainerControl(engine.docker);
     t.log(`engine up in ${formatSeconds(performance.now() - started)}`);
+    await plantOlderImages(engine.docker);
     started = performance.now();
-    const image = await ensureRunnerImage({ docker: engine.docker, method: "offline" });
+    const image = await ensureRunnerImage({
+      docker: engine.docker,
+      method: "offline",
+      onProgress: (m) => buildProgress.push(m),
+    });
+    runnerTag = image.tag;
     t.log(`runner image ${image.tag} in ${formatSeconds(performance.now() - started)}`);
     process.env.DOCKER_HOST = `unix://${engine.socketPath}`;
   });
@@ -83,6 +136,54 @@ if (!reason) {
       await engine.stop();
     }
     rmSync(root, { recursive: true, force: true });
+  });
+
+  serial("building the runner image removes the older ones, but not one a container uses", async (t) => {
+    if (!engine) return t.fail();
+    t.true(
+      buildProgress.some(
+        (m) =>
+          m.includes(`removed 2 older image(s)`) &&
+          m.includes(OLD_RUNNER) &&
+          m.includes(OLD_BASE) &&
+          m.includes(`kept ${IN_USE} (a container uses it)`),
+      ),
+      buildProgress.join("\n"),
+    );
+    const tags = (await engine.docker.listImages()).flatMap((i) => i.RepoTags ?? []).sort();
+    t.deepEqual(tags, [IN_USE, runnerBaseTag(), runnerTag].sort());
+    await control.remove(IN_USE_CONTAINER, { force: true });
+    await engine.docker.getImage(IN_USE).remove();
+  });
+
+  serial("files a command writes as root in a user's checkout go back to its owner", async (t) => {
+    if (!engine) return t.fail();
+    const checkout = mkdtempSync("/tmp/xsite-checkout-");
+    chownSync(checkout, 4321, 4321);
+    const name = runnerName(`${LAB}own`);
+    try {
+      await control.run({
+        ...runnerSpec({ lab: `${LAB}own`, image: runnerTag, checkout, nodeModulesIsDir: false }),
+        replace: true,
+      });
+      const write = await forward({
+        docker: engine.docker,
+        container: name,
+        argv: ["sh", "-c", "mkdir -p .lab/reports/r && echo {} > .lab/reports/r/report.json"],
+        workdir: checkout,
+      });
+      t.is(write, 0);
+      t.is(statSync(join(checkout, ".lab/reports/r/report.json")).uid, 0, "written as root");
+      const r = await handBackOutputs(engine.docker, name, checkout);
+      t.is(r.exitCode, 0, r.output);
+      for (const p of [".lab", ".lab/reports/r", ".lab/reports/r/report.json"]) {
+        const st = statSync(join(checkout, p));
+        t.deepEqual([st.uid, st.gid], [4321, 4321], p);
+      }
+    } finally {
+      await control.remove(name, { force: true, ignoreMissing: true });
+      rmSync(checkout, { recursive: true, force: true });
+    }
   });
 
   serial("up --where container converges inside the runner container, not on this host", async (t) => {
