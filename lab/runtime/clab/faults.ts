@@ -1,7 +1,8 @@
 // The clab runtime's fault actions (which faults are reverted and how is decided once, in
 // lab/scenario/faults.ts):
-//   link down/up   nftables drops on zt0's ingress in the router containers (zt-fault.ts): the
-//                  interfaces stay up, as in a real ZeroTier outage
+//   link down/up   nftables drops on zt0's ingress in the receiving router containers, of what
+//                  the cut senders send (zt-fault.ts): the interfaces stay up, as in a real
+//                  ZeroTier outage; one direction or one pair of routers leaves the others alone
 //   link impair    `containerlab tools netem` on zt0 of the sending router(s) (egress only);
 //                  bursty loss and duplication, which its flags lack, with tc netem (netem-tc.ts);
 //                  clearing or resetting returns to the topology's path (wan-baseline.ts)
@@ -29,7 +30,7 @@ import type { ImpairmentStore } from "./impairment-store.ts";
 import { needsTcNetem, tcNetemArgv, tcNetemResetArgv } from "./netem-tc.ts";
 import type { ExternalTools } from "./tools.ts";
 import { routerBaselines } from "./wan-baseline.ts";
-import { netemArgv, ztDown, ztUp } from "./zt-fault.ts";
+import { netemArgv, type ZtCut, ztClear, ztCut, ztMend } from "./zt-fault.ts";
 
 /** Where a variant's config and its wrapper go inside a router container. */
 export const VARIANT_CONF_IN_CONTAINER = "/etc/bird/variant/bird.conf";
@@ -61,6 +62,32 @@ export function directionRouters(lab: Lab, direction: string | undefined): { fro
     return r;
   };
   return { from: [routerOf(a)], to: [routerOf(b)] };
+}
+
+/** A direction as the (sender, receiver) pairs it cuts: "both" is every ordered pair. */
+export function directionCuts(lab: Lab, direction: string | undefined): ZtCut[] {
+  const { from, to } = directionRouters(lab, direction);
+  return from.flatMap((f) => to.filter((t) => t !== f).map((t) => ({ from: f, to: t })));
+}
+
+/** Both directions between two routers of the lab. */
+export function pairCuts(lab: Lab, routers: readonly [string, string]): ZtCut[] {
+  for (const r of routers)
+    if (!lab.routers.some((x) => x.name === r))
+      throw new LabError(
+        `between: no router named ${r}`,
+        `routers: ${lab.routers.map((x) => x.name).join(", ")}`,
+      );
+  const [a, b] = routers;
+  if (a === b) throw new LabError(`between: ${a} twice`, "name two different routers");
+  return [
+    { from: a, to: b },
+    { from: b, to: a },
+  ];
+}
+
+function describeCuts(cuts: readonly ZtCut[]): string {
+  return `silent: zt0 stays up; nftables drops ${cuts.map((c) => `${c.from}->${c.to}`).join(", ")} where it arrives`;
 }
 
 /** pidof (sysvinit-utils) is in every Debian image: a router image without procps works too. */
@@ -164,16 +191,17 @@ async function toBaseline(ctx: ClabFaultContext, r: string): Promise<void> {
 
 export function clabFaultActions(ctx: ClabFaultContext): FaultActions {
   const { lab } = ctx;
+  const cut = async (cuts: ZtCut[]) => {
+    await ztCut(ctx.control, cuts);
+    return describeCuts(cuts);
+  };
   return {
-    // Dropped where packets arrive: a one-way cut keeps the other direction flowing.
-    async linkDown(direction) {
-      const ends = directionRouters(lab, direction);
-      await ztDown(ctx.control, ends.to);
-      return `silent: zt0 stays up; nftables drops on ${ends.to.join(", ")}`;
-    },
-    async linkUp(direction) {
-      await ztUp(ctx.control, directionRouters(lab, direction).to);
-    },
+    // Dropped where packets arrive, by sender: a one-way cut keeps the other direction flowing,
+    // and a cut between two routers keeps their paths to the others.
+    linkDown: (direction) => cut(directionCuts(lab, direction)),
+    linkUp: (direction) => ztMend(ctx.control, directionCuts(lab, direction)),
+    linkDownBetween: (routers) => cut(pairCuts(lab, routers)),
+    linkUpBetween: (routers) => ztMend(ctx.control, pairCuts(lab, routers)),
     // Like the relay, a change adds to what the end already has (delay stays when a burst comes).
     async linkImpair(direction, impairment) {
       // Refused before anything changes: a half-applied impairment would skew both directions.
@@ -193,7 +221,7 @@ export function clabFaultActions(ctx: ClabFaultContext): FaultActions {
     async linkReset() {
       const all = lab.routers.map((r) => r.name);
       for (const r of all) await toBaseline(ctx, r);
-      await ztUp(ctx.control, all);
+      await ztClear(ctx.control, all);
       return "netem back to the topology's path (zerotier.paths), drops removed";
     },
     async killBird(router) {

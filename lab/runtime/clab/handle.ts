@@ -203,21 +203,14 @@ export class ClabHandle implements LabHandle {
                 why: "link restart: on the clab runtime zt0 is a containerlab link to a switch container, and deleting it cannot be undone in a deployed topology (setting it down would keep its address, unlike a zerotier-one restart); run it on the netns runtime",
               },
             ]
-          : step.kind === "fault" && step.fault.kind === "link" && "between" in step.fault
+          : step.kind === "fault" && step.fault.kind === "node"
             ? [
                 {
                   step,
-                  why: `link ${step.fault.action} between two routers: on the clab runtime the cut is an nftables drop of everything arriving on a router's zt0, and transit traffic keeps its pods' source addresses, so one pair cannot be told apart by address; run it on the netns runtime`,
+                  why: `node ${step.fault.action}: the clab runtime cannot ${step.fault.action === "add" ? "join a new node to" : "remove a node from"} a running cluster (containerlab cannot wire a container into a deployed topology); run it on the netns runtime`,
                 },
               ]
-            : step.kind === "fault" && step.fault.kind === "node"
-              ? [
-                  {
-                    step,
-                    why: `node ${step.fault.action}: the clab runtime cannot ${step.fault.action === "add" ? "join a new node to" : "remove a node from"} a running cluster (containerlab cannot wire a container into a deployed topology); run it on the netns runtime`,
-                  },
-                ]
-              : [],
+            : [],
     );
   }
 

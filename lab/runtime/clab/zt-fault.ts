@@ -4,11 +4,13 @@
 // Outage: a real ZeroTier outage is silent (zt0 stays up and keeps its address; packets just
 // stop arriving), so taking the veth down would be the wrong fault: BIRD would see the
 // interface go and drop the session at once instead of waiting for its hold timer. Instead an
-// nftables table in the router's own namespace drops and counts everything arriving on zt0
-// (netdev family, ingress hook: before ARP, IP and BIRD see it). "link down" installs it in
-// both routers; a one-way cut ("home->mine") only where packets arrive (the receiving router),
-// so the other direction keeps flowing. nft runs inside the router container (the router image
-// carries nftables), and needs nothing of tc (no prio or matchall, which some kernels lack).
+// nftables table in the receiving router's own namespace drops and counts what arrives on zt0
+// from the cut senders (netdev family, ingress hook: before ARP, IP and BIRD see it). A sender
+// is named by its zt0 MAC, the source of every frame it puts on the ZeroTier segment (BGP, ARP
+// and forwarded pod traffic alike), so with three or more sites a cut of one direction or one
+// pair leaves the other routers' paths alone, as the relay's per-direction partitions do on
+// netns. nft runs inside the router container (the router image carries nftables), and needs
+// nothing of tc (no prio or matchall, which some kernels lack).
 //
 // Impairment: `containerlab tools netem`, which puts a netem qdisc on an interface of a node:
 // egress only, so a "both" impairment is set on both ends and a one-way one on the sending end.
@@ -35,24 +37,62 @@ function checkIface(iface: string): void {
   if (!IFACE.test(iface)) throw new LabError(`invalid interface name ${JSON.stringify(iface)}`);
 }
 
+export const ZT_FAULT_SET = "cut_from";
+
+/** One direction of the ZeroTier link cut: what `from` sends does not reach `to`. */
+export interface ZtCut {
+  from: string;
+  to: string;
+}
+
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
+function checkMac(mac: string): string {
+  if (!MAC.test(mac)) throw new LabError(`invalid MAC address ${JSON.stringify(mac)}`);
+  return mac;
+}
+
 /**
- * nft script (for `nft -f -`) that drops and counts every packet arriving on `iface`. It
- * replaces the table if present (the add makes the delete safe), so installing twice is fine;
- * the counter starts again from zero then.
+ * nft script (for `nft -f -`) creating the outage table: frames arriving on `iface` whose source
+ * MAC is in the set are dropped and counted. Run only while the table is missing: run again, it
+ * would add a second rule.
  */
-export function outageScript(iface: string = ROUTER_ZT_IF): string {
+export function cutTableScript(iface: string = ROUTER_ZT_IF): string {
   checkIface(iface);
   return [
-    `add table netdev ${ZT_FAULT_TABLE}`,
-    `delete table netdev ${ZT_FAULT_TABLE}`,
     `table netdev ${ZT_FAULT_TABLE} {`,
+    `  set ${ZT_FAULT_SET} { type ether_addr; }`,
     `  chain ${ZT_FAULT_CHAIN} {`,
     `    type filter hook ingress device "${iface}" priority 0;`,
-    "    counter drop",
+    `    ether saddr @${ZT_FAULT_SET} counter drop`,
     "  }",
     "}",
     "",
   ].join("\n");
+}
+
+/** sh -c in a receiving router: the table made when missing (cutTableScript on stdin), then the
+ * senders' MACs added to its set (adding one already there is fine). */
+export function cutCommand(macs: readonly string[]): string[] {
+  const elements = macs.map(checkMac).join(", ");
+  const script = [
+    `nft list table netdev ${ZT_FAULT_TABLE} >/dev/null 2>&1 || nft -f - || exit $?`,
+    `nft add element netdev ${ZT_FAULT_TABLE} ${ZT_FAULT_SET} "{ $1 }"`,
+  ].join("\n");
+  return ["sh", "-c", script, "sh", elements];
+}
+
+/** sh -c in a receiving router: these senders' MACs out of the set (one not there is fine); the
+ * table goes with the last of them, so a router with no cut left has none. */
+export function mendCommand(macs: readonly string[]): string[] {
+  for (const m of macs) checkMac(m);
+  const script = [
+    "command -v nft >/dev/null || exit 127",
+    `nft list table netdev ${ZT_FAULT_TABLE} >/dev/null 2>&1 || exit 0`,
+    `for m in "$@"; do nft delete element netdev ${ZT_FAULT_TABLE} ${ZT_FAULT_SET} "{ $m }" 2>/dev/null; done`,
+    `nft list set netdev ${ZT_FAULT_TABLE} ${ZT_FAULT_SET} | grep -q "elements =" || nft delete table netdev ${ZT_FAULT_TABLE}`,
+  ].join("\n");
+  return ["sh", "-c", script, "sh", ...macs];
 }
 
 /** nft script removing the outage table; removing one that is not there is fine. */
@@ -116,18 +156,79 @@ async function nftScript(control: ElementExec, router: string, script: string, w
   if (r.exitCode !== 0) throw nftError(router, what, r);
 }
 
-/** Silent outage: everything arriving on zt0 in these routers is dropped (zt0 stays up). */
-export function ztDown(
-  control: ElementExec,
-  routers: readonly string[],
-  iface = ROUTER_ZT_IF,
-): Promise<void> {
-  const script = outageScript(iface);
-  return eachRouter(routers, (r) => nftScript(control, r, script, "installing the zt0 drop"));
+/** A router's zt0 MAC: the source of every frame it sends to the other routers. */
+export async function ztMac(control: ElementExec, router: string, iface = ROUTER_ZT_IF): Promise<string> {
+  checkIface(iface);
+  const r = await control.exec(router, ["cat", `/sys/class/net/${iface}/address`], { timeoutMs: 10_000 });
+  if (r.exitCode !== 0)
+    throw new LabError(
+      `reading ${iface}'s MAC in ${router}: ${(r.stderr || r.stdout).trim() || `exit ${r.exitCode}`}`,
+    );
+  return checkMac(r.stdout.trim());
 }
 
-/** Ends the outage in these routers; a router without one is fine. */
-export function ztUp(control: ElementExec, routers: readonly string[]): Promise<void> {
+/** The senders' MACs per receiving router. */
+async function cutsByReceiver(
+  control: ElementExec,
+  cuts: readonly ZtCut[],
+  iface: string,
+): Promise<Map<string, string[]>> {
+  const senders = [...new Set(cuts.map((c) => c.from))];
+  const macs = new Map(
+    await Promise.all(senders.map(async (s) => [s, await ztMac(control, s, iface)] as const)),
+  );
+  const byReceiver = new Map<string, string[]>();
+  for (const c of cuts) {
+    const list = byReceiver.get(c.to) ?? [];
+    const mac = macs.get(c.from) as string;
+    if (!list.includes(mac)) list.push(mac);
+    byReceiver.set(c.to, list);
+  }
+  return byReceiver;
+}
+
+async function shInRouter(
+  control: ElementExec,
+  router: string,
+  argv: string[],
+  what: string,
+  input?: string,
+) {
+  const r = await control.exec(router, argv, {
+    timeoutMs: 10_000,
+    ...(input !== undefined ? { input } : {}),
+  });
+  if (r.exitCode !== 0) throw nftError(router, what, r);
+}
+
+/** Runs, in each receiving router of `cuts` at once, the command for its senders' MACs. */
+async function inEachReceiver(
+  control: ElementExec,
+  cuts: readonly ZtCut[],
+  iface: string,
+  command: (macs: readonly string[]) => string[],
+  what: string,
+  input?: string,
+): Promise<void> {
+  const byReceiver = await cutsByReceiver(control, cuts, iface);
+  await eachRouter([...byReceiver.keys()], (r) =>
+    shInRouter(control, r, command(byReceiver.get(r) ?? []), what, input),
+  );
+}
+
+/** Silent outage of these directions: what each `from` sends is dropped on arrival at its `to`
+ * (zt0 stays up); cutting a direction already cut is fine. */
+export function ztCut(control: ElementExec, cuts: readonly ZtCut[], iface = ROUTER_ZT_IF): Promise<void> {
+  return inEachReceiver(control, cuts, iface, cutCommand, "installing the zt0 drop", cutTableScript(iface));
+}
+
+/** Ends the outage of these directions; one not cut is fine. */
+export function ztMend(control: ElementExec, cuts: readonly ZtCut[], iface = ROUTER_ZT_IF): Promise<void> {
+  return inEachReceiver(control, cuts, iface, mendCommand, "removing the zt0 drop");
+}
+
+/** Ends every outage in these routers; a router without one is fine. */
+export function ztClear(control: ElementExec, routers: readonly string[]): Promise<void> {
   const script = removeScript();
   return eachRouter(routers, (r) => nftScript(control, r, script, "removing the zt0 drop"));
 }

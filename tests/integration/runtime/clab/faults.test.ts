@@ -3,8 +3,9 @@
 // "none", `sleep infinity` as in the containerlab topology) joined by a veth renamed zt0 (MTU
 // 2800, 198.18.0.0/30), each with BIRD started by exec on a config copied in with putFile and
 // one eBGP session over zt0. Exercised for real: the silent nftables outage (both ways and one
-// way) with its drop counter, `birdc configure` onto a copied-in config, and SIGKILL of BIRD
-// with a restart by exec. The veth is made inside a temporary namespace and moved straight into
+// way) with its drop counter, that a cut drops only the named sender's frames (a macvlan with a
+// MAC of its own beside r1's zt0 still reaches r2), `birdc configure` onto a copied-in config,
+// and SIGKILL of BIRD with a restart by exec. The veth is made inside a temporary namespace and moved straight into
 // the containers: no address or interface ever exists in the host namespace, and the host sends
 // nothing to the routers. Needs root and docker.io (+ debootstrap unless the root filesystem is
 // cached in .lab/cache). About 45 s with a warm cache.
@@ -15,7 +16,8 @@ import test from "ava";
 import type { ContainerControl, ExecResult } from "../../../../lab/docker/containers.ts";
 import type { PrivateEngine } from "../../../../lab/docker/engine.ts";
 import { formatSeconds as secs } from "../../../../lab/report/scenario/format.ts";
-import { ztDown, ztDropped, ztUp } from "../../../../lab/runtime/clab/zt-fault.ts";
+import { ztStatus } from "../../../../lab/runtime/clab/link-status.ts";
+import { ztClear, ztCut, ztDropped, ztMend } from "../../../../lab/runtime/clab/zt-fault.ts";
 import { waitFor } from "../../../../lab/util/wait.ts";
 import { integrationTests } from "../../../helpers/root.ts";
 import {
@@ -65,6 +67,10 @@ const R2: RouterSpec = {
   prefix: "203.0.113.128/25",
 };
 const ROUTERS = [R1, R2];
+const R1_TO_R2 = [{ from: "r1", to: "r2" }];
+const BOTH_WAYS = [...R1_TO_R2, { from: "r2", to: "r1" }];
+/** The macvlan sender beside r1's zt0 (off the routers' /30). */
+const OTHER_SENDER = "198.18.0.5";
 /** Only in r1's variant config. */
 const VARIANT_PREFIX = "198.51.100.0/24";
 
@@ -122,6 +128,14 @@ if (!reason) {
   const hasRoute = async (router: string, prefix: string): Promise<boolean> => {
     const r = await birdc(router, "show", "route", prefix);
     return r.stdout.includes(prefix);
+  };
+  /** Echo requests the router's kernel received (Icmp InEchos). */
+  const inEchos = async (router: string): Promise<number> => {
+    const lines = (await must(router, ["cat", "/proc/net/snmp"]))
+      .split("\n")
+      .filter((l) => l.startsWith("Icmp:"));
+    const [names, values] = lines.map((l) => l.split(/\s+/).slice(1));
+    return Number(values?.[names?.indexOf("InEchos") ?? -1] ?? Number.NaN);
   };
   const rxPackets = async (router: string): Promise<number> => {
     const link = JSON.parse(await must(router, ["ip", "-j", "-s", "link", "show", "zt0"])) as {
@@ -186,14 +200,14 @@ if (!reason) {
     "link down: silent (zt0 stays up), the session times out, drops are counted; up restores it",
     async (t) => {
       let started = performance.now();
-      await ztDown(control, ["r1", "r2"]);
-      await ztDown(control, ["r1", "r2"]); // installing twice is fine
+      await ztCut(control, BOTH_WAYS);
+      await ztCut(control, BOTH_WAYS); // cutting twice is fine
       const down = await waitFor(notEstablished("r1"), {
         what: "r1's session leaving Established",
         budgetMs: 10_000,
       });
       t.log(
-        `session left Established ${secs(performance.now() - started)} after ztDown (hold time 6 s; waited ${secs(down.elapsedMs)})`,
+        `session left Established ${secs(performance.now() - started)} after ztCut (hold time 6 s; waited ${secs(down.elapsedMs)})`,
       );
       for (const r of ROUTERS) {
         const [link] = JSON.parse(await must(r.name, ["ip", "-j", "link", "show", "zt0"])) as {
@@ -208,11 +222,11 @@ if (!reason) {
       );
 
       started = performance.now();
-      await ztUp(control, ["r1", "r2"]);
-      await ztUp(control, ["r1", "r2"]); // removing a missing table is fine
-      t.is(await ztDropped(control, "r1"), 0);
-      await waitFor(established(["r1", "r2"]), { what: "Established again after ztUp", budgetMs: 20_000 });
-      t.log(`Established again ${secs(performance.now() - started)} after ztUp`);
+      await ztMend(control, BOTH_WAYS);
+      await ztMend(control, BOTH_WAYS); // mending what is not cut is fine
+      t.is(await ztDropped(control, "r1"), 0, "the table goes with the last cut");
+      await waitFor(established(["r1", "r2"]), { what: "Established again after ztMend", budgetMs: 20_000 });
+      t.log(`Established again ${secs(performance.now() - started)} after ztMend`);
       t.true(await hasRoute("r2", R1.prefix));
     },
   );
@@ -220,19 +234,73 @@ if (!reason) {
   test.serial(
     "one-way down (r1->r2): only the receiving router drops; the other way still arrives",
     async (t) => {
-      await ztDown(control, ["r2"]);
+      await ztCut(control, R1_TO_R2);
       const rx1 = await rxPackets("r1");
       // r2 keeps sending keepalives (every 2 s) until its hold timer runs out.
       await sleep(2500);
       t.true((await rxPackets("r1")) > rx1, "r1 still receives from r2");
       t.true((await ztDropped(control, "r2")) > 0, "r2 drops what r1 sends");
       t.is(await ztDropped(control, "r1"), 0, "r1 drops nothing");
-      await ztUp(control, ["r2"]);
+      // What `link zt show` prints, from the real nft listing.
+      const ends = await ztStatus(control, ["r1", "r2"]);
+      t.deepEqual(
+        ends.map((e) => [e.router, e.dropping, e.cutFrom]),
+        [
+          ["r1", false, []],
+          ["r2", true, ["r1"]],
+        ],
+      );
+      await ztMend(control, R1_TO_R2);
+      t.is(await ztDropped(control, "r2"), 0, "no cut left in r2: no table");
       await waitFor(established(["r1", "r2"]), {
         what: "Established after the one-way cut",
         budgetMs: 20_000,
       });
       t.pass();
+    },
+  );
+
+  test.serial(
+    "a cut drops only the named sender's frames: another MAC on the segment still reaches r2",
+    async (t) => {
+      // A second sender beside r1's zt0, with a MAC of its own, as a third site's router is.
+      await must("r1", [
+        "ip",
+        "link",
+        "add",
+        "link",
+        "zt0",
+        "name",
+        "mv0",
+        "type",
+        "macvlan",
+        "mode",
+        "bridge",
+      ]);
+      await must("r1", ["ip", "addr", "add", `${OTHER_SENDER}/29`, "dev", "mv0"]);
+      await must("r1", ["ip", "link", "set", "mv0", "up"]);
+      // r2 accepts it back (reverse path) without it being on its /30.
+      await must("r2", ["ip", "route", "add", `${OTHER_SENDER}/32`, "dev", "zt0"]);
+      try {
+        await ztCut(control, R1_TO_R2);
+        const echos = await inEchos("r2");
+        const dropped = await ztDropped(control, "r2");
+        await exec("r1", ["ping", "-c", "3", "-i", "0.2", "-W", "1", "-I", "mv0", R2.address]);
+        t.true((await inEchos("r2")) >= echos + 3, "r2 answers echoes from the other MAC");
+        const afterOther = await ztDropped(control, "r2");
+        await exec("r1", ["ping", "-c", "3", "-i", "0.2", "-W", "1", "-I", "zt0", R2.address]);
+        t.true((await inEchos("r2")) < echos + 6, "r1's own echoes do not arrive");
+        t.true((await ztDropped(control, "r2")) >= afterOther + 3, "r2 drops r1's frames");
+        t.log(`r2 dropped ${(await ztDropped(control, "r2")) - dropped} frames, all r1's`);
+      } finally {
+        await ztClear(control, ["r2"]);
+        await exec("r1", ["ip", "link", "del", "mv0"]);
+        await exec("r2", ["ip", "route", "del", `${OTHER_SENDER}/32`]);
+      }
+      await waitFor(established(["r1", "r2"]), {
+        what: "Established after the selective cut",
+        budgetMs: 20_000,
+      });
     },
   );
 

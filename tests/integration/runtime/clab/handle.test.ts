@@ -333,7 +333,10 @@ if (!reason) {
         );
         const started = performance.now();
         const outcome = await applyFault(h, { kind: "link", action: "down" });
-        t.is(outcome.detail, `down (silent: zt0 stays up; nftables drops on ${HOME}, ${MINE})`);
+        t.is(
+          outcome.detail,
+          `down (silent: zt0 stays up; nftables drops ${HOME}->${MINE}, ${MINE}->${HOME} where it arrives)`,
+        );
         const isDown = (e: LabEvent) =>
           e.kind === "session" &&
           e.owner === HOME &&
@@ -497,7 +500,10 @@ if (!reason) {
 
   test.serial("one-way link down home->mine: drops only in router-mine; revert removes them", async (t) => {
     const outcome = await applyFault(h, { kind: "link", action: "down", direction: "home->mine" });
-    t.regex(outcome.detail, new RegExp(`^down home->mine \\(silent: .*drops on ${MINE}\\)$`));
+    t.regex(
+      outcome.detail,
+      new RegExp(`^down home->mine \\(silent: .*drops ${HOME}->${MINE} where it arrives\\)$`),
+    );
     // Keepalives every 2 s; the hold time (6 s) has not run out yet.
     await sleep(3000);
     t.true((await ztDropped(elements, MINE)) > 0, "router-mine drops what router-home sends");

@@ -13,7 +13,7 @@ import type { ExecOptions, ExecResult } from "../../../../lab/docker/containers.
 import { BIRD_WRAPPER_IN_CONTAINER } from "../../../../lab/render/clab.ts";
 import { parseAgentPeers, parseAgentPods } from "../../../../lab/runtime/clab/cilium-agent.ts";
 import { parseClusterNodes } from "../../../../lab/runtime/clab/cluster-nodes.ts";
-import type { Containers } from "../../../../lab/runtime/clab/control.ts";
+import { type Containers, clabContainer } from "../../../../lab/runtime/clab/control.ts";
 import {
   ACTIVE_CONFIG_MARKER,
   directionRouters,
@@ -158,23 +158,50 @@ test("direct-path faults are refused on clab, with why", async (t) => {
   await t.throwsAsync(applyFault(h, { kind: "link", action: "direct-down" }), { instanceOf: LabError });
 });
 
-test("a cut between two routers of three is refused on clab, with why, and touches nothing", async (t) => {
+test("a cut between two routers of three on clab: each drops what the other sends, by its zt0 MAC", async (t) => {
   const three = await loadLab(join(lab.configDir, "examples/three-sites/topology.yaml"));
-  const containers = new RecordingContainers();
-  const tools = new RecordingTools();
-  const h = handleWith(containers, tools, three);
-  const s = loadScenario(join(scenarioDirOf(three), "transit-failover.yaml"), three);
-  const refused = h.unsupported(s);
-  t.is(refused.length, 2, "the cut and the heal");
-  t.regex(refused[0]?.why ?? "", /^link down between two routers: .*transit traffic keeps its pods' source/);
-  const result = await runScenario(h, s, s.variants[1] as never);
-  t.is(result.status, "skipped");
-  await t.throwsAsync(
-    applyFault(h, { kind: "link", action: "down", between: ["router-home", "router-mine"] }),
-    { instanceOf: LabError, message: /cannot cut one pair of routers/ },
+  const macOf = (container: string) =>
+    `02:00:00:00:00:0${three.routers.findIndex((r) => container.endsWith(r.name)) + 1}`;
+  const containers = new RecordingContainers((container, argv) =>
+    argv[0] === "cat" ? { stdout: `${macOf(container)}\n` } : undefined,
   );
-  t.deepEqual(containers.execs, [], "nothing touched");
-  t.deepEqual(tools.calls, []);
+  const h = handleWith(containers, new RecordingTools(), three);
+  const s = loadScenario(join(scenarioDirOf(three), "transit-failover.yaml"), three);
+  t.deepEqual(h.unsupported(s), []);
+  const outcome = await applyFault(h, {
+    kind: "link",
+    action: "down",
+    between: ["router-home", "router-mine"],
+  });
+  t.is(
+    outcome.detail,
+    "down router-home<->router-mine (silent: zt0 stays up; nftables drops router-home->router-mine, router-mine->router-home where it arrives)",
+  );
+  const cuts = containers.execs.filter((e) => e.argv[0] === "sh");
+  t.deepEqual(
+    cuts.map((e) => [e.container, e.argv.at(-1)]).sort(),
+    [
+      [clabContainer(three.name, "router-home"), macOf("router-mine")],
+      [clabContainer(three.name, "router-mine"), macOf("router-home")],
+    ],
+    "router-office is not touched",
+  );
+  containers.execs = [];
+  await outcome.revert?.();
+  t.deepEqual(
+    containers.execs
+      .filter((e) => e.argv[0] === "sh")
+      .map((e) => [e.container, e.argv.at(-1)])
+      .sort(),
+    [
+      [clabContainer(three.name, "router-home"), macOf("router-mine")],
+      [clabContainer(three.name, "router-mine"), macOf("router-home")],
+    ],
+  );
+  await t.throwsAsync(
+    applyFault(h, { kind: "link", action: "down", between: ["router-home", "router-moon"] }),
+    { instanceOf: LabError, message: /no router named router-moon/ },
+  );
 });
 
 test("a zerotier-one restart is refused on clab, with why, and touches nothing", async (t) => {
@@ -196,21 +223,33 @@ test("a zerotier-one restart is refused on clab, with why, and touches nothing",
   t.deepEqual(tools.calls, []);
 });
 
-test("link down: nftables drops installed where packets arrive; the revert removes them there", async (t) => {
-  const containers = new RecordingContainers();
+test("link down: the sender's zt0 MAC read, the drop installed where its packets arrive; the revert removes it there", async (t) => {
+  const HOME_MAC = "02:00:00:00:00:01";
+  const containers = new RecordingContainers((container, argv) =>
+    argv[0] === "cat" && container === "clab-xsite-router-home" ? { stdout: `${HOME_MAC}\n` } : undefined,
+  );
   const h = handleWith(containers);
   const out = await applyFault(h, { kind: "link", action: "down", direction: "home->mine" });
-  t.is(out.detail, "down home->mine (silent: zt0 stays up; nftables drops on router-mine)");
-  t.deepEqual(
-    [...new Set(containers.execs.map((e) => e.container))],
-    ["clab-xsite-router-mine"],
-    "only the receiving end drops",
+  t.is(
+    out.detail,
+    "down home->mine (silent: zt0 stays up; nftables drops router-home->router-mine where it arrives)",
   );
-  t.true(containers.execs.every((e) => e.argv[0] === "nft"));
+  t.deepEqual(
+    containers.execs.map((e) => [e.container, e.argv[0], e.argv.at(-1)]),
+    [
+      ["clab-xsite-router-home", "cat", "/sys/class/net/zt0/address"],
+      ["clab-xsite-router-mine", "sh", HOME_MAC],
+    ],
+    "only the receiving end drops, and only the sender's frames",
+  );
   const before = containers.execs.length;
   await out.revert?.();
-  t.true(containers.execs.length > before);
-  t.true(containers.execs.slice(before).every((e) => e.container === "clab-xsite-router-mine"));
+  const revert = containers.execs.slice(before).filter((e) => e.argv[0] === "sh");
+  t.deepEqual(
+    revert.map((e) => [e.container, e.argv.at(-1)]),
+    [["clab-xsite-router-mine", HOME_MAC]],
+  );
+  t.regex(revert[0]?.argv[2] ?? "", /nft delete element/);
 });
 
 test("impairments: containerlab tools netem on the sending end; bursty loss through tc netem's gemodel", async (t) => {

@@ -1,21 +1,24 @@
 // The clab runtime's ZeroTier link faults: the nft scripts and counter parsing of the silent
 // outage, what goes to which router, and the `containerlab tools netem` command lines. The nft
-// scripts run for real inside router containers in tests/integration/clab-faults.test.ts.
+// scripts run for real inside router containers in tests/integration/runtime/clab/faults.test.ts.
 import test from "ava";
 import type { ExecOptions, ExecResult } from "../../../../lab/docker/containers.ts";
-import { rootQdisc } from "../../../../lab/runtime/clab/link-status.ts";
+import { cutMacs, formatZtStatus, rootQdisc, ztStatus } from "../../../../lab/runtime/clab/link-status.ts";
 import {
+  cutCommand,
+  cutTableScript,
   type ElementExec,
+  mendCommand,
   netemArgv,
   netemResetArgv,
-  outageScript,
   parseDropCounter,
   removeScript,
   unsupportedImpairment,
   ZT_FAULT_TABLE,
-  ztDown,
+  ztClear,
+  ztCut,
   ztDropped,
-  ztUp,
+  ztMend,
 } from "../../../../lab/runtime/clab/zt-fault.ts";
 import { LabError } from "../../../../lab/util/errors.ts";
 
@@ -55,25 +58,40 @@ const NFT_TEXT = `table netdev xsite_zt_fault {
 }
 `;
 
-test("the outage script replaces the table: a counted drop on zt0's ingress hook", (t) => {
+test("the outage table: a counted drop, on zt0's ingress hook, of frames from the set's MACs", (t) => {
   t.is(
-    outageScript("zt0"),
+    cutTableScript("zt0"),
     [
-      "add table netdev xsite_zt_fault",
-      "delete table netdev xsite_zt_fault",
       "table netdev xsite_zt_fault {",
+      "  set cut_from { type ether_addr; }",
       "  chain zt_in {",
       '    type filter hook ingress device "zt0" priority 0;',
-      "    counter drop",
+      "    ether saddr @cut_from counter drop",
       "  }",
       "}",
       "",
     ].join("\n"),
   );
-  t.is(outageScript(), outageScript("zt0"), "zt0 by default");
-  t.regex(outageScript("eth1"), /device "eth1"/);
+  t.is(cutTableScript(), cutTableScript("zt0"), "zt0 by default");
+  t.regex(cutTableScript("eth1"), /device "eth1"/);
   for (const bad of ['zt0"; flush ruleset; "', "", "-zt0", "a".repeat(16), "zt 0"])
-    t.throws(() => outageScript(bad), { instanceOf: LabError }, bad);
+    t.throws(() => cutTableScript(bad), { instanceOf: LabError }, bad);
+});
+
+test("cut and mend commands: the MACs as arguments, never inside the script; a bad MAC is refused", (t) => {
+  const cut = cutCommand(["02:00:00:00:00:01", "02:00:00:00:00:02"]);
+  t.deepEqual(cut.slice(0, 2), ["sh", "-c"]);
+  t.deepEqual(cut.slice(3), ["sh", "02:00:00:00:00:01, 02:00:00:00:00:02"]);
+  t.regex(cut[2] ?? "", /nft list table netdev xsite_zt_fault .*\|\| nft -f -/);
+  t.regex(cut[2] ?? "", /nft add element netdev xsite_zt_fault cut_from "\{ \$1 \}"/);
+  const mend = mendCommand(["02:00:00:00:00:01"]);
+  t.deepEqual(mend.slice(3), ["sh", "02:00:00:00:00:01"]);
+  t.regex(mend[2] ?? "", /nft delete element netdev xsite_zt_fault cut_from/);
+  t.regex(mend[2] ?? "", /\|\| nft delete table netdev xsite_zt_fault$/, "the table goes with the last cut");
+  for (const bad of ["02:00:00:00:00", "02:00:00:00:00:01 }; flush ruleset; {", "", "ZZ:00:00:00:00:01"]) {
+    t.throws(() => cutCommand([bad]), { instanceOf: LabError }, bad);
+    t.throws(() => mendCommand([bad]), { instanceOf: LabError }, bad);
+  }
 });
 
 test("the remove script is safe when no outage is installed", (t) => {
@@ -106,40 +124,98 @@ class FakeRouters implements ElementExec {
   }
 }
 
-test("ztDown and ztUp run nft -f - with the scripts in exactly the routers named", async (t) => {
-  const fake = new FakeRouters();
-  await ztDown(fake, ["router-mine"]);
-  t.deepEqual(fake.calls, [{ element: "router-mine", argv: ["nft", "-f", "-"], input: outageScript("zt0") }]);
-  fake.calls = [];
-  await ztUp(fake, ["router-home", "router-mine"]);
+test("ztCut and ztMend: the senders' MACs read once, each receiver gets only its senders'", async (t) => {
+  const macs: Record<string, string> = {
+    r1: "02:00:00:00:00:01",
+    r2: "02:00:00:00:00:02",
+    r3: "02:00:00:00:00:03",
+  };
+  const fake = new FakeRouters((element, argv) =>
+    argv[0] === "cat" ? { stdout: `${macs[element]}\n` } : {},
+  );
+  await ztCut(fake, [
+    { from: "r1", to: "r2" },
+    { from: "r3", to: "r2" },
+    { from: "r2", to: "r1" },
+  ]);
+  const reads = fake.calls.filter((c) => c.argv[0] === "cat");
+  t.deepEqual(reads.map((c) => c.element).sort(), ["r1", "r2", "r3"]);
+  t.deepEqual(reads[0]?.argv, ["cat", "/sys/class/net/zt0/address"]);
+  const cuts = fake.calls.filter((c) => c.argv[0] === "sh");
   t.deepEqual(
-    fake.calls.map((c) => [c.element, c.input]),
+    cuts.map((c) => [c.element, c.argv.at(-1), c.input]),
     [
-      ["router-home", removeScript()],
-      ["router-mine", removeScript()],
+      ["r2", "02:00:00:00:00:01, 02:00:00:00:00:03", cutTableScript()],
+      ["r1", "02:00:00:00:00:02", cutTableScript()],
     ],
   );
   fake.calls = [];
-  await ztDown(fake, []);
+  await ztMend(fake, [{ from: "r1", to: "r2" }]);
+  t.deepEqual(
+    fake.calls.filter((c) => c.argv[0] === "sh").map((c) => [c.element, c.argv.slice(3)]),
+    [["r2", ["sh", "02:00:00:00:00:01"]]],
+  );
+  fake.calls = [];
+  await ztClear(fake, ["r1", "r2"]);
+  t.deepEqual(
+    fake.calls.map((c) => [c.element, c.argv.join(" "), c.input]),
+    [
+      ["r1", "nft -f -", removeScript()],
+      ["r2", "nft -f -", removeScript()],
+    ],
+  );
+  fake.calls = [];
+  await ztCut(fake, []);
   t.deepEqual(fake.calls, []);
 });
 
-test("a failing nft names the router; a missing nft says to rebuild the image", async (t) => {
-  const fake = new FakeRouters((element) =>
-    element === "r2"
-      ? { exitCode: 1, stderr: "Error: Could not process rule: No such file or directory\n" }
+test("a sender whose zt0 MAC cannot be read is named, and nothing is cut", async (t) => {
+  const fake = new FakeRouters((element, argv) =>
+    argv[0] === "cat"
+      ? element === "r1"
+        ? { exitCode: 1, stderr: "cat: /sys/class/net/zt0/address: No such file or directory" }
+        : { stdout: "02:00:00:00:00:02\n" }
       : {},
   );
-  const err = await t.throwsAsync(ztDown(fake, ["r1", "r2"]), { instanceOf: LabError });
+  await t.throwsAsync(ztCut(fake, [{ from: "r1", to: "r2" }]), {
+    instanceOf: LabError,
+    message: /reading zt0's MAC in r1: cat: .*No such file/,
+  });
+  t.false(fake.calls.some((c) => c.argv[0] === "sh"));
+});
+
+test("a failing nft names the router; a missing nft says to rebuild the image", async (t) => {
+  const fake = new FakeRouters((element, argv) =>
+    argv[0] === "cat"
+      ? { stdout: element === "r1" ? "02:00:00:00:00:01\n" : "02:00:00:00:00:02\n" }
+      : element === "r2"
+        ? { exitCode: 1, stderr: "Error: Could not process rule: No such file or directory\n" }
+        : {},
+  );
+  const both = [
+    { from: "r1", to: "r2" },
+    { from: "r2", to: "r1" },
+  ];
+  const err = await t.throwsAsync(ztCut(fake, both), { instanceOf: LabError });
   t.regex(err.message, /^installing the zt0 drop in r2: Error: Could not process rule/);
   t.is(err.hint, undefined);
-  t.is(fake.calls.length, 2, "the other router was still attempted");
-  const noNft = new FakeRouters(() => ({
+  t.is(fake.calls.filter((c) => c.argv[0] === "sh").length, 2, "the other router was still attempted");
+  // In sh -c, a missing nft is "not found" with 127.
+  const noNft = new FakeRouters((_e, argv) =>
+    argv[0] === "cat"
+      ? { stdout: "02:00:00:00:00:01\n" }
+      : { exitCode: 127, stderr: "sh: 1: nft: not found" },
+  );
+  const missing = await t.throwsAsync(ztMend(noNft, both), { instanceOf: LabError });
+  t.regex(missing.hint ?? "", /lacks nftables/);
+  const noExec = new FakeRouters(() => ({
     exitCode: 126,
     stdout: 'OCI runtime exec failed: exec: "nft": executable file not found in $PATH',
   }));
-  const missing = await t.throwsAsync(ztUp(noNft, ["r1"]), { instanceOf: LabError });
-  t.regex(missing.hint ?? "", /lacks nftables/);
+  t.regex(
+    (await t.throwsAsync(ztClear(noExec, ["r1"]), { instanceOf: LabError })).hint ?? "",
+    /lacks nftables/,
+  );
 });
 
 test("ztDropped reads the counter; no table means nothing dropped", async (t) => {
@@ -227,4 +303,41 @@ test("rootQdisc: the root line of `tc qdisc show` as this machine's tc prints it
     "netem limit 1000 delay 40ms 10ms loss 2%",
   );
   t.is(rootQdisc(""), "");
+});
+
+test("link zt show on clab: the senders each end drops, by router name where a MAC is known", async (t) => {
+  t.deepEqual(cutMacs("table netdev x {\n\tset cut_from {\n\t\ttype ether_addr\n\t}\n}"), []);
+  const macs: Record<string, string> = { r1: "02:00:00:00:00:01", r2: "02:00:00:00:00:02" };
+  const listing = `table netdev xsite_zt_fault {
+\tset cut_from {
+\t\ttype ether_addr
+\t\telements = { 02:00:00:00:00:01, 02:00:00:00:00:09 }
+\t}
+\tchain zt_in {
+\t\ttype filter hook ingress device "zt0" priority filter; policy accept;
+\t\tether saddr @cut_from counter packets 8 bytes 440 drop
+\t}
+}
+`;
+  const fake = new FakeRouters((element, argv) =>
+    argv[0] === "cat"
+      ? { stdout: `${macs[element]}\n` }
+      : argv[0] === "tc"
+        ? { stdout: "qdisc noqueue 0: root refcnt 2 \n" }
+        : argv.includes("-j")
+          ? { stdout: listing }
+          : element === "r2"
+            ? { stdout: listing }
+            : { exitCode: 1, stderr: "Error: No such file or directory" },
+  );
+  const ends = await ztStatus(fake, ["r1", "r2"]);
+  t.deepEqual(
+    ends.map((e) => [e.router, e.dropping, e.cutFrom, e.dropped]),
+    [
+      ["r1", false, [], 0],
+      ["r2", true, ["r1", "02:00:00:00:00:09"], 8],
+    ],
+  );
+  t.regex(formatZtStatus(ends), /r2\s+DROPPING from r1, 02:00:00:00:00:09\s+8\s+noqueue/);
+  t.regex(formatZtStatus(ends), /r1\s+passing\s+0/);
 });
