@@ -157,7 +157,11 @@ export async function runScenario(
   const probes: RunningProbe[] = [];
   let watchers: Watchers | undefined;
   let dirty = false;
-  let timers: TimerInfo = { sessions: new Map(), gracefulRestartS: new Map() };
+  let timers: TimerInfo = {
+    sessions: new Map(),
+    gracefulRestartS: new Map(),
+    gracefulRestartByPrefixS: new Map(),
+  };
   let upChecks: Record<string, number> = {};
   // Refused before anything runs: a step this runtime cannot perform would make the numbers lie.
   const refused = [...h.unsupported(scenario), ...needsClusterNodes(h, scenario)];
@@ -332,6 +336,7 @@ export async function runScenario(
       nodeLifecycle: labNodeLifecycle(h.lab.cluster),
       streamPaths: streamPaths(h.lab, scenario),
       rootDelayMs,
+      endedAt: result.endedAt,
     }),
   );
   events.sort((a, b) => a.t - b.t);

@@ -34,6 +34,8 @@ export interface MetricInput {
   streamPaths?: ReadonlyMap<string, ZerotierPath>;
   /** The one-way delay the emulated root adds to a relayed path. */
   rootDelayMs?: number;
+  /** When the run ended: a bound whose minimum lies beyond it cannot be checked. */
+  endedAt?: number;
 }
 
 /** Host, VXLAN and relay processing on top of the emulated path's own delay, per round trip. */
@@ -49,6 +51,11 @@ function nodeNotReadyBound(l: NodeLifecycle): { min: number; max: number } {
 const EARLY = 0.25;
 /** Log, netlink and poll latency on top of a timer. */
 const SLACK_MS = 1000;
+/** BIRD 2's main loop fires timers after running events, then polls for up to 3 s when no
+ * event was pending (CZ-NIC/bird sysdep/unix/io.c, io_loop: poll_tout 3000): an event a timer
+ * hook schedules, as the graceful restart timeout schedules the session's stop and its route
+ * flush, waits that long on an otherwise idle router. */
+const BIRD_IDLE_POLL_MS = 3000;
 
 export function computeMetric(spec: MetricSpec, input: MetricInput): Metric {
   // A metric measured from a step that never ran (the scenario stopped earlier) has no value.
@@ -63,7 +70,7 @@ export function computeMetric(spec: MetricSpec, input: MetricInput): Metric {
     (spec.after !== undefined && !anchorStep) || (spec.until !== undefined && !untilStep)
       ? null
       : measure(spec, input, anchor, window);
-  const bound = resolveBound(spec, input);
+  const bound = beyondTheRun(resolveBound(spec, input), value, anchor, input.endedAt);
   const withinBound =
     value === null || !bound || (bound.min === undefined && bound.max === undefined)
       ? null
@@ -84,6 +91,22 @@ export function computeMetric(spec: MetricSpec, input: MetricInput): Metric {
     ...(bound ? { bound } : {}),
     withinBound,
   };
+}
+
+/** A run that ended before a bound's latest time cannot tell a change that never comes from
+ * one that comes later: no value then agrees with the bound, which keeps its why and gives no
+ * verdict. A run that watched past it and saw nothing keeps the bound (a missing value). */
+function beyondTheRun(
+  bound: MetricBound | undefined,
+  value: number | null,
+  anchor: number,
+  endedAt: number | undefined,
+): MetricBound | undefined {
+  const latest = bound?.max ?? bound?.min;
+  if (!bound || value !== null || latest === undefined || endedAt === undefined) return bound;
+  const watchedMs = endedAt - anchor;
+  if (watchedMs >= latest) return bound;
+  return { why: `${bound.why}; not due within the ${(watchedMs / 1000).toFixed(1)} s the run watched` };
 }
 
 function firstAfter<E extends LabEvent>(
@@ -284,6 +307,20 @@ function resolveBound(spec: MetricSpec, input: MetricInput): MetricBound | undef
     case "graceful-restart": {
       const gr = spec.on ? input.timers.gracefulRestartS.get(spec.on) : undefined;
       return gr ? { max: gr * 1000, why: `graceful restart time ${gr} s` } : { why: "graceful restart off" };
+    }
+    case "graceful-restart-expiry": {
+      const gr = spec.prefix
+        ? input.timers.gracefulRestartByPrefixS.get(spec.prefix)
+        : spec.on
+          ? input.timers.gracefulRestartS.get(spec.on)
+          : undefined;
+      if (!gr) return { why: "graceful restart off" };
+      // No lower bound: a session back before the restart time ends graceful restart at its
+      // End-of-RIB, and BIRD flushes what the speaker has not re-advertised by then.
+      return {
+        max: gr * 1000 + BIRD_IDLE_POLL_MS + SLACK_MS,
+        why: `graceful restart time ${gr} s, then up to ${BIRD_IDLE_POLL_MS / 1000} s until BIRD's idle main loop runs the session's stop; earlier at the new session's End-of-RIB`,
+      };
     }
   }
 }

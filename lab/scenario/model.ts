@@ -56,6 +56,8 @@ export type BoundKind =
   | "error-wait"
   | "gobgp-connect"
   | "graceful-restart"
+  /** route-del of a node's pod CIDR: its stale route kept at most the restart time, then flushed. */
+  | "graceful-restart-expiry"
   | "bfd"
   /** node-notready / pods-evicted: from the topology's grace period and not-ready toleration. */
   | "node-lifecycle"

@@ -16,6 +16,8 @@ export interface TimerInfo {
   sessions: Map<string, SessionTimers>;
   /** Node name -> PeerConfig's graceful restart time when enabled. */
   gracefulRestartS: Map<string, number>;
+  /** The node's pod CIDR -> the same: a route's stale time, by the prefix the node advertises. */
+  gracefulRestartByPrefixS: Map<string, number>;
 }
 
 export async function readTimers(h: LabHandle): Promise<TimerInfo> {
@@ -39,11 +41,14 @@ export async function readTimers(h: LabHandle): Promise<TimerInfo> {
     }
   }
   const gracefulRestartS = new Map<string, number>();
+  const gracefulRestartByPrefixS = new Map<string, number>();
   for (const n of lab.nodes) {
     const gr = n.bgp?.instances.flatMap((i) => i.peers).find((p) => p.gracefulRestart.enabled);
-    if (gr) gracefulRestartS.set(n.name, gr.gracefulRestart.restartSeconds);
+    if (!gr) continue;
+    gracefulRestartS.set(n.name, gr.gracefulRestart.restartSeconds);
+    gracefulRestartByPrefixS.set(n.podCidr.text, gr.gracefulRestart.restartSeconds);
   }
-  return { sessions, gracefulRestartS };
+  return { sessions, gracefulRestartS, gracefulRestartByPrefixS };
 }
 
 /** `show bfd sessions`: neighbor -> detection timeout in ms (the Timeout column, seconds). */

@@ -32,6 +32,7 @@ function input(events: LabEvent[], extra: Partial<MetricInput> = {}): MetricInpu
         ["router-home/router_mine", { holdS: 9, keepaliveS: 3, bfdDetectMs: 300 }],
       ]),
       gracefulRestartS: new Map([["yuuko-k8s", 120]]),
+      gracefulRestartByPrefixS: new Map([["10.42.3.0/24", 120]]),
     },
     upChecks: { sessions: 9_800 },
     ...extra,
@@ -266,6 +267,73 @@ test("a bound that only says why there is none gives no verdict (graceful restar
   t.is(m.value, 5_000);
   t.deepEqual(m.bound, { why: "graceful restart off" });
   t.is(m.withinBound, null);
+});
+
+test("graceful-restart-expiry: the stale route goes by the restart time plus BIRD's 3 s idle poll", (t) => {
+  const del = (at: number): LabEvent => ({
+    t: T0 + at,
+    kind: "route",
+    router: "router-home",
+    prefix: "10.42.3.0/24",
+    change: "del",
+    source: "netlink",
+  });
+  const spec = {
+    name: "stale_kept_ms",
+    measure: "route-del" as const,
+    on: "router-home",
+    prefix: "10.42.3.0/24",
+    after: "cut",
+    bound: "graceful-restart-expiry" as const,
+  };
+  const timers = {
+    sessions: new Map(),
+    gracefulRestartS: new Map([["yuuko-k8s", 5]]),
+    gracefulRestartByPrefixS: new Map([["10.42.3.0/24", 5]]),
+  };
+  // Measured on the seed (gr-short): the timeout at +5.0 s, the flush at +8.0 s.
+  const measured = computeMetric(spec, input([del(1000 + 8_015)], { timers }));
+  t.is(measured.value, 8_015);
+  t.deepEqual(measured.bound?.max, 9_000);
+  t.is(measured.bound?.min, undefined, "a session back earlier flushes at its End-of-RIB");
+  t.regex(measured.bound?.why ?? "", /graceful restart time 5 s, then up to 3 s until BIRD's idle main loop/);
+  t.true(measured.withinBound);
+  t.false(
+    computeMetric(spec, input([del(1000 + 9_500)], { timers })).withinBound,
+    "later than the idle poll",
+  );
+  const off = computeMetric(
+    spec,
+    input([del(1000 + 20)], {
+      timers: { sessions: new Map(), gracefulRestartS: new Map(), gracefulRestartByPrefixS: new Map() },
+    }),
+  );
+  t.deepEqual(off.bound, { why: "graceful restart off" });
+  t.is(off.withinBound, null);
+});
+
+test("a bound whose latest time lies beyond the end of the run gives no verdict on a missing value", (t) => {
+  const spec = {
+    name: "late",
+    measure: "route-del" as const,
+    on: "router-home",
+    prefix: "10.42.3.0/24",
+    after: "cut",
+    bound: { min: 120_000, max: 124_000, why: "a 120 s timer" },
+  };
+  const long = computeMetric(spec, input([], { endedAt: T0 + 1000 + 20_000 }));
+  t.is(long.value, null);
+  t.is(long.withinBound, null);
+  t.deepEqual(long.bound, { why: "a 120 s timer; not due within the 20.0 s the run watched" });
+  const maxOnly = computeMetric(
+    { ...spec, bound: { max: 124_000, why: "at most 124 s" } },
+    input([], { endedAt: T0 + 1000 + 20_000 }),
+  );
+  t.deepEqual(maxOnly.bound, { why: "at most 124 s; not due within the 20.0 s the run watched" });
+  // The run outlasted the latest time: a missing value stays missing, bound and all.
+  const missing = computeMetric(spec, input([], { endedAt: T0 + 1000 + 130_000 }));
+  t.like(missing.bound, { min: 120_000, max: 124_000 });
+  t.is(missing.withinBound, null);
 });
 
 const nodeEvent = (t: number, change: "ready" | "notready" | "evicted"): LabEvent => ({
