@@ -1,5 +1,5 @@
 // The Debian mirror is read from the machine's apt sources, in both of apt's formats.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
@@ -23,6 +23,7 @@ test("one-line and deb822 sources: the archive, not the security archive, commen
 
 test("the sources of an apt directory: sources.list first, then sources.list.d in order", (t) => {
   const dir = mkdtempSync(join(tmpdir(), "xs-apt-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   t.is(machineDebianMirror(dir), undefined);
   mkdirSync(join(dir, "sources.list.d"));
   writeFileSync(

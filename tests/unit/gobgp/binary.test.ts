@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
@@ -36,6 +36,7 @@ test("only a speaker older than Cilium's series gets the note, naming what it co
 
 test("the lab-local pair is used when both binaries are there, with the version they report", (t) => {
   const dir = mkdtempSync(join(tmpdir(), "gobgp-bin-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   for (const b of ["gobgpd", "gobgp"]) {
     writeFileSync(join(dir, b), `#!/bin/sh\necho "${b} version 3.36.0"\n`);
     chmodSync(join(dir, b), 0o755);

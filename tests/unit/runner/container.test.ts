@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
@@ -51,11 +51,14 @@ test("the runner container: no network, the listed capabilities only, checkout a
 
 test("node_modules is masked only when it is a real directory (a symlink's target is not in the container)", (t) => {
   const dir = mkdtempSync(join(tmpdir(), "rn-nm-"));
+  const other = mkdtempSync(join(tmpdir(), "rn-nm-"));
+  t.teardown(() => {
+    for (const d of [dir, other]) rmSync(d, { recursive: true, force: true });
+  });
   t.false(nodeModulesIsDir(dir));
   mkdirSync(join(dir, "real"));
   symlinkSync(join(dir, "real"), join(dir, "node_modules"));
   t.false(nodeModulesIsDir(dir));
-  const other = mkdtempSync(join(tmpdir(), "rn-nm-"));
   mkdirSync(join(other, "node_modules"));
   t.true(nodeModulesIsDir(other));
 });
