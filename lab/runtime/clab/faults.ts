@@ -24,6 +24,7 @@ import type { Lab } from "../../topology/model.ts";
 import { LabError } from "../../util/errors.ts";
 import type { NetemSupport } from "../../util/netem.ts";
 import type { FaultActions } from "../kind.ts";
+import { pairDirections } from "../link-directions.ts";
 import type { CiliumAgents } from "./cilium-agent.ts";
 import { type ClabControl, clabContainer } from "./control.ts";
 import type { ImpairmentStore } from "./impairment-store.ts";
@@ -72,18 +73,7 @@ export function directionCuts(lab: Lab, direction: string | undefined): ZtCut[] 
 
 /** Both directions between two routers of the lab. */
 export function pairCuts(lab: Lab, routers: readonly [string, string]): ZtCut[] {
-  for (const r of routers)
-    if (!lab.routers.some((x) => x.name === r))
-      throw new LabError(
-        `between: no router named ${r}`,
-        `routers: ${lab.routers.map((x) => x.name).join(", ")}`,
-      );
-  const [a, b] = routers;
-  if (a === b) throw new LabError(`between: ${a} twice`, "name two different routers");
-  return [
-    { from: a, to: b },
-    { from: b, to: a },
-  ];
+  return pairDirections(lab, routers).flatMap((d) => directionCuts(lab, d));
 }
 
 function describeCuts(cuts: readonly ZtCut[]): string {

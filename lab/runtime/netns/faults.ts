@@ -3,10 +3,9 @@
 // decided once, for every runtime, in lab/scenario/faults.ts.
 import { setTimeout as sleep } from "node:timers/promises";
 import { relayRequest } from "../../emulate/zerotier/control.ts";
-import type { Lab } from "../../topology/model.ts";
-import { LabError } from "../../util/errors.ts";
 import { isAlive } from "../../util/processes.ts";
 import type { FaultActions } from "../kind.ts";
+import { pairDirections } from "../link-directions.ts";
 import { createVxlans, removeVxlans } from "./build.ts";
 import {
   addNode,
@@ -112,14 +111,4 @@ export function netnsFaultActions(ctx: DaemonContext): FaultActions {
     addNode: (spec) => addNode(ctx, spec),
     removeNode: (node) => removeNode(ctx, node),
   };
-}
-
-/** The relay's two directions ("<site>-><site>") between two routers. */
-export function pairDirections(lab: Lab, routers: readonly [string, string]): [string, string] {
-  const [a, b] = routers.map((name) => {
-    const site = lab.routers.find((r) => r.name === name)?.site;
-    if (!site) throw new LabError(`no router named ${name} in lab ${lab.name}`);
-    return site;
-  }) as [string, string];
-  return [`${a}->${b}`, `${b}->${a}`];
 }
