@@ -4,7 +4,7 @@
 // The clab counterpart of the netns relay's `link zt show`.
 import { ROUTER_ZT_IF } from "../../render/clab.ts";
 import { table } from "../../util/table.ts";
-import { type ElementExec, ZT_FAULT_TABLE, ztDropped, ztMac } from "./zt-fault.ts";
+import { type ElementExec, parseDropCounter, ZT_FAULT_TABLE, ztMac } from "./zt-fault.ts";
 
 export interface ZtEndStatus {
   router: string;
@@ -64,7 +64,8 @@ export async function ztStatus(control: ElementExec, routers: readonly string[])
         router,
         dropping,
         cutFrom,
-        dropped: dropping ? await ztDropped(control, router) : 0,
+        // The listing carries the counter too ("counter packets 8 bytes 440 drop").
+        dropped: dropping ? parseDropCounter(listed.stdout) : 0,
         qdisc: qdisc.exitCode === 0 ? rootQdisc(qdisc.stdout) : `unknown (${qdisc.stderr.trim()})`,
       };
     }),

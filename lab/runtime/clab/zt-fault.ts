@@ -151,8 +151,12 @@ async function eachRouter(routers: readonly string[], fn: (router: string) => Pr
   if (failed) throw failed.reason;
 }
 
-async function nftScript(control: ElementExec, router: string, script: string, what: string): Promise<void> {
-  const r = await control.exec(router, ["nft", "-f", "-"], { input: script, timeoutMs: 10_000 });
+/** Runs an nft command (or a shell around nft) in a router; a failure names the router. */
+async function nftIn(control: ElementExec, router: string, argv: string[], what: string, input?: string) {
+  const r = await control.exec(router, argv, {
+    timeoutMs: 10_000,
+    ...(input !== undefined ? { input } : {}),
+  });
   if (r.exitCode !== 0) throw nftError(router, what, r);
 }
 
@@ -187,20 +191,6 @@ async function cutsByReceiver(
   return byReceiver;
 }
 
-async function shInRouter(
-  control: ElementExec,
-  router: string,
-  argv: string[],
-  what: string,
-  input?: string,
-) {
-  const r = await control.exec(router, argv, {
-    timeoutMs: 10_000,
-    ...(input !== undefined ? { input } : {}),
-  });
-  if (r.exitCode !== 0) throw nftError(router, what, r);
-}
-
 /** Runs, in each receiving router of `cuts` at once, the command for its senders' MACs. */
 async function inEachReceiver(
   control: ElementExec,
@@ -212,7 +202,7 @@ async function inEachReceiver(
 ): Promise<void> {
   const byReceiver = await cutsByReceiver(control, cuts, iface);
   await eachRouter([...byReceiver.keys()], (r) =>
-    shInRouter(control, r, command(byReceiver.get(r) ?? []), what, input),
+    nftIn(control, r, command(byReceiver.get(r) ?? []), what, input),
   );
 }
 
@@ -230,7 +220,7 @@ export function ztMend(control: ElementExec, cuts: readonly ZtCut[], iface = ROU
 /** Ends every outage in these routers; a router without one is fine. */
 export function ztClear(control: ElementExec, routers: readonly string[]): Promise<void> {
   const script = removeScript();
-  return eachRouter(routers, (r) => nftScript(control, r, script, "removing the zt0 drop"));
+  return eachRouter(routers, (r) => nftIn(control, r, ["nft", "-f", "-"], "removing the zt0 drop", script));
 }
 
 /** Packets dropped on zt0 in this router since the outage was installed; 0 when there is none. */

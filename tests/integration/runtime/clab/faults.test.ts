@@ -250,6 +250,7 @@ if (!reason) {
           ["r2", true, ["r1"]],
         ],
       );
+      t.true((ends[1]?.dropped ?? 0) > 0, "the drop counter, read from the same listing");
       await ztMend(control, R1_TO_R2);
       t.is(await ztDropped(control, "r2"), 0, "no cut left in r2: no table");
       await waitFor(established(["r1", "r2"]), {
