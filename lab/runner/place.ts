@@ -259,13 +259,12 @@ export async function scriptInRunner(
  * Desktop's file sharing maps ownership itself). A failure is said, not fatal: the files exist. */
 async function handBack(docker: Docker, container: string, io: PlaceIo): Promise<void> {
   if (process.platform !== "linux") return;
-  try {
-    const r = await handBackOutputs(docker, container, REPO);
-    if (r.exitCode !== 0)
-      io.err(`note: could not give the files written in ${REPO} back to its owner: ${r.output}`);
-  } catch (err) {
-    io.err(`note: could not give the files written in ${REPO} back to its owner: ${(err as Error).message}`);
-  }
+  const why = await handBackOutputs(docker, container, REPO).then(
+    (r) => (r.exitCode === 0 ? undefined : r.output),
+    (err: Error) => err.message,
+  );
+  if (why !== undefined)
+    io.err(`note: could not give the files written in ${REPO} back to its owner: ${why}`);
 }
 
 function runnerBuildMethod(): "auto" | "dockerfile" | "offline" {

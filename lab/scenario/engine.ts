@@ -19,7 +19,7 @@ import { computeMetric } from "./metrics.ts";
 import type { Scenario, ScenarioStep, Variant } from "./model.ts";
 import { PodCidrs } from "./pod-cidrs.ts";
 import { computeOutages } from "./sources/probe.ts";
-import { readTimers, type TimerInfo } from "./timers.ts";
+import { noTimers, readTimers, type TimerInfo } from "./timers.ts";
 import type { LabEvent, ProbeStream, ScenarioResult, StepResult } from "./types.ts";
 import { type RunningProbe, routeEventsFromBird, startProbe, startWatchers, type Watchers } from "./watch.ts";
 
@@ -157,11 +157,7 @@ export async function runScenario(
   const probes: RunningProbe[] = [];
   let watchers: Watchers | undefined;
   let dirty = false;
-  let timers: TimerInfo = {
-    sessions: new Map(),
-    gracefulRestartS: new Map(),
-    gracefulRestartByPrefixS: new Map(),
-  };
+  let timers: TimerInfo = noTimers();
   let upChecks: Record<string, number> = {};
   // Refused before anything runs: a step this runtime cannot perform would make the numbers lie.
   const refused = [...h.unsupported(scenario), ...needsClusterNodes(h, scenario)];

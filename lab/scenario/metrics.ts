@@ -34,7 +34,7 @@ export interface MetricInput {
   streamPaths?: ReadonlyMap<string, ZerotierPath>;
   /** The one-way delay the emulated root adds to a relayed path. */
   rootDelayMs?: number;
-  /** When the run ended: a bound whose minimum lies beyond it cannot be checked. */
+  /** When the run ended: a missing value is not checked against a bound whose latest time lies beyond it. */
   endedAt?: number;
 }
 

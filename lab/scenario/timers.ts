@@ -20,6 +20,11 @@ export interface TimerInfo {
   gracefulRestartByPrefixS: Map<string, number>;
 }
 
+/** Before the daemons are read (or when they cannot be): no timers known. */
+export function noTimers(): TimerInfo {
+  return { sessions: new Map(), gracefulRestartS: new Map(), gracefulRestartByPrefixS: new Map() };
+}
+
 export async function readTimers(h: LabHandle): Promise<TimerInfo> {
   const { lab } = h;
   const sessions = new Map<string, SessionTimers>();

@@ -3,6 +3,7 @@
 import test from "ava";
 import { computeMetric, type MetricInput } from "../../../lab/scenario/metrics.ts";
 import type { MetricSpec } from "../../../lab/scenario/model.ts";
+import { noTimers } from "../../../lab/scenario/timers.ts";
 import type { LabEvent, ProbeStream, StepResult } from "../../../lab/scenario/types.ts";
 
 const T0 = 1_800_000_000_000;
@@ -305,7 +306,7 @@ test("graceful-restart-expiry: the stale route goes by the restart time plus BIR
   const off = computeMetric(
     spec,
     input([del(1000 + 20)], {
-      timers: { sessions: new Map(), gracefulRestartS: new Map(), gracefulRestartByPrefixS: new Map() },
+      timers: noTimers(),
     }),
   );
   t.deepEqual(off.bound, { why: "graceful restart off" });
